@@ -1,0 +1,116 @@
+"""Every error the bot raises on purpose, in one tree.
+
+    BotError
+    ├── ConfigError            settings missing or malformed (start-up)
+    ├── InputError             a command or button the bot cannot read
+    ├── ExpiredError           a button whose data is no longer kept
+    └── WolkvoxError           the sync did not give templates
+        ├── WolkvoxRejected    Wolkvox answered with an error code
+        │   ├── BadRequest         400
+        │   ├── MissingToken       401 PLEASE ENTER THE WOLKVOX-TOKEN
+        │   ├── InvalidToken       403 PLEASE VALIDATE TOKEN
+        │   ├── QuotaExceeded      403 TOKEN LIMIT EXCEEDED
+        │   ├── TooManyRequests    403 EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS
+        │   └── Forbidden          any other 403 (maintenance, backups)
+        ├── Unavailable        HTTP 5xx
+        ├── BadResponse        not JSON, truncated, wrong shape, too large
+        ├── WolkvoxTimeout     no answer within WOLKVOX_TIMEOUT
+        └── ConnectionFailed   refused, reset, DNS
+
+What the user reads for each is decided in one place: `bot.messages`.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+
+class ConfigError(BotError):
+    """One or more settings are missing or malformed; `problems` names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class InputError(BotError):
+    """The user's input can't be read; the message says what was wrong and how to write it."""
+
+
+class ExpiredError(BotError):
+    """A button refers to data the bot no longer keeps."""
+
+    def __init__(self, connector: str) -> None:
+        self.connector = connector
+        super().__init__(f"data for connector {connector} expired")
+
+
+class WolkvoxError(BotError):
+    """A sync of `connector` failed."""
+
+    def __init__(self, connector: str, detail: str = "") -> None:
+        self.connector = connector
+        self.detail = detail
+        super().__init__(f"connector {connector}: {type(self).__name__}: {detail}".rstrip(": "))
+
+
+class WolkvoxRejected(WolkvoxError):
+    """Wolkvox answered with an error: HTTP status or body `code`, plus its `error` and `msg`."""
+
+    def __init__(self, connector: str, status: int, code: str, error: str, msg: str) -> None:
+        self.status = status
+        self.code = code
+        self.error = error
+        self.msg = msg
+        said = " / ".join(part for part in (error, msg) if part)
+        super().__init__(connector, f"HTTP {status}, code {code or '-'}: {said}")
+
+
+class BadRequest(WolkvoxRejected):
+    pass
+
+
+class MissingToken(WolkvoxRejected):
+    pass
+
+
+class InvalidToken(WolkvoxRejected):
+    pass
+
+
+class QuotaExceeded(WolkvoxRejected):
+    pass
+
+
+class TooManyRequests(WolkvoxRejected):
+    pass
+
+
+class Forbidden(WolkvoxRejected):
+    pass
+
+
+class Unavailable(WolkvoxError):
+    """Wolkvox answered HTTP 5xx."""
+
+    def __init__(self, connector: str, status: int) -> None:
+        self.status = status
+        super().__init__(connector, f"HTTP {status}")
+
+
+class BadResponse(WolkvoxError):
+    """The answer could not be read (HTML page, truncated JSON, wrong shape, too large)."""
+
+
+class WolkvoxTimeout(WolkvoxError):
+    """No complete answer within the configured timeout."""
+
+    def __init__(self, connector: str, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(connector, f"no answer within {seconds:g} s")
+
+
+class ConnectionFailed(WolkvoxError):
+    """The connection was refused, reset or could not be made."""

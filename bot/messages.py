@@ -1,0 +1,106 @@
+"""The one place where errors become words a user reads (mrkdwn, safe to post)."""
+
+from __future__ import annotations
+
+from bot.errors import (
+    BadRequest,
+    BadResponse,
+    BotError,
+    ConnectionFailed,
+    ExpiredError,
+    Forbidden,
+    InputError,
+    InvalidToken,
+    MissingToken,
+    QuotaExceeded,
+    TooManyRequests,
+    Unavailable,
+    WolkvoxError,
+    WolkvoxRejected,
+    WolkvoxTimeout,
+)
+from bot.text import escape, plain
+
+
+def describe(error: BotError) -> str:
+    """What went wrong, for the user: the connector, the cause, what Wolkvox said, what to do."""
+    if isinstance(error, InputError):
+        return f":grey_question: {error}"
+    if isinstance(error, ExpiredError):
+        return (
+            f":hourglass: The data behind this message for connector *{escape(error.connector)}* "
+            "is no longer kept. Press *Refresh* to sync it again."
+        )
+    if isinstance(error, WolkvoxError):
+        return f":x: Could not sync connector *{escape(error.connector)}*: {cause(error)}"
+    return ":x: Something went wrong."
+
+
+def cause(error: WolkvoxError) -> str:
+    """Why a Wolkvox sync failed, in a sentence or two."""
+    said = _wolkvox_said(error)
+    if isinstance(error, QuotaExceeded):
+        return (
+            f"TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} "
+            "The quota resets daily; cached results still work until then."
+        )
+    if isinstance(error, TooManyRequests):
+        return (
+            "Wolkvox refused the call because 2 requests were already running with this token "
+            f"(another app or instance may be using it).{said} Try again in a minute."
+        )
+    if isinstance(error, InvalidToken):
+        return (
+            f"Wolkvox did not accept the token (PLEASE VALIDATE TOKEN).{said} "
+            "Check WOLKVOX_TOKEN against Wolkvox Manager > Configuration > Integrations > Tokens."
+        )
+    if isinstance(error, MissingToken):
+        return f"Wolkvox says no token was sent (HTTP 401).{said} Check that WOLKVOX_TOKEN is set."
+    if isinstance(error, Forbidden):
+        return (
+            f"Wolkvox refused the call (HTTP 403).{said} This also happens during Wolkvox "
+            "maintenance (backups): try again later."
+        )
+    if isinstance(error, BadRequest):
+        return (
+            f"Wolkvox rejected the request (HTTP 400).{said} Check the connector id and "
+            "WOLKVOX_SERVER (the operation's server code)."
+        )
+    if isinstance(error, WolkvoxRejected):
+        status = error.code if 200 <= error.status < 300 else str(error.status)
+        return f"Wolkvox answered with error code {escape(status or '?')}.{said}"
+    if isinstance(error, Unavailable):
+        return (
+            f"Wolkvox is not available right now (HTTP {error.status}, a server error on their "
+            "side). Try again in a few minutes."
+        )
+    if isinstance(error, WolkvoxTimeout):
+        return (
+            f"the sync timed out: Wolkvox did not answer within {error.seconds:g} seconds. "
+            "Large accounts can be slow; try again, or raise WOLKVOX_TIMEOUT."
+        )
+    if isinstance(error, ConnectionFailed):
+        return (
+            f"could not connect to Wolkvox ({plain(error.detail, 120)}). Check WOLKVOX_SERVER; "
+            "if it is right, this server's IP address may be missing from the operation's "
+            "allow list in Wolkvox Manager."
+        )
+    if isinstance(error, BadResponse):
+        return f"Wolkvox's answer could not be read: {plain(error.detail, 200)}."
+    return f"the sync failed ({plain(error.detail, 200)})."
+
+
+def stale_warning(error: WolkvoxError) -> str:
+    """Shown above an older snapshot when the fresh sync failed."""
+    return f"The fresh sync failed, so this is the last good copy. {_capital(cause(error))}"
+
+
+def _wolkvox_said(error: WolkvoxError) -> str:
+    if not isinstance(error, WolkvoxRejected):
+        return ""
+    words = " / ".join(part for part in (error.error, error.msg) if part)
+    return f" Wolkvox said: “{plain(words, 300)}”." if words else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

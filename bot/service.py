@@ -1,0 +1,178 @@
+"""Templates on demand: cache -> single flight -> Wolkvox.
+
+- A connector synced less than `cache_ttl` seconds ago is answered from memory.
+- Concurrent requests for one connector share one Wolkvox call (single flight).
+- The last good snapshot of each connector is kept (bounded by template count) so that
+  buttons can page through it and a failed sync can still show it, marked as stale.
+- Whoever starts a Wolkvox call triggers the after-sync listeners once (notifications).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from cachetools import LRUCache, TTLCache
+
+from bot.errors import WolkvoxError
+from bot.templates import Snapshot, sorted_templates
+from bot.wolkvox import SyncAnswer
+
+log = logging.getLogger(__name__)
+
+MAX_CONNECTORS = 1024
+MAX_KEPT_TEMPLATES = 200_000  # about 200 MB at worst-case 1 KB bodies; typically far less
+
+
+class TemplateSource(Protocol):
+    async def sync_templates(self, connector: str) -> SyncAnswer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTrigger:
+    """Who or what asked for a sync, for replies, notifications and history."""
+
+    user_id: str = ""
+    user_name: str = ""
+    source: str = "slack"
+    command: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """A snapshot and how it was obtained.
+
+    origin: "wolkvox" (this request made the call), "shared" (joined a call in flight),
+    "cache" (no call), "stale" (the call failed; `error` says why, the snapshot is older).
+    """
+
+    snapshot: Snapshot
+    origin: Literal["wolkvox", "shared", "cache", "stale"]
+    error: WolkvoxError | None = None
+
+    @property
+    def fresh(self) -> bool:
+        return self.origin in ("wolkvox", "shared")
+
+
+AfterSync = Callable[[Snapshot, SyncTrigger], Awaitable[None]]
+
+
+class TemplateService:
+    """Gives snapshots of a connector's templates, calling Wolkvox as little as possible."""
+
+    def __init__(
+        self,
+        source: TemplateSource,
+        *,
+        cache_ttl: float,
+        timer: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_kept_templates: int = MAX_KEPT_TEMPLATES,
+    ) -> None:
+        self._source = source
+        self._now = now
+        self._fresh: TTLCache[str, Snapshot] = TTLCache(MAX_CONNECTORS, ttl=cache_ttl, timer=timer)
+        self._kept: LRUCache[str, Snapshot] = LRUCache(
+            max_kept_templates, getsizeof=lambda snapshot: snapshot.count + 1
+        )
+        self._latest: LRUCache[str, str] = LRUCache(MAX_CONNECTORS)
+        self._flights: dict[str, asyncio.Task[Snapshot]] = {}
+        self._after_sync: list[AfterSync] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    def on_fresh_sync(self, listener: AfterSync) -> None:
+        """Call `listener` once after each Wolkvox call that succeeds (not for cache hits)."""
+        self._after_sync.append(listener)
+
+    def cached(self, connector: str) -> Snapshot | None:
+        """The snapshot synced within the cache TTL, if any."""
+        return self._fresh.get(connector)
+
+    def kept(self, snapshot_id: str) -> Snapshot | None:
+        """A snapshot still kept in memory, for buttons that page through it."""
+        return self._kept.get(snapshot_id)
+
+    def last_known(self, connector: str) -> Snapshot | None:
+        """The newest snapshot still kept for `connector`, however old."""
+        snapshot_id = self._latest.get(connector)
+        return self._kept.get(snapshot_id) if snapshot_id else None
+
+    def in_flight(self, connector: str) -> bool:
+        return connector in self._flights
+
+    async def sync(
+        self, connector: str, trigger: SyncTrigger, *, refresh: bool = False
+    ) -> SyncOutcome:
+        """The templates of `connector`: cached unless `refresh`, else from Wolkvox (shared).
+
+        Raises WolkvoxError only when the sync failed and no earlier snapshot is kept.
+        """
+        if not refresh:
+            cached = self._fresh.get(connector)
+            if cached is not None:
+                return SyncOutcome(cached, "cache")
+        flight = self._flights.get(connector)
+        origin: Literal["wolkvox", "shared"] = "shared"
+        if flight is None:
+            origin = "wolkvox"
+            flight = asyncio.create_task(self._fetch(connector, trigger))
+            self._flights[connector] = flight
+            flight.add_done_callback(lambda task: self._land(connector, task))
+        try:
+            snapshot = await asyncio.shield(flight)
+        except WolkvoxError as error:
+            stale = self.last_known(connector)
+            if stale is None:
+                raise
+            return SyncOutcome(stale, "stale", error)
+        return SyncOutcome(snapshot, origin)
+
+    async def _fetch(self, connector: str, trigger: SyncTrigger) -> Snapshot:
+        answer = await self._source.sync_templates(connector)
+        snapshot = Snapshot(
+            id=secrets.token_hex(5),
+            connector=connector,
+            templates=sorted_templates(answer.templates),
+            skipped=answer.skipped,
+            synced_at=self._now(),
+        )
+        self._fresh[connector] = snapshot
+        try:
+            self._kept[snapshot.id] = snapshot
+            self._latest[connector] = snapshot.id
+        except ValueError:  # larger than the whole keep budget: cached, but not kept for paging
+            log.warning(
+                "snapshot of connector %s too large to keep (%d)", connector, snapshot.count
+            )
+        for listener in self._after_sync:
+            self._spawn(listener(snapshot, trigger))
+        return snapshot
+
+    def _land(self, connector: str, task: asyncio.Task[Snapshot]) -> None:
+        if self._flights.get(connector) is task:
+            del self._flights[connector]
+        if not task.cancelled() and task.exception() is not None:
+            log.info("sync failed connector=%s: %s", connector, task.exception())
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("after-sync listener failed")
+
+        task = asyncio.create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work (notifications) to finish; used at shutdown and by tests."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
