@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import payloads
-from bot.commands import HELP_TEXT
+from bot.commands import COMMAND, HELP_TEXT
 from bot.payloads import PageRef
 from bot.templates import Snapshot, Template, count_by
 from bot.text import clip, code, escape, plain
@@ -47,7 +47,7 @@ ACTION_REFRESH = "wolkvox_refresh"
 
 
 def help_message() -> Message:
-    return _message(HELP_TEXT.splitlines()[0], [_section(HELP_TEXT)])
+    return _message(f"How to use {COMMAND}", [_section(HELP_TEXT)])
 
 
 def progress_message(connector: str) -> Message:
@@ -168,7 +168,9 @@ def _template_line(template: Template) -> str:
 def _counts(title: str, values: Sequence[str]) -> str:
     counts = count_by(values)
     lines = [f"*{title}*"]
-    lines += [f"{plain(value, MAX_LISTED_CATEGORY)}  {n:,}" for value, n in counts[:MAX_COUNT_ROWS]]
+    lines += [
+        f"{plain(value, MAX_LISTED_CATEGORY)} · {n:,}" for value, n in counts[:MAX_COUNT_ROWS]
+    ]
     if len(counts) > MAX_COUNT_ROWS:
         rest = sum(n for _, n in counts[MAX_COUNT_ROWS:])
         lines.append(f"_{len(counts) - MAX_COUNT_ROWS} more ({rest:,})_")

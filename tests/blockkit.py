@@ -1,0 +1,52 @@
+"""Checks a message against Block Kit: slack_sdk's models plus the limits they don't check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+MAX_BLOCKS = 50
+MAX_BLOCK_TEXT = 10_000
+MAX_FIELD = 2000
+MAX_SECTION = 3000
+
+
+def texts(value: Any) -> list[str]:
+    """Every `text` string inside blocks (text objects and their nested elements)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(texts(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(texts(item))
+    return found
+
+
+def check_message(message: dict[str, Any]) -> None:
+    """Raise AssertionError where Slack would refuse or truncate `message`."""
+    blocks = message["blocks"]
+    assert message.get("text"), "a top-level text fallback is required"
+    assert len(message["text"]) <= 40_000
+    assert 0 < len(blocks) <= MAX_BLOCKS, f"{len(blocks)} blocks"
+    total = sum(len(t) for t in texts(blocks))
+    assert total <= MAX_BLOCK_TEXT, f"{total} characters of block text"
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None, raw
+        assert parsed.to_dict() == raw  # to_dict() validates the limits slack_sdk knows
+        if raw["type"] == "section":
+            assert len(raw.get("text", {}).get("text", "")) <= MAX_SECTION
+            fields = raw.get("fields", [])
+            assert len(fields) <= 10
+            assert all(len(f["text"]) <= MAX_FIELD for f in fields)
+    block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))
+
+
+def all_text(message: dict[str, Any]) -> str:
+    return "\n".join([message.get("text", ""), *texts(message.get("blocks", []))])

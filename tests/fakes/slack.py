@@ -1,0 +1,126 @@
+"""A fake Slack on 127.0.0.1: the Web API under /api/<method> and response_url sinks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakes.http import LoopbackServer, QuietHandler
+
+
+@dataclass
+class Post:
+    """One request the fake received."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.api_calls: list[Post] = []
+        self.responses: list[Post] = []
+        # method -> list of (status, body) to answer before the default; consumed in order
+        self.scripted: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.response_status = 200
+        self._changed = threading.Condition()
+        self.server = LoopbackServer(_Handler, self).start()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url + "/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.server.url}/response/{name}"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def calls(self, method: str) -> list[Post]:
+        return [c for c in self.api_calls if c.path == f"/api/{method}"]
+
+    def replies_to(self, name: str) -> list[dict[str, Any]]:
+        return [p.body for p in self.responses if p.path == f"/response/{name}"]
+
+    def wait(self, predicate: Any, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def wait_replies(self, name: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        self.wait(lambda: len(self.replies_to(name)) >= count, timeout)
+        return self.replies_to(name)
+
+    def record(self, handler: _Handler) -> None:
+        raw = handler.read_body()
+        content_type = handler.headers.get("Content-Type", "")
+        if "json" in content_type:
+            body = json.loads(raw or b"{}")
+        else:
+            body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        post = Post(handler.path, body, dict(handler.headers))
+        if handler.path.startswith("/response/"):
+            status, answer = self.response_status, b"ok"
+            with self._changed:
+                self.responses.append(post)
+                self._changed.notify_all()
+            handler.send(status, answer, "text/plain")
+            return
+        method = handler.path.removeprefix("/api/").split("?")[0]
+        script = self.scripted.get(method)
+        if script:
+            status, payload = script.pop(0)
+        else:
+            status, payload = 200, self._default(method, body)
+        with self._changed:
+            self.api_calls.append(post)
+            self._changed.notify_all()
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        if status == 429:
+            handler.send_header("Retry-After", "0")
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _default(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Team",
+                "user": "wolkvox",
+                "team_id": "T0001",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": f"{time.time():.6f}",
+                "message": {"text": body.get("text")},
+            }
+        return {"ok": True}
+
+
+class _Handler(QuietHandler):
+    server: LoopbackServer
+
+    def do_POST(self) -> None:
+        self.server.owner.record(self)

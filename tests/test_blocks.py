@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import blocks, payloads
+from bot.templates import Snapshot, Template, sorted_templates
+from tests.blockkit import all_text, check_message
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def snapshot(
+    templates: list[Template], *, skipped: int = 0, age: timedelta = timedelta()
+) -> Snapshot:
+    return Snapshot("a1b2c3", "1234", sorted_templates(templates), skipped, NOW - age)
+
+
+def many(n: int, *, name_len: int = 20, body_len: int = 1024) -> list[Template]:
+    languages = [f"l{i:02d}_XX" for i in range(70)]
+    categories = ["MARKETING", "UTILITY", "AUTHENTICATION", "FLOW"] + [
+        f"ODD_{i}" * 5 for i in range(30)
+    ]
+    return [
+        Template(
+            name=f"t{i:06d}_" + "n" * max(0, name_len - 8),
+            language=languages[i % len(languages)],
+            category=categories[i % len(categories)],
+            body="b" * body_len,
+        )
+        for i in range(n)
+    ]
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    actions = [b for b in message["blocks"] if b["type"] == "actions"]
+    return {e["action_id"]: e for block in actions for e in block["elements"]}
+
+
+@pytest.mark.parametrize("count", [0, 1, 19, 20, 21, 50, 600, 5000])
+def test_every_page_stays_within_slack_limits(count: int) -> None:
+    snap = snapshot(many(count, name_len=512), skipped=3)
+    pages = max(1, -(-count // blocks.PAGE_SIZE))
+    for page in {0, 1, pages // 2, pages - 1, pages}:
+        message = blocks.summary_message(snap, now=NOW, page=page, asked_by="U123")
+        check_message(message)
+
+
+def test_header_and_counts() -> None:
+    snap = snapshot(
+        [
+            Template("recordatorio_pago", "es_MX", "UTILITY", "Hola {{1}}"),
+            Template("promo_navidad", "es_MX", "MARKETING", "Feliz navidad"),
+            Template("promo_navidad", "pt_BR", "MARKETING", "Feliz natal"),
+        ]
+    )
+    message = blocks.summary_message(snap, now=NOW, asked_by="U0USER1")
+    text = all_text(message)
+    assert message["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Connector 1234 · 3 templates", "emoji": True},
+    }
+    assert "MARKETING · 2" in text and "UTILITY · 1" in text
+    assert "es_MX · 2" in text and "pt_BR · 1" in text
+    assert "`promo_navidad`  pt_BR · MARKETING" in text
+    assert "Synced just now · asked by <@U0USER1>" in text
+    assert message["text"] == "Connector 1234: 3 templates"
+
+
+def test_paging_buttons_point_to_the_neighbouring_pages() -> None:
+    snap = snapshot(many(45))
+    first = buttons(blocks.summary_message(snap, now=NOW, page=0))
+    assert set(first) == {blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
+    assert payloads.decode(first[blocks.ACTION_NEXT]["value"]) == payloads.PageRef(
+        "1234", "a1b2c3", 1
+    )
+    middle = buttons(blocks.summary_message(snap, now=NOW, page=1))
+    assert set(middle) == {blocks.ACTION_PREVIOUS, blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
+    last = blocks.summary_message(snap, now=NOW, page=2)
+    assert set(buttons(last)) == {blocks.ACTION_PREVIOUS, blocks.ACTION_REFRESH}
+    assert "Templates 41–45 of 45" in all_text(last)
+    assert "Page 3 of 3" in all_text(last)
+
+
+def test_page_past_the_end_shows_the_last_page() -> None:
+    message = blocks.summary_message(snapshot(many(45)), now=NOW, page=99)
+    assert "Templates 41–45 of 45" in all_text(message)
+
+
+def test_zero_templates_is_said_plainly() -> None:
+    message = blocks.summary_message(snapshot([]), now=NOW)
+    check_message(message)
+    assert "Connector 1234 · 0 templates" in all_text(message)
+    assert "no templates" in all_text(message)
+    assert set(buttons(message)) == {blocks.ACTION_REFRESH}
+
+
+@pytest.mark.parametrize(
+    ("skipped", "says"),
+    [
+        (1, "1 entry from Wolkvox could not be read and is not"),
+        (2, "2 entries from Wolkvox could not be read and are not"),
+    ],
+)
+def test_unreadable_entries_are_counted(skipped: int, says: str) -> None:
+    assert says in all_text(blocks.summary_message(snapshot(many(2), skipped=skipped), now=NOW))
+
+
+HOSTILE = [
+    "promo_<!channel>",
+    "<!here>",
+    "<@U024BE7LH>",
+    "<#C024BE7LR>",
+    "<https://evil.example|bank.example>",
+    "a&b>c",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
+    snap = snapshot([Template(hostile, hostile, hostile, hostile)], skipped=0)
+    for message in (
+        blocks.summary_message(snap, now=NOW),
+        blocks.notification_message(snap, user_id="", user_name=hostile),
+    ):
+        check_message(message)
+        raw = json.dumps(message)
+        assert "<!" not in raw and "<@U024" not in raw and "<#C" not in raw and "<https" not in raw
+        assert hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")[
+            :16
+        ] in all_text(message)
+
+
+def test_backticks_and_newlines_cannot_break_the_list() -> None:
+    snap = snapshot([Template("a`b\n*c*", "es\nX", "MARK\rETING", "")])
+    text = all_text(blocks.summary_message(snap, now=NOW))
+    assert "• `a'b *c*`  es X · MARK ETING" in text
+
+
+def test_long_names_are_clipped_in_the_list() -> None:
+    snap = snapshot([Template("x" * 512, "es", "UTILITY", "")])
+    text = all_text(blocks.summary_message(snap, now=NOW))
+    assert "x" * (blocks.MAX_LISTED_NAME - 1) + "…" in text
+    assert "x" * blocks.MAX_LISTED_NAME not in text
+
+
+def test_many_languages_are_summarised() -> None:
+    text = all_text(blocks.summary_message(snapshot(many(700)), now=NOW))
+    assert f"_{70 - blocks.MAX_COUNT_ROWS} more (" in text
+
+
+@pytest.mark.parametrize(
+    ("origin", "age", "says"),
+    [
+        ("wolkvox", timedelta(), "Synced just now"),
+        ("shared", timedelta(), "Synced just now"),
+        ("cache", timedelta(seconds=20), "Cached, synced just now"),
+        ("cache", timedelta(minutes=4, seconds=10), "Cached, synced 4 min ago"),
+        ("cache", timedelta(hours=3), "Cached, synced 3 h ago"),
+        ("stale", timedelta(days=2), "Showing the last good sync, from 2 days ago"),
+    ],
+)
+def test_says_when_the_data_was_synced(origin: str, age: timedelta, says: str) -> None:
+    message = blocks.summary_message(snapshot(many(1), age=age), now=NOW, origin=origin)
+    assert says in all_text(message)
+
+
+def test_warning_is_shown_above_a_stale_copy() -> None:
+    message = blocks.summary_message(
+        snapshot(many(1)), now=NOW, origin="stale", warning="It failed."
+    )
+    assert ":warning: It failed." in all_text(message)
+
+
+def test_notification_names_connector_count_and_who() -> None:
+    snap = snapshot(many(5))
+    message = blocks.notification_message(snap, user_id="U0USER1", user_name="maria")
+    check_message(message)
+    assert "Connector *1234* synced by <@U0USER1>: *5 templates*" in all_text(message)
+    by_name = blocks.notification_message(snap, user_id="not-an-id", user_name="maria")
+    assert "synced by maria" in all_text(by_name)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        blocks.help_message(),
+        blocks.progress_message("1234"),
+        blocks.error_message("x"),
+        blocks.expired_message("1234", "gone"),
+    ],
+)
+def test_other_messages_are_valid(message: dict) -> None:
+    check_message(message)

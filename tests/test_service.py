@@ -1,0 +1,118 @@
+"""Cache, single flight and stale fallback, over real HTTP to the fake Wolkvox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.errors import QuotaExceeded
+from bot.service import SyncTrigger, TemplateService
+from bot.templates import Snapshot
+from bot.wolkvox import WolkvoxClient
+from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
+
+WHO = SyncTrigger(user_id="U1", user_name="maria")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def service(wolkvox: FakeWolkvox, clock: Clock) -> AsyncIterator[TemplateService]:
+    client = WolkvoxClient(wolkvox.url, TOKEN, timeout=5)
+    yield TemplateService(client, cache_ttl=300, timer=clock)
+    await client.aclose()
+
+
+async def test_concurrent_requests_share_one_call(
+    service: TemplateService, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("1234", Reply(templates=4, delay=0.3))
+    outcomes = await asyncio.gather(*(service.sync("1234", WHO) for _ in range(30)))
+    assert wolkvox.calls == ["1234"]
+    assert sorted(o.origin for o in outcomes).count("wolkvox") == 1
+    assert {o.origin for o in outcomes} == {"wolkvox", "shared"}
+    assert len({o.snapshot.id for o in outcomes}) == 1
+
+
+async def test_cache_serves_repeats_until_the_ttl_passes(
+    service: TemplateService, wolkvox: FakeWolkvox, clock: Clock
+) -> None:
+    first = await service.sync("1234", WHO)
+    clock.now += 299
+    again = await service.sync("1234", WHO)
+    assert again.origin == "cache" and again.snapshot is first.snapshot
+    assert wolkvox.calls == ["1234"]
+    clock.now += 2
+    later = await service.sync("1234", WHO)
+    assert later.origin == "wolkvox"
+    assert wolkvox.calls == ["1234", "1234"]
+
+
+async def test_refresh_bypasses_the_cache(service: TemplateService, wolkvox: FakeWolkvox) -> None:
+    await service.sync("1234", WHO)
+    outcome = await service.sync("1234", WHO, refresh=True)
+    assert outcome.origin == "wolkvox"
+    assert wolkvox.calls == ["1234", "1234"]
+
+
+async def test_failure_with_a_kept_copy_returns_it_as_stale(
+    service: TemplateService, wolkvox: FakeWolkvox, clock: Clock
+) -> None:
+    good = await service.sync("1234", WHO)
+    wolkvox.reply(
+        "1234",
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}),
+    )
+    clock.now += 10_000  # long past the TTL: the kept copy still helps
+    outcome = await service.sync("1234", WHO)
+    assert outcome.origin == "stale" and outcome.snapshot is good.snapshot
+    assert isinstance(outcome.error, QuotaExceeded)
+
+
+async def test_failure_without_a_copy_raises(
+    service: TemplateService, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("9", Reply(status=503, body="down"))
+    with pytest.raises(Exception, match="HTTP 503"):
+        await service.sync("9", WHO)
+    assert not service.in_flight("9")
+
+
+async def test_listeners_run_once_per_wolkvox_call(
+    service: TemplateService, wolkvox: FakeWolkvox
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def listener(snapshot: Snapshot, trigger: SyncTrigger) -> None:
+        seen.append((snapshot.connector, trigger.user_id))
+
+    service.on_fresh_sync(listener)
+    wolkvox.reply("1234", Reply(delay=0.2))
+    await asyncio.gather(*(service.sync("1234", WHO) for _ in range(10)))
+    await service.sync("1234", WHO)  # cache hit: no listener
+    await service.drain()
+    assert seen == [("1234", "U1")]
+
+
+async def test_kept_snapshots_are_bounded_by_template_count(wolkvox: FakeWolkvox) -> None:
+    client = WolkvoxClient(wolkvox.url, TOKEN, timeout=5)
+    service = TemplateService(client, cache_ttl=300, max_kept_templates=25)
+    for connector in ("1", "2", "3"):
+        wolkvox.reply(connector, Reply(templates=10))
+    ids = [(await service.sync(c, WHO)).snapshot.id for c in ("1", "2", "3")]
+    await client.aclose()
+    assert service.kept(ids[0]) is None  # evicted, least recently used
+    assert service.kept(ids[1]) is not None and service.kept(ids[2]) is not None

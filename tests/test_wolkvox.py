@@ -1,0 +1,233 @@
+"""The Wolkvox client against the fake over real HTTP, and the answer parser."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import Any
+
+import pytest
+
+from bot import errors
+from bot.messages import describe
+from bot.wolkvox import WolkvoxClient, parse_sync_answer
+from tests.fakes.wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
+
+
+def client(fake: FakeWolkvox, *, timeout: float = 5, token: str = TOKEN) -> WolkvoxClient:
+    return WolkvoxClient(fake.url, token, server="0032", timeout=timeout)
+
+
+async def sync(fake: FakeWolkvox, connector: str = "1234", **kw: Any) -> Any:
+    wolkvox = client(fake, **kw)
+    try:
+        return await wolkvox.sync_templates(connector)
+    finally:
+        await wolkvox.aclose()
+
+
+async def test_sends_the_documented_request(wolkvox: FakeWolkvox) -> None:
+    answer = await sync(wolkvox, "1234")
+    assert len(answer.templates) == 3 and answer.skipped == 0
+    request = wolkvox.requests[0]
+    assert request["path"] == "/api/v2/whatsapp.php?api=sync_templates"
+    assert request["headers"]["wolkvox-token"] == TOKEN
+    assert request["headers"]["wolkvox_server"] == "0032"
+    assert request["headers"]["Content-Type"] == "application/json"
+    assert json.loads(request["body"]) == {"connector_id": "1234"}
+
+
+# Every row of the error table, plus the shapes the docs warn about.
+ERROR_CASES = [
+    (
+        Reply(
+            status=400,
+            body={"code": 400, "error": "BAD REQUEST", "msg": "SOME PARAMETERS ARE REQUIRED"},
+        ),
+        errors.BadRequest,
+        "SOME PARAMETERS ARE REQUIRED",
+    ),
+    (
+        Reply(
+            status=400,
+            body={
+                "code": 400,
+                "error": "BAD REQUEST",
+                "msg": "THE API YOU WANT TO CONSULT DOES NOT EXIST",
+            },
+        ),
+        errors.BadRequest,
+        "THE API YOU WANT TO CONSULT DOES NOT EXIST",
+    ),
+    (
+        Reply(
+            status=401,
+            body={"code": 401, "error": "UNAUTHORIZED", "msg": "PLEASE ENTER THE WOLKVOX-TOKEN"},
+        ),
+        errors.MissingToken,
+        "PLEASE ENTER THE WOLKVOX-TOKEN",
+    ),
+    (
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "PLEASE VALIDATE TOKEN"}),
+        errors.InvalidToken,
+        "PLEASE VALIDATE TOKEN",
+    ),
+    (
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}),
+        errors.QuotaExceeded,
+        "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent",
+    ),
+    (
+        Reply(status=403, body=SIMULTANEOUS),
+        errors.TooManyRequests,
+        "2 requests were already running",
+    ),
+    (
+        Reply(status=403, body="<html><body>Maintenance</body></html>", content_type="text/html"),
+        errors.Forbidden,
+        "maintenance",
+    ),
+    (
+        Reply(
+            status=200, body={"code": "403", "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}
+        ),
+        errors.QuotaExceeded,
+        "TOKEN LIMIT EXCEEDED",
+    ),
+    (
+        Reply(status=200, body={"code": 500, "error": "ERROR", "msg": "SOMETHING FAILED"}),
+        errors.WolkvoxRejected,
+        "error code 500",
+    ),
+    (
+        Reply(status=502, body="<html>Bad gateway</html>", content_type="text/html"),
+        errors.Unavailable,
+        "HTTP 502",
+    ),
+    (Reply(status=500, body={"code": 500}), errors.Unavailable, "HTTP 500"),
+    (
+        Reply(status=200, body="<!DOCTYPE html><html>Login</html>", content_type="text/html"),
+        errors.BadResponse,
+        "an HTML page, not JSON",
+    ),
+    (
+        Reply(status=200, body='{"code": "200", "data": [{"name_templ'),
+        errors.BadResponse,
+        "cut off or malformed",
+    ),
+    (Reply(status=200, body=""), errors.BadResponse, "the answer was empty"),
+    (Reply(status=200, body=b"\xff\xfe\x00"), errors.BadResponse, "not UTF-8"),
+    (Reply(status=200, body=[1, 2]), errors.BadResponse, "expected a JSON object"),
+    (Reply(status=200, truncate=True), errors.BadResponse, "cut off"),
+]
+
+
+@pytest.mark.parametrize(("reply", "kind", "says"), ERROR_CASES)
+async def test_each_failure_becomes_a_clear_error(
+    wolkvox: FakeWolkvox, reply: Reply, kind: type[errors.WolkvoxError], says: str
+) -> None:
+    wolkvox.reply("1234", reply)
+    with pytest.raises(kind) as caught:
+        await sync(wolkvox)
+    assert type(caught.value) is kind
+    message = describe(caught.value)
+    assert "connector *1234*" in message
+    assert says in message
+    assert TOKEN not in message and TOKEN not in str(caught.value)
+
+
+async def test_wrong_token_is_refused_and_never_echoed(wolkvox: FakeWolkvox) -> None:
+    with pytest.raises(errors.InvalidToken) as caught:
+        await sync(wolkvox, token="wrong-token-123456")
+    assert "WOLKVOX_TOKEN" in describe(caught.value)
+    assert "wrong-token-123456" not in describe(caught.value)
+
+
+def test_token_in_wolkvox_words_is_removed() -> None:
+    body = json.dumps(
+        {"code": 403, "error": "FORBIDDEN", "msg": f"TOKEN {TOKEN} NOT VALID"}
+    ).encode()
+    with pytest.raises(errors.Forbidden) as caught:
+        parse_sync_answer("1", 403, body, secret=TOKEN)
+    assert TOKEN not in describe(caught.value) and "[token]" in describe(caught.value)
+
+
+async def test_timeout_says_it_timed_out(wolkvox: FakeWolkvox) -> None:
+    wolkvox.reply("1234", Reply(hang=True))
+    with pytest.raises(errors.WolkvoxTimeout) as caught:
+        await sync(wolkvox, timeout=0.3)
+    assert "timed out" in describe(caught.value)
+    assert "0.3 seconds" in describe(caught.value)
+
+
+async def test_reset_connection_hints_at_the_allow_list(wolkvox: FakeWolkvox) -> None:
+    wolkvox.reply("1234", Reply(reset=True))
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        await sync(wolkvox)
+    assert "allow list" in describe(caught.value)
+
+
+async def test_refused_connection_hints_at_the_allow_list() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    wolkvox = WolkvoxClient(f"http://127.0.0.1:{port}", TOKEN, timeout=2)
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        await wolkvox.sync_templates("1234")
+    await wolkvox.aclose()
+    message = describe(caught.value)
+    assert "could not connect to Wolkvox" in message and "allow list in Wolkvox Manager" in message
+
+
+async def test_never_more_than_two_requests_in_flight(wolkvox: FakeWolkvox) -> None:
+    for connector in map(str, range(1, 9)):
+        wolkvox.reply(connector, Reply(templates=2, delay=0.2))
+    wolkvox_client = client(wolkvox)
+    answers = await asyncio.gather(*(wolkvox_client.sync_templates(str(c)) for c in range(1, 9)))
+    await wolkvox_client.aclose()
+    assert all(len(a.templates) == 2 for a in answers)
+    assert len(wolkvox.calls) == 8
+    assert wolkvox.max_in_flight == 2
+    assert wolkvox.refused == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "templates", "skipped"),
+    [
+        (None, 0, 0),
+        ([], 0, 0),
+        ({"name_template": "a", "idiom": "es", "category": "UTILITY", "body_template": "x"}, 1, 0),
+        ([None, 1, "x", [], {}], 0, 5),
+        ([{"name_template": "a", "idiom": "es", "category": "UTILITY"}], 0, 1),  # no body
+        (
+            [{"name_template": None, "idiom": "es", "category": "UTILITY", "body_template": ""}],
+            0,
+            1,
+        ),
+        ([{"name_template": "a", "idiom": 5, "category": "UTILITY", "body_template": ""}], 0, 1),
+        ([{"name_template": "a" * 513, "idiom": "es", "category": "X", "body_template": ""}], 0, 1),
+        ([*make_templates(3), {"name_template": "b"}, None], 3, 2),
+        ("not a list", 0, 1),
+    ],
+)
+def test_keeps_good_items_and_counts_bad_ones(data: Any, templates: int, skipped: int) -> None:
+    answer = parse_sync_answer("1", 200, json.dumps(ok(data)).encode())
+    assert (len(answer.templates), answer.skipped) == (templates, skipped)
+
+
+@pytest.mark.parametrize("code", ["200", 200, "201", 201, "202", None])
+def test_code_is_compared_as_text(code: Any) -> None:
+    body = {"code": code, "error": None, "msg": "ok", "data": make_templates(1)}
+    assert len(parse_sync_answer("1", 200, json.dumps(body).encode()).templates) == 1
+
+
+def test_long_bodies_are_bounded() -> None:
+    item = {
+        "name_template": "a",
+        "idiom": "es",
+        "category": "UTILITY",
+        "body_template": "x" * 100_000,
+    }
+    answer = parse_sync_answer("1", 200, json.dumps(ok([item])).encode())
+    assert len(answer.templates[0].body) == 4096
