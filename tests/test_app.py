@@ -1,0 +1,459 @@
+"""The slash command and buttons end to end: signed HTTP requests into the real app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot import blocks, payloads
+from tests.blockkit import all_text, check_message
+from tests.fakes.slack import FakeSlack
+from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer, command_body, sign
+
+Start = Callable[..., BotServer]
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    return {
+        e["action_id"]: e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def test_help_is_answered_at_once_without_calling_wolkvox(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    for text in ("", "help"):
+        acked = bot.command(text, response_url=slack.response_url("h"))
+        assert acked.status == 200
+        assert "`/wolkvox-sync 1234 --refresh`" in all_text(acked.body)
+        check_message(acked.body)
+    assert wolkvox.calls == []
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "../etc/passwd", "1234; rm -rf /", "1" * 3000, "12\x0734", "<!channel>"]
+)
+def test_bad_input_gets_a_clear_message_and_no_call(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, text: str
+) -> None:
+    acked = bot.command(text, response_url=slack.response_url("bad"))
+    assert acked.status == 200
+    assert acked.body.get("response_type", "ephemeral") == "ephemeral"
+    assert "/wolkvox-sync 1234" in all_text(acked.body)
+    assert "<!channel>" not in json.dumps(acked.body)
+    check_message(acked.body)
+    time.sleep(0.1)
+    assert wolkvox.calls == [] and slack.replies_to("bad") == []
+
+
+def test_sync_acknowledges_then_replaces_with_the_summary(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("1234", Reply(templates=57, delay=0.3))
+    acked = bot.command("1234", response_url=slack.response_url("s"))
+    assert acked.status == 200
+    assert "Syncing connector *1234*" in all_text(acked.body)
+    [reply] = slack.wait_replies("s", 1)
+    check_message(reply)
+    assert reply["replace_original"] is True and reply["response_type"] == "ephemeral"
+    text = all_text(reply)
+    assert "Connector 1234 · 57 templates" in text
+    assert "Synced just now · asked by <@U0USER1>" in text
+    assert "Templates 1–20 of 57" in text and "Page 1 of 3" in text
+    assert set(buttons(reply)) == {blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
+    assert wolkvox.calls == ["1234"]
+
+
+def test_a_repeat_is_answered_from_the_cache_in_the_acknowledgement(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot.command("1234", response_url=slack.response_url("first"))
+    slack.wait_replies("first", 1)
+    acked = bot.command("1234", response_url=slack.response_url("again"), user_id="U0OTHER")
+    assert "Cached, synced just now · asked by <@U0OTHER>" in all_text(acked.body)
+    check_message(acked.body)
+    assert wolkvox.calls == ["1234"]
+
+
+def test_refresh_option_bypasses_the_cache(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot.command("1234", response_url=slack.response_url("a"))
+    slack.wait_replies("a", 1)
+    acked = bot.command("1234 --refresh", response_url=slack.response_url("b"))
+    assert "Syncing connector" in all_text(acked.body)
+    assert "Synced just now" in all_text(slack.wait_replies("b", 1)[0])
+    assert wolkvox.calls == ["1234", "1234"]
+
+
+def test_cache_expires_after_the_ttl(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_CACHE_TTL="1")
+    bot.command("1234", response_url=slack.response_url("a"))
+    slack.wait_replies("a", 1)
+    time.sleep(1.2)
+    acked = bot.command("1234", response_url=slack.response_url("b"))
+    assert "Syncing connector" in all_text(acked.body)
+    slack.wait_replies("b", 1)
+    assert wolkvox.calls == ["1234", "1234"]
+
+
+def burst(bot: BotServer, slack: FakeSlack, texts: list[str]) -> list:
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        return list(
+            pool.map(
+                lambda i: bot.command(texts[i], response_url=slack.response_url(f"b{i}")),
+                range(len(texts)),
+            )
+        )
+
+
+def answers(slack: FakeSlack, acks: list, timeout: float = 20) -> list[str]:
+    """What each command of a burst finally showed: a cache hit is answered in the ack itself."""
+
+    def final(i: int) -> str | None:
+        if "templates" in all_text(acks[i].body):
+            return all_text(acks[i].body)
+        replies = slack.replies_to(f"b{i}")
+        return all_text(replies[-1]) if replies else None
+
+    slack.wait(lambda: all(final(i) is not None for i in range(len(acks))), timeout)
+    return [final(i) or "" for i in range(len(acks))]
+
+
+def test_fifty_commands_during_a_slow_sync_are_all_acknowledged_and_share_one_call(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("1234", Reply(templates=30, delay=2.5))
+    acks = burst(bot, slack, ["1234"] * 50)  # the client gives up after 3 s, as Slack does
+    assert [a.status for a in acks] == [200] * 50
+    assert all("Connector 1234 · 30 templates" in text for text in answers(slack, acks))
+    assert wolkvox.calls == ["1234"]
+
+
+def test_never_more_than_two_calls_in_flight_whatever_users_do(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    connectors = [str(100 + i) for i in range(10)]
+    for c in connectors:
+        wolkvox.reply(c, Reply(templates=2, delay=0.3))
+    acks = burst(bot, slack, [connectors[i % 10] for i in range(40)])
+    assert all(a.status == 200 for a in acks)
+    assert all("2 templates" in text for text in answers(slack, acks))
+    assert sorted(wolkvox.calls) == sorted(connectors)
+    assert wolkvox.max_in_flight == 2 and wolkvox.refused == 0
+
+
+WOLKVOX_FAILURES = [
+    (
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}),
+        "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent",
+    ),
+    (
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "PLEASE VALIDATE TOKEN"}),
+        "PLEASE VALIDATE TOKEN",
+    ),
+    (
+        Reply(
+            status=401,
+            body={"code": 401, "error": "UNAUTHORIZED", "msg": "PLEASE ENTER THE WOLKVOX-TOKEN"},
+        ),
+        "PLEASE ENTER THE WOLKVOX-TOKEN",
+    ),
+    (
+        Reply(
+            status=400,
+            body={"code": 400, "error": "BAD REQUEST", "msg": "SOME PARAMETERS ARE REQUIRED"},
+        ),
+        "SOME PARAMETERS ARE REQUIRED",
+    ),
+    (
+        Reply(
+            status=403,
+            body={
+                "code": 403,
+                "error": "FORBIDDEN",
+                "msg": "EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN",
+            },
+        ),
+        "2 requests were already running",
+    ),
+    (
+        Reply(
+            status=200, body={"code": "403", "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}
+        ),
+        "TOKEN LIMIT EXCEEDED",
+    ),
+    (
+        Reply(status=503, body="<html>Service Unavailable</html>", content_type="text/html"),
+        "HTTP 503",
+    ),
+    (
+        Reply(status=200, body="<html>oops</html>", content_type="text/html"),
+        "an HTML page, not JSON",
+    ),
+    (Reply(status=200, body='{"code":"200","data":[{"name_t'), "cut off or malformed"),
+    (Reply(hang=True), "timed out"),
+    (Reply(reset=True), "allow list"),
+]
+
+
+@pytest.mark.parametrize(("reply", "says"), WOLKVOX_FAILURES)
+def test_wolkvox_failures_are_explained(
+    start_bot: Start,
+    slack: FakeSlack,
+    wolkvox: FakeWolkvox,
+    caplog: pytest.LogCaptureFixture,
+    reply: Reply,
+    says: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = start_bot(WOLKVOX_TIMEOUT="0.5")
+    wolkvox.reply("1234", reply)
+    acked = bot.command("1234", response_url=slack.response_url("e"))
+    assert acked.status == 200
+    [message] = slack.wait_replies("e", 1)
+    check_message(message)
+    text = all_text(message)
+    assert "Could not sync connector *1234*" in text
+    assert says in text
+    everything = (
+        caplog.text
+        + json.dumps([p.body for p in slack.responses + slack.api_calls])
+        + json.dumps(acked.body)
+    )
+    assert TOKEN not in everything and BOT_TOKEN not in everything
+
+
+def test_failed_refresh_shows_the_cached_copy_with_a_warning(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot.command("1234", response_url=slack.response_url("a"))
+    slack.wait_replies("a", 1)
+    wolkvox.reply(
+        "1234",
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}),
+    )
+    bot.command("1234 --refresh", response_url=slack.response_url("b"))
+    [reply] = slack.wait_replies("b", 1)
+    text = all_text(reply)
+    assert "Connector 1234 · 3 templates" in text
+    assert "The fresh sync failed, so this is the last good copy" in text
+    assert "TOKEN LIMIT EXCEEDED" in text
+
+
+def test_zero_templates_and_unreadable_entries(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("1", Reply(body={"code": 200, "error": None, "msg": "ok", "data": None}))
+    wolkvox.reply(
+        "2",
+        Reply(
+            body={
+                "code": "200",
+                "data": [
+                    None,
+                    {"name_template": "x"},
+                    {
+                        "name_template": "ok",
+                        "idiom": "es",
+                        "category": "UTILITY",
+                        "body_template": "",
+                    },
+                ],
+            }
+        ),
+    )
+    bot.command("1", response_url=slack.response_url("one"))
+    bot.command("2", response_url=slack.response_url("two"))
+    assert "no templates" in all_text(slack.wait_replies("one", 1)[0])
+    two = all_text(slack.wait_replies("two", 1)[0])
+    assert "Connector 2 · 1 template" in two and "2 entries from Wolkvox could not be read" in two
+
+
+def test_template_names_cannot_notify_a_channel(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    evil = {
+        "name_template": "promo_<!channel>",
+        "idiom": "<!here>",
+        "category": "<@U999>",
+        "body_template": "<!everyone>",
+    }
+    wolkvox.reply("1234", Reply(body={"code": "200", "data": [evil]}))
+    bot.command("1234", response_url=slack.response_url("x"), user_name="<!channel>")
+    [reply] = slack.wait_replies("x", 1)
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
+    for message in (reply, slack.calls("chat.postMessage")[0].body):
+        raw = json.dumps(message)
+        assert "<!" not in raw and "<@U999" not in raw
+    assert "promo_&lt;!channel&gt;" in all_text(reply)
+
+
+def test_next_and_previous_page_through_the_cached_result(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply("1234", Reply(templates=45))
+    bot.command("1234", response_url=slack.response_url("p"))
+    [first] = slack.wait_replies("p", 1)
+    acked = bot.click(
+        blocks.ACTION_NEXT,
+        buttons(first)[blocks.ACTION_NEXT]["value"],
+        response_url=slack.response_url("n"),
+    )
+    assert acked.status == 200
+    [second] = slack.wait_replies("n", 1)
+    assert second["replace_original"] is True
+    assert "Templates 21–40 of 45" in all_text(second)
+    bot.click(
+        blocks.ACTION_NEXT,
+        buttons(second)[blocks.ACTION_NEXT]["value"],
+        response_url=slack.response_url("n2"),
+    )
+    [third] = slack.wait_replies("n2", 1)
+    assert "Templates 41–45 of 45" in all_text(third) and blocks.ACTION_NEXT not in buttons(third)
+    bot.click(
+        blocks.ACTION_PREVIOUS,
+        buttons(third)[blocks.ACTION_PREVIOUS]["value"],
+        response_url=slack.response_url("pr"),
+    )
+    assert "Templates 21–40 of 45" in all_text(slack.wait_replies("pr", 1)[0])
+    assert wolkvox.calls == ["1234"]
+
+
+def test_a_page_of_data_no_longer_kept_offers_a_refresh(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    value = payloads.encode(payloads.PageRef("1234", "deadbeef", 1))
+    bot.click(blocks.ACTION_NEXT, value, response_url=slack.response_url("x"))
+    [reply] = slack.wait_replies("x", 1)
+    assert "no longer kept" in all_text(reply)
+    assert set(buttons(reply)) == {blocks.ACTION_REFRESH}
+    assert wolkvox.calls == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "not json", '{"c": "../1"}', '{"c": "1", "p": -1}', '{"c": "1", "s": "<!x>"}', "x" * 5000],
+)
+def test_tampered_button_values_get_a_clear_message(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, value: str
+) -> None:
+    bot.click(blocks.ACTION_NEXT, value, response_url=slack.response_url("t"))
+    bot.click(blocks.ACTION_REFRESH, value, response_url=slack.response_url("t"))
+    replies = slack.wait_replies("t", 2)
+    assert all("button's data could not be read" in all_text(r) for r in replies)
+    assert wolkvox.calls == []
+
+
+def test_refresh_button_syncs_again(bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox) -> None:
+    bot.command("1234", response_url=slack.response_url("a"))
+    [first] = slack.wait_replies("a", 1)
+    wolkvox.reply("1234", Reply(templates=5))
+    acked = bot.click(
+        blocks.ACTION_REFRESH,
+        buttons(first)[blocks.ACTION_REFRESH]["value"],
+        response_url=slack.response_url("r"),
+    )
+    assert acked.status == 200
+    progress, summary = slack.wait_replies("r", 2)
+    assert "Syncing connector *1234*" in all_text(progress)
+    assert "Connector 1234 · 5 templates" in all_text(summary)
+    assert "asked by <@U0USER2>" in all_text(summary)
+    assert wolkvox.calls == ["1234", "1234"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "wrong-secret",
+        "replayed",
+    ],
+)
+def test_unverified_requests_get_401_and_no_call(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, headers: object
+) -> None:
+    body = command_body("1234", response_url=slack.response_url("u"))
+    if headers == "wrong-secret":
+        headers = sign(body, secret="not-the-secret")
+    elif headers == "replayed":
+        headers = sign(body, timestamp=int(time.time()) - 6 * 60)
+    assert isinstance(headers, dict)
+    assert bot.post(body, headers).status == 401
+    time.sleep(0.2)
+    assert wolkvox.calls == [] and slack.responses == []
+
+
+def test_a_body_signed_for_another_body_is_refused(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    body = command_body("1234", response_url=slack.response_url("u"))
+    headers = sign(command_body("5678", response_url=slack.response_url("u")))
+    assert bot.post(body, headers).status == 401
+    assert SIGNING_SECRET  # the real secret signed the other body
+
+
+def test_notification_after_each_fresh_sync_only(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    wolkvox.reply("1234", Reply(templates=7, delay=0.5))
+    answers(slack, burst(bot, slack, ["1234"] * 10))
+    bot.command("1234", response_url=slack.response_url("cached"))  # a cache hit: no post
+    bot.command("1234 --refresh", response_url=slack.response_url("fresh"), user_id="U0SECOND")
+    slack.wait_replies("fresh", 1)
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 2)
+    time.sleep(0.2)
+    posts = slack.calls("chat.postMessage")
+    assert len(posts) == 2
+    assert posts[0].body["channel"] == "C0NOTIFY"
+    assert "Connector *1234* synced by <@U0USER1>: *7 templates*" in all_text(posts[0].body)
+    assert "synced by <@U0SECOND>" in all_text(posts[1].body)
+    assert posts[0].headers["Authorization"] == f"Bearer {BOT_TOKEN}"
+
+
+def test_no_notification_without_a_channel(bot: BotServer, slack: FakeSlack) -> None:
+    bot.command("1234", response_url=slack.response_url("a"))
+    slack.wait_replies("a", 1)
+    time.sleep(0.2)
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_a_failed_notification_does_not_disturb_the_user(
+    start_bot: Start, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.scripted["chat.postMessage"] = [(200, {"ok": False, "error": "not_in_channel"})]
+    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    bot.command("1234", response_url=slack.response_url("a"))
+    assert "3 templates" in all_text(slack.wait_replies("a", 1)[0])
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
+    time.sleep(0.2)
+    assert "not_in_channel (invite the bot to the channel)" in caplog.text
+
+
+def test_slack_5xx_on_notification_is_retried(start_bot: Start, slack: FakeSlack) -> None:
+    slack.scripted["chat.postMessage"] = [
+        (503, {"ok": False}),
+        (429, {"ok": False, "error": "ratelimited"}),
+    ]
+    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    bot.command("1234", response_url=slack.response_url("a"))
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 3, timeout=15)
+
+
+def test_health_check_and_unknown_paths(bot: BotServer) -> None:
+    assert bot.http.get("/healthz").text == "ok"
+    assert bot.http.get("/nope").status_code == 404
+    assert bot.http.post("/slack/events", content=b"x" * (2 * 1024 * 1024)).status_code == 413
