@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    load_dotenv(override=False)
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     try:
         settings = Settings.from_env(os.environ, mode=getattr(args, "mode", None))
     except ConfigError as error:

@@ -28,6 +28,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _ClientGivenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when it is given a client built from it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def setup_logging(*, secrets: Iterable[str], level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -36,3 +43,4 @@ def setup_logging(*, secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientGivenNotice())

@@ -1,0 +1,183 @@
+"""The bot as deployed: the Procfile's command in a real process, settings from .env."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from tests.blockkit import all_text
+from tests.fakes.slack import FakeSlack
+from tests.fakes.wolkvox import TOKEN, FakeWolkvox
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, command_body, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def procfile_web() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError("Procfile has no web process")
+
+
+def base_env() -> dict[str, str]:
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": os.environ.get("HOME", str(ROOT)),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_missing_settings_stop_the_start_with_one_message(tmp_path: Path) -> None:
+    run = subprocess.run(
+        shlex.split(procfile_web()),
+        cwd=tmp_path,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "WOLKVOX_TOKEN", "WOLKVOX_SERVER"):
+        assert name in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_malformed_settings_are_each_named(tmp_path: Path) -> None:
+    env = {
+        **base_env(),
+        "SLACK_BOT_TOKEN": "xoxp-user",
+        "SLACK_SIGNING_SECRET": "s",
+        "WOLKVOX_TOKEN": "t",
+        "WOLKVOX_SERVER": "madrid",
+        "WOLKVOX_CACHE_TTL": "five",
+        "WOLKVOX_TIMEOUT": "0",
+        "WOLKVOX_NOTIFY_CHANNEL": "#general",
+        "PORT": "99999",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    for says in (
+        "SLACK_BOT_TOKEN must be a bot token",
+        "WOLKVOX_SERVER must be",
+        "WOLKVOX_CACHE_TTL must be",
+        "WOLKVOX_TIMEOUT must be",
+        "WOLKVOX_NOTIFY_CHANNEL must be a channel id",
+        "PORT must be",
+    ):
+        assert says in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "server"), [("0032", "0032"), ("wv0032", "0032"), ("WV41", "0041"), ("100", "0100")]
+)
+def test_server_code_is_accepted_in_both_spellings(raw: str, server: str) -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "WOLKVOX_TOKEN": "t",
+            "WOLKVOX_SERVER": raw,
+        }
+    )
+    assert settings.wolkvox_server == server
+    assert settings.wolkvox_base_url == f"https://wv{server}.wolkvox.com"
+    assert (settings.cache_ttl, settings.timeout, settings.port) == (300, 30.0, 3000)
+    assert settings.mode == "http"
+
+
+def test_socket_mode_needs_no_signing_secret_and_secrets_stay_out_of_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-secret1",
+            "SLACK_APP_TOKEN": "xapp-secret2",
+            "WOLKVOX_TOKEN": "secret3",
+            "WOLKVOX_SERVER": "0032",
+        }
+    )
+    assert settings.mode == "socket"
+    assert not any(s in repr(settings) for s in ("secret1", "secret2", "secret3"))
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is missing"):
+        Settings.from_env(
+            {"SLACK_BOT_TOKEN": "xoxb-1", "WOLKVOX_TOKEN": "t", "WOLKVOX_SERVER": "1"},
+            mode="socket",
+        )
+
+
+@pytest.fixture
+def deployed(
+    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_SIGNING_SECRET={SIGNING_SECRET}\nSLACK_API_URL={slack.api_url}\n"
+        f"WOLKVOX_SERVER=wv0032\nWOLKVOX_TOKEN={TOKEN}\nWOLKVOX_BASE_URL={wolkvox.url}\n"
+        "WOLKVOX_NOTIFY_CHANNEL=C0NOTIFY\nHOST=127.0.0.1\n"
+    )
+    process = subprocess.Popen(
+        shlex.split(procfile_web()),
+        cwd=tmp_path,
+        env={**base_env(), "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield url, process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_the_procfile_process_answers_a_signed_command(
+    deployed: tuple[str, subprocess.Popen[str]], slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    url, process = deployed
+    body = command_body("1234", response_url=slack.response_url("p"))
+    acked = httpx.post(f"{url}/slack/events", content=body, headers=sign(body), timeout=3)
+    assert acked.status_code == 200 and "Syncing connector" in acked.text
+    [reply] = slack.wait_replies("p", 1)
+    assert "Connector 1234 · 3 templates" in all_text(reply)
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
+    assert wolkvox.requests[0]["headers"]["wolkvox_server"] == "0032"
+    unsigned = httpx.post(f"{url}/slack/events", content=body, timeout=3)
+    assert unsigned.status_code == 401
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=10)
+    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled
+    assert "Application shutdown complete" in output
+    assert "listening on http://127.0.0.1" in output
+    assert "WARNING" not in output
+    assert TOKEN not in output and BOT_TOKEN not in output and SIGNING_SECRET not in output
