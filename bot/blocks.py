@@ -7,7 +7,8 @@ message, total text, field length) are kept here by construction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,14 +20,18 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot import payloads
-from bot.commands import COMMAND, HELP_TEXT
-from bot.payloads import PageRef
+from bot.commands import COMMAND, help_text
+from bot.payloads import TemplateRef, ViewRef
+from bot.query import Query, best_relaxation, closest_names, fold
+from bot.samples import preview
 from bot.templates import Snapshot, Template, count_by
-from bot.text import clip, code, escape, plain
+from bot.text import clip, code, escape, one_line, plain
 
 Message = dict[str, Any]
 
@@ -35,19 +40,27 @@ MAX_TOTAL_TEXT = 10_000  # Slack refuses somewhere near 12,000 characters of blo
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_HEADER = 150
+MAX_OPTION_TEXT = 75
 PAGE_SIZE = 20
 MAX_COUNT_ROWS = 12  # rows per "by category" / "by language" field
 MAX_LISTED_NAME = 60
 MAX_LISTED_LANGUAGE = 16
 MAX_LISTED_CATEGORY = 24
+MAX_BODY_SHOWN = 1400  # per body and per preview; Meta's limit is 1,024
+DETAIL_BUDGET = 8000  # characters of template detail in one message
 
 ACTION_PREVIOUS = "wolkvox_page_previous"
 ACTION_NEXT = "wolkvox_page_next"
 ACTION_REFRESH = "wolkvox_refresh"
+ACTION_OPEN = "wolkvox_open"
+ACTION_SHARE = "wolkvox_share"
+ACTION_EXPORT = "wolkvox_export"
+
+_VARIABLE = re.compile(r"\{\{\s*[A-Za-z0-9_]{1,64}\s*\}\}")
 
 
-def help_message() -> Message:
-    return _message(f"How to use {COMMAND}", [_section(HELP_TEXT)])
+def help_message(aliases: Mapping[str, str] | None = None) -> Message:
+    return _message(f"How to use {COMMAND}", [_section(help_text(aliases))])
 
 
 def progress_message(connector: str) -> Message:
@@ -60,65 +73,85 @@ def error_message(text: str) -> Message:
     return _message(text, [_section(text)])
 
 
-def expired_message(connector: str, text: str) -> Message:
+def notice_message(text: str) -> Message:
+    """A short confirmation (mrkdwn made safe by its author)."""
+    return _message(text, [_section(text)])
+
+
+def expired_message(connector: str, text: str, query: str = "") -> Message:
     """Data behind a button is gone: say so and offer a refresh."""
     refresh = ButtonElement(
         text="Refresh",
         action_id=ACTION_REFRESH,
-        value=payloads.encode(PageRef(connector)),
+        value=payloads.encode_view(ViewRef(connector, query=query)),
         style="primary",
     )
     return _message(text, [_section(text), ActionsBlock(elements=[refresh])])
 
 
-def summary_message(
+def results_message(
     snapshot: Snapshot,
     *,
     now: datetime,
+    query: Query | None = None,
     page: int = 0,
     origin: str = "wolkvox",
     asked_by: str = "",
     warning: str = "",
+    shared_by: str = "",
 ) -> Message:
-    """The summary of a snapshot: counts, one page of the list, paging and refresh buttons."""
-    connector = escape(snapshot.connector)
-    pages = max(1, -(-snapshot.count // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    header = f"Connector {snapshot.connector} · {_plural(snapshot.count, 'template')}"
+    """A lookup over a snapshot: counts, one page of the matches, paging and actions.
 
+    With `shared_by`, the in-channel version: the same page, no buttons, who shared it.
+    """
+    query = query or Query()
+    positions = query.positions(snapshot.templates, snapshot.index)
+    matches = [snapshot.templates[i] for i in positions]
+    pages = max(1, -(-len(matches) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    first = page * PAGE_SIZE
+    shown = positions[first : first + PAGE_SIZE]
+
+    if query.empty:
+        header = f"Connector {snapshot.connector} · {_plural(snapshot.count, 'template')}"
+    else:
+        matching = f"{len(matches):,} of {snapshot.count:,} templates match"
+        header = f"Connector {snapshot.connector} · {matching}"
     blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
     about = [_synced_phrase(snapshot.synced_at, now, origin)]
-    if asked_by:
+    if shared_by:
+        about.append(f"shared by {_user(shared_by)}")
+    elif asked_by:
         about.append(f"asked by {_user(asked_by)}")
     blocks.append(_context(" · ".join(about)))
+    if not query.empty:
+        terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
+        blocks.append(_context(f"*Filters:* {terms} · {len(matches):,} match"))
     if warning:
         blocks.append(_section(f":warning: {warning}"))
 
-    if snapshot.count:
+    if matches:
         blocks.append(
             SectionBlock(
                 fields=[
-                    MarkdownTextObject(
-                        text=_counts("By category", [t.category for t in snapshot.templates])
-                    ),
-                    MarkdownTextObject(
-                        text=_counts("By language", [t.language for t in snapshot.templates])
-                    ),
+                    MarkdownTextObject(text=_counts("By category", [t.category for t in matches])),
+                    MarkdownTextObject(text=_counts("By language", [t.language for t in matches])),
                 ]
             )
         )
         blocks.append(DividerBlock())
-        first = page * PAGE_SIZE
-        shown = snapshot.templates[first : first + PAGE_SIZE]
-        title = f"*Templates {first + 1}–{first + len(shown)} of {snapshot.count:,}*"
-        blocks.append(_section("\n".join([title, *(_template_line(t) for t in shown)])))
-    else:
+        title = f"*Templates {first + 1}–{first + len(shown)} of {len(matches):,}*"
+        lines = [_template_line(snapshot.templates[i]) for i in shown]
+        blocks.append(_section("\n".join([title, *lines])))
+    elif snapshot.count == 0:
         blocks.append(
             _section(
-                f"Wolkvox returned *no templates* for connector *{connector}*. "
+                f"Wolkvox returned *no templates* for connector *{escape(snapshot.connector)}*. "
                 "Check in Meta Business Manager that this WhatsApp number has approved templates."
             )
         )
+    else:
+        blocks.append(_section(_no_match(snapshot, query)))
 
     notes = []
     if pages > 1:
@@ -130,12 +163,84 @@ def summary_message(
         )
     if notes:
         blocks.append(_context(" · ".join(notes)))
-    blocks.append(_buttons(snapshot, page, pages))
+    if not shared_by:
+        view = ViewRef(snapshot.connector, snapshot.id, page, query.text())
+        blocks.append(_result_actions(snapshot, view, pages, bool(matches)))
+        if shown:
+            blocks.append(_open_menu(snapshot, shown))
 
-    fallback = f"Connector {connector}: {_plural(snapshot.count, 'template')}"
+    fallback = f"Connector {escape(snapshot.connector)}: " + (
+        _plural(snapshot.count, "template")
+        if query.empty
+        else f"{len(matches):,} of {_plural(snapshot.count, 'template')} match"
+    )
     if pages > 1:
         fallback += f" (page {page + 1} of {pages})"
     return _message(fallback, blocks)
+
+
+def template_message(
+    snapshot: Snapshot,
+    name: str,
+    *,
+    now: datetime,
+    origin: str = "wolkvox",
+    asked_by: str = "",
+    warning: str = "",
+) -> Message:
+    """`show <name>`: every language version of one template in full, or the closest names."""
+    wanted = fold(name)
+    versions = [t for t in snapshot.templates if fold(t.name) == wanted]
+    about = _synced_phrase(snapshot.synced_at, now, origin)
+    if asked_by:
+        about += f" · asked by {_user(asked_by)}"
+    if not versions:
+        close = closest_names(name, snapshot.templates)
+        text = (
+            f"Connector *{escape(snapshot.connector)}* has no template named "
+            f"{code(name, MAX_LISTED_NAME)} (among {_plural(snapshot.count, 'template')})."
+        )
+        if close:
+            text += " Closest names: " + ", ".join(code(n, MAX_LISTED_NAME) for n in close) + "."
+        blocks: list[Block] = [_section(text), _context(about)]
+        if warning:
+            blocks.append(_section(f":warning: {warning}"))
+        return _message(f"No template named {plain(name, MAX_LISTED_NAME)}", blocks)
+
+    header = f"{one_line(versions[0].name)} · {_plural(len(versions), 'language')}"
+    blocks = [HeaderBlock(text=clip(header, MAX_HEADER)), _context(about)]
+    if warning:
+        blocks.append(_section(f":warning: {warning}"))
+    used = 0
+    left_out: list[str] = []
+    for template in versions:
+        detail = _detail_blocks(template)
+        size = sum(len(_block_text(b)) for b in detail)
+        if used + size > DETAIL_BUDGET or len(blocks) + len(detail) > MAX_BLOCKS - 2:
+            left_out.append(template.language)
+            continue
+        blocks += [DividerBlock(), *detail]
+        used += size
+    if left_out:
+        listed = ", ".join(plain(x, MAX_LISTED_LANGUAGE) for x in left_out[:20])
+        blocks.append(
+            _context(
+                f"{_plural(len(left_out), 'more language')} not shown here ({listed}): "
+                f"list them with `{COMMAND} {escape(snapshot.connector)} "
+                f"{plain(versions[0].name, MAX_LISTED_NAME)}` and open one from the menu."
+            )
+        )
+    fallback = f"Template {plain(versions[0].name, MAX_LISTED_NAME)} ({len(versions)} languages)"
+    return _message(fallback, blocks)
+
+
+def detail_message(snapshot: Snapshot, template: Template, *, now: datetime) -> Message:
+    """One template in full (from the Open menu)."""
+    about = f"Connector {escape(snapshot.connector)} · " + _synced_phrase(
+        snapshot.synced_at, now, "cache"
+    )
+    blocks: list[Block] = [*_detail_blocks(template), _context(about)]
+    return _message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
 
 
 def notification_message(snapshot: Snapshot, *, user_id: str, user_name: str) -> Message:
@@ -155,6 +260,57 @@ def notification_message(snapshot: Snapshot, *, user_id: str, user_name: str) ->
         f"Connector {escape(snapshot.connector)} synced: {_plural(snapshot.count, 'template')}"
     )
     return _message(fallback, [_section(text)])
+
+
+def _detail_blocks(template: Template) -> list[Block]:
+    variables = template.variables
+    heading = (
+        f"*{code(template.name, 200)}* · {plain(template.language, MAX_LISTED_LANGUAGE)} · "
+        f"{plain(template.category, MAX_LISTED_CATEGORY)}"
+    )
+    if variables:
+        listed = ", ".join(code("{{" + v + "}}", 70) for v in variables[:20])
+        more = f" and {len(variables) - 20} more" if len(variables) > 20 else ""
+        heading += f"\n{_plural(len(variables), 'variable')}: {listed}{more}"
+    else:
+        heading += "\nNo variables"
+    body = _quote(_mark_variables(template.body)) if template.body.strip() else "_(empty body)_"
+    sample = _quote(escape(clip(preview(template.body), MAX_BODY_SHOWN)))
+    return [
+        _section(heading),
+        _section(f"*Body*\n{body}"),
+        _section(f"*Preview with sample values*\n{sample}"),
+    ]
+
+
+def _mark_variables(body: str) -> str:
+    """The body escaped, clipped, with each {{variable}} shown as code."""
+    shown = escape(clip(body, MAX_BODY_SHOWN).replace("`", "'"))
+    return _VARIABLE.sub(lambda m: f"`{m.group(0)}`", shown)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(">" + line for line in text.splitlines() or [""])
+
+
+def _no_match(snapshot: Snapshot, query: Query) -> str:
+    connector = escape(snapshot.connector)
+    text = (
+        f"No template matches these filters among the {_plural(snapshot.count, 'template')} "
+        f"of connector *{connector}*."
+    )
+    relaxed = best_relaxation(query, snapshot.templates, snapshot.index)
+    if relaxed is not None:
+        dropped, count = relaxed
+        rest = query.text().replace(dropped, "", 1).split()
+        command = " ".join([COMMAND, snapshot.connector, *rest])
+        text += f"\nWithout {code(dropped, MAX_LISTED_NAME)}, {count:,} match: {code(command, 300)}"
+    words = " ".join(query.words)
+    if words:
+        close = closest_names(words.replace(" ", "_"), snapshot.templates)
+        if close:
+            text += "\nNames that look close: " + ", ".join(code(n, MAX_LISTED_NAME) for n in close)
+    return text
 
 
 def _template_line(template: Template) -> str:
@@ -177,32 +333,38 @@ def _counts(title: str, values: Sequence[str]) -> str:
     return clip("\n".join(lines), MAX_FIELD_TEXT)
 
 
-def _buttons(snapshot: Snapshot, page: int, pages: int) -> ActionsBlock:
+def _result_actions(snapshot: Snapshot, view: ViewRef, pages: int, any_match: bool) -> ActionsBlock:
     elements = []
-    if page > 0:
-        elements.append(
-            ButtonElement(
-                text="◀ Previous",
-                action_id=ACTION_PREVIOUS,
-                value=payloads.encode(PageRef(snapshot.connector, snapshot.id, page - 1)),
-            )
-        )
-    if page < pages - 1:
-        elements.append(
-            ButtonElement(
-                text="Next ▶",
-                action_id=ACTION_NEXT,
-                value=payloads.encode(PageRef(snapshot.connector, snapshot.id, page + 1)),
-            )
-        )
-    elements.append(
-        ButtonElement(
-            text="Refresh",
-            action_id=ACTION_REFRESH,
-            value=payloads.encode(PageRef(snapshot.connector)),
-        )
-    )
+    if view.page > 0:
+        previous = ViewRef(view.connector, view.snapshot_id, view.page - 1, view.query)
+        elements.append(_button("◀ Previous", ACTION_PREVIOUS, payloads.encode_view(previous)))
+    if view.page < pages - 1:
+        following = ViewRef(view.connector, view.snapshot_id, view.page + 1, view.query)
+        elements.append(_button("Next ▶", ACTION_NEXT, payloads.encode_view(following)))
+    refresh = ViewRef(snapshot.connector, query=view.query)
+    elements.append(_button("Refresh", ACTION_REFRESH, payloads.encode_view(refresh)))
+    if any_match:
+        value = payloads.encode_view(view)
+        elements.append(_button("Share in channel", ACTION_SHARE, value))
+        elements.append(_button("Export CSV", ACTION_EXPORT, value))
     return ActionsBlock(elements=elements)
+
+
+def _open_menu(snapshot: Snapshot, positions: Sequence[int]) -> ActionsBlock:
+    options = []
+    for i in positions:
+        template = snapshot.templates[i]
+        label = f"{one_line(template.name)} · {one_line(template.language)}"
+        value = payloads.encode_template(TemplateRef(snapshot.connector, snapshot.id, i))
+        options.append(Option(text=clip(label, MAX_OPTION_TEXT), value=value))
+    menu = StaticSelectElement(
+        placeholder="Open a template…", action_id=ACTION_OPEN, options=options
+    )
+    return ActionsBlock(elements=[menu])
+
+
+def _button(text: str, action_id: str, value: str) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value)
 
 
 def _synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
@@ -243,6 +405,11 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])
+
+
+def _block_text(block: Block) -> str:
+    text = getattr(block, "text", None)
+    return str(getattr(text, "text", "") or "")
 
 
 def _message(text: str, blocks: list[Block]) -> Message:

@@ -1,20 +1,41 @@
-"""The slash-command grammar: text in, a Command out (pure). The help text lives here too."""
+"""The slash-command grammar: text in, a Command out (pure). The help text lives here too.
+
+    /wolkvox-sync                                   help
+    /wolkvox-sync <connector> [filters] [words] [--refresh]
+    /wolkvox-sync <connector> show <template_name> [--refresh]
+
+<connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.errors import InputError
+from bot.query import Query, fold, language_key
 from bot.text import code
 
 COMMAND = "/wolkvox-sync"
 MAX_CONNECTOR_DIGITS = 20
 MAX_COMMAND_CHARS = 1000
+MAX_TERMS = 12
+MAX_WORD = 60
 MAX_ECHO = 40  # how much of a bad word is quoted back
+RESERVED = frozenset({"help", "show", "history", "subscribe", "unsubscribe", "subscriptions"})
 
 _CONNECTOR = re.compile(rf"[0-9]{{1,{MAX_CONNECTOR_DIGITS}}}")
+_ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)“([^”]*)”|(\S+)')
+_KEY = re.compile(r"(-?)([A-Za-z]+):(.*)")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:_[a-z0-9]{2,4})?")
+_CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_REFRESH = ("--refresh", "—refresh", "–refresh")  # phones and macOS turn -- into a dash
+_LANGUAGE_KEYS = ("lang", "language", "idiom")
+_CATEGORY_KEYS = ("category", "cat")
+_NAME = re.compile(r"[^\s]{1,512}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,27 +44,51 @@ class Help:
 
 
 @dataclass(frozen=True, slots=True)
-class Sync:
-    """Sync one connector and list its templates."""
+class Lookup:
+    """Sync (or use the cache) and list the templates that match `query` (all when empty)."""
 
     connector: str
+    query: Query = field(default_factory=Query)
     refresh: bool = False
 
 
-Command = Help | Sync
+@dataclass(frozen=True, slots=True)
+class Show:
+    """One template in full, every language that shares the name."""
 
-HELP_TEXT = f"""*{COMMAND}* syncs the WhatsApp templates of a Wolkvox connector and lists them.
+    connector: str
+    name: str
+    refresh: bool = False
 
-*Usage*
-• `{COMMAND} 1234` sync connector 1234 (answered from the cache if synced recently)
+
+Command = Help | Lookup | Show
+
+
+def help_text(aliases: Mapping[str, str] | None = None) -> str:
+    """Usage, with examples and the configured aliases."""
+    text = f"""*{COMMAND}* syncs the WhatsApp templates of a Wolkvox connector and looks them up.
+
+*Sync and list*
+• `{COMMAND} 1234` all templates of connector 1234 (from the cache if synced recently)
 • `{COMMAND} 1234 --refresh` ask Wolkvox again, even if a recent copy is cached
-• `{COMMAND} help` this help
 
-The connector id is the WhatsApp connector's number in Wolkvox Manager (digits only)."""
+*Look up* (filters and words combine; every one must hold)
+• `{COMMAND} 1234 lang:pt_BR` templates in Brazilian Portuguese (`lang:es` is every Spanish)
+• `{COMMAND} 1234 category:marketing navidad` marketing templates that mention "navidad"
+• `{COMMAND} 1234 lang:es lang:pt -category:marketing` Spanish or Portuguese, not marketing
+• `{COMMAND} 1234 "feliz navidad"` a phrase; words match names and bodies, any case or accent
+• `{COMMAND} 1234 show recordatorio_pago` one template in full: body, variables, preview
+
+The connector is the WhatsApp connector's id in Wolkvox Manager (digits only)."""
+    if aliases:
+        listed = ", ".join(f"`{name}` ({number})" for name, number in sorted(aliases.items()))
+        text += f"\n*Aliases:* {listed}, as in `{COMMAND} {min(aliases)} lang:es`."
+    return text
 
 
-def parse(text: str) -> Command:
+def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
     """Read the text typed after the slash command. Raises InputError with a clear message."""
+    aliases = aliases or {}
     if len(text) > MAX_COMMAND_CHARS:
         raise InputError(
             f"That command is {len(text):,} characters long; the most I read is "
@@ -57,27 +102,115 @@ def parse(text: str) -> Command:
     words = text.split()
     if not words or (len(words) == 1 and words[0].lower() in ("help", "-h", "--help", "?")):
         return Help()
+    first, *remainder = text.strip().split(maxsplit=1)
+    rest = remainder[0] if remainder else ""
+    connector = read_connector(first, aliases)
+    tokens = _tokens(rest)
+    refresh = any(t.lower() in _REFRESH for t in tokens)
+    tokens = [t for t in tokens if t.lower() not in _REFRESH]
+    if tokens and tokens[0].lower() == "show":
+        return _show(connector, tokens[1:], refresh)
+    return Lookup(connector=connector, query=parse_query(tokens, connector), refresh=refresh)
 
-    connector = read_connector(words[0])
-    refresh = False
-    for word in words[1:]:
-        if word.lower() in ("--refresh", "-r", "refresh"):
-            refresh = True
-        elif word.startswith("-"):
+
+def parse_query_text(text: str) -> Query:
+    """A query written back by Query.text() (button values): read with the same rules."""
+    if len(text) > MAX_COMMAND_CHARS or _CONTROL.search(text):
+        raise InputError("That button's data could not be read. Run the command again.")
+    return parse_query(_tokens(text), "1234")
+
+
+def parse_query(tokens: list[str], connector: str) -> Query:
+    if len(tokens) > MAX_TERMS:
+        raise InputError(
+            f"That is {len(tokens)} filters and words; the most I take is {MAX_TERMS}. "
+            f"Drop a few, as in `{COMMAND} {connector} lang:es navidad`."
+        )
+    found: dict[str, list[str]] = {
+        "languages": [],
+        "not_languages": [],
+        "categories": [],
+        "not_categories": [],
+        "words": [],
+        "not_words": [],
+    }
+    for token in tokens:
+        keyed = _KEY.fullmatch(token)
+        if token.startswith("--"):
             raise InputError(
-                f"{echo(word)} is not an option I know. The only option is `--refresh`, "
+                f"{echo(token)} is not an option I know. The only option is `--refresh`, "
                 f"as in `{COMMAND} {connector} --refresh`."
             )
-        else:
+        if keyed:
+            minus, key, value = keyed.group(1), keyed.group(2).lower(), keyed.group(3).strip('"“”')
+            prefix = "not_" if minus else ""
+            if key in _LANGUAGE_KEYS:
+                found[prefix + "languages"].append(_language(value, connector))
+            elif key in _CATEGORY_KEYS:
+                found[prefix + "categories"].append(_category(value, connector))
+            else:
+                raise InputError(
+                    f"{echo(key + ':')} is not a filter I know. Filters are `lang:` and "
+                    f"`category:`, as in `{COMMAND} {connector} lang:es category:marketing`."
+                )
+            continue
+        negative = token.startswith("-") and len(token) > 1
+        word = fold(token[1:] if negative else token)
+        if len(word) > MAX_WORD:
             raise InputError(
-                f"I did not expect {echo(word)} after the connector id. "
-                f"Write `{COMMAND} {connector}` or `{COMMAND} {connector} --refresh`."
+                f"The word {echo(word)} is {len(word)} characters long; the most I search for "
+                f"is {MAX_WORD}. Search for a shorter part, as in `{COMMAND} {connector} navidad`."
             )
-    return Sync(connector=connector, refresh=refresh)
+        if word:
+            found["not_words" if negative else "words"].append(word)
+    return Query(**{k: tuple(dict.fromkeys(v)) for k, v in found.items()})
 
 
-def read_connector(word: str) -> str:
-    """A connector id (1 to 20 ASCII digits), or InputError saying what is wrong with `word`."""
+def _show(connector: str, tokens: list[str], refresh: bool) -> Show:
+    if len(tokens) != 1 or not _NAME.fullmatch(tokens[0]):
+        raise InputError(
+            f"`show` takes one template name, as in `{COMMAND} {connector} show recordatorio_pago`."
+        )
+    return Show(connector=connector, name=tokens[0], refresh=refresh)
+
+
+def _language(value: str, connector: str) -> str:
+    key = language_key(value)
+    if not _LANGUAGE.fullmatch(key):
+        raise InputError(
+            f"{echo(value) if value else 'An empty value'} is not a language code. Write "
+            f"Meta's code, like `lang:es`, `lang:pt_BR` or `lang:en_US`: "
+            f"`{COMMAND} {connector} lang:pt_BR`."
+        )
+    return key
+
+
+def _category(value: str, connector: str) -> str:
+    key = value.casefold()
+    if not _CATEGORY.fullmatch(key):
+        raise InputError(
+            f"{echo(value) if value else 'An empty value'} is not a category. Categories are "
+            f"words like `marketing`, `utility` or `authentication`: "
+            f"`{COMMAND} {connector} category:marketing`."
+        )
+    return key
+
+
+def _tokens(text: str) -> list[str]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        if match.group(2) is not None:
+            tokens.append(match.group(1) + " ".join(match.group(2).split()))
+        elif match.group(4) is not None:
+            tokens.append(match.group(3) + " ".join(match.group(4).split()))
+        else:
+            plain = match.group(5)
+            tokens.append(plain if _KEY.fullmatch(plain) else plain.strip('"“”') or plain)
+    return [t for t in tokens if t and t != "-"]
+
+
+def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
+    """A connector id (1 to 20 ASCII digits) or a known alias's id; else InputError."""
     if _CONNECTOR.fullmatch(word):
         return word
     if word.isascii() and word.isdigit():
@@ -85,10 +218,36 @@ def read_connector(word: str) -> str:
             f"A connector id has 1 to {MAX_CONNECTOR_DIGITS} digits; that one has {len(word):,}. "
             f"Check the id in Wolkvox Manager and try `{COMMAND} 1234`."
         )
-    raise InputError(
-        f"{echo(word)} is not a connector id: connector ids are digits only "
-        f"(the WhatsApp connector's number in Wolkvox Manager), like `{COMMAND} 1234`."
+    aliases = aliases or {}
+    if word.lower() in aliases:
+        return aliases[word.lower()]
+    known = (
+        " Known aliases: " + ", ".join(f"`{a}`" for a in sorted(aliases)) + "." if aliases else ""
     )
+    raise InputError(
+        f"{echo(word)} is not a connector id{' or a known alias' if aliases else ''}: "
+        f"connector ids are digits only (the WhatsApp connector's number in Wolkvox Manager), "
+        f"like `{COMMAND} 1234`.{known}"
+    )
+
+
+def read_aliases(value: str) -> dict[str, str]:
+    """WOLKVOX_CONNECTORS="ventas=1234,soporte=5678" -> {"ventas": "1234", ...}.
+
+    Raises ValueError naming the part that is wrong.
+    """
+    aliases: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, sep, number = (x.strip() for x in part.partition("="))
+        name = name.lower()
+        if not sep or not _ALIAS.fullmatch(name) or not _CONNECTOR.fullmatch(number):
+            raise ValueError(
+                f"{part!r} is not alias=digits (an alias starts with a letter: a-z, 0-9, _ or -)"
+            )
+        if name in RESERVED:
+            raise ValueError(f"{name!r} is a command word and can't be an alias")
+        aliases[name] = number
+    return aliases
 
 
 def echo(word: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.commands import read_aliases
 from bot.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -36,6 +37,12 @@ class Settings:
     notify_channel: str = ""
     port: int = DEFAULT_PORT
     host: str = DEFAULT_HOST
+    connectors: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Connector aliases from WOLKVOX_CONNECTORS: {"ventas": "1234"}."""
+        return dict(self.connectors)
 
     @property
     def mode(self) -> Literal["http", "socket"]:
@@ -123,6 +130,12 @@ class Settings:
                 f"got {notify_channel!r}"
             )
 
+        aliases: dict[str, str] = {}
+        try:
+            aliases = read_aliases(get("WOLKVOX_CONNECTORS"))
+        except ValueError as error:
+            problems.append(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
+
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -138,6 +151,7 @@ class Settings:
             notify_channel=notify_channel,
             port=int(port),
             host=get("HOST") or DEFAULT_HOST,
+            connectors=tuple(aliases.items()),
         )
 
 

@@ -42,8 +42,9 @@ class InputError(BotError):
 class ExpiredError(BotError):
     """A button refers to data the bot no longer keeps."""
 
-    def __init__(self, connector: str) -> None:
+    def __init__(self, connector: str, query: str = "") -> None:
         self.connector = connector
+        self.query = query
         super().__init__(f"data for connector {connector} expired")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import (
     BadRequest,
     BadResponse,
@@ -88,6 +90,29 @@ def cause(error: WolkvoxError) -> str:
     if isinstance(error, BadResponse):
         return f"Wolkvox's answer could not be read: {plain(error.detail, 200)}."
     return f"the sync failed ({plain(error.detail, 200)})."
+
+
+def slack_problem(error: SlackApiError, doing: str) -> str:
+    """Why Slack refused a call, and what the user can do about it."""
+    reason = (
+        str(error.response.get("error") or "unknown_error") if error.response else "unknown_error"
+    )
+    if reason == "not_in_channel":
+        return (
+            f":x: I could not {doing} here: I am not a member of this conversation. Invite me "
+            "with `/invite @Wolkvox Sync` and try again."
+        )
+    if reason in ("channel_not_found", "is_archived"):
+        return (
+            f":x: I could not {doing} here: I can't reach this conversation ({escape(reason)}). "
+            "For a private channel, invite me with `/invite @Wolkvox Sync`."
+        )
+    if reason == "missing_scope":
+        return (
+            f":x: I could not {doing} here: the app lacks a permission. Reinstall it with the "
+            "scopes in manifest.yml."
+        )
+    return f":x: I could not {doing} here: Slack said `{escape(reason)}`."
 
 
 def stale_warning(error: WolkvoxError) -> str:

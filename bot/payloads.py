@@ -1,55 +1,107 @@
-"""Button values: what a button carries, encoded small and read back defensively (pure)."""
+"""What buttons and menus carry, encoded small and read back defensively (pure).
+
+A view is one page of a lookup over one kept snapshot; a template reference points at one
+template of a kept snapshot by position. Query text is re-read with the command grammar.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.errors import InputError
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
+MAX_OPTION_VALUE = 150  # Slack's limit for a select option value
+MAX_QUERY_CHARS = 1000
+MAX_PAGE = 100_000
 _CONNECTOR = re.compile(r"[0-9]{1,20}")
 _SNAPSHOT_ID = re.compile(r"[0-9a-f]{1,32}")
-MAX_PAGE = 100_000
+_UNREADABLE = "That button's data could not be read. Run the command again."
 
 
 @dataclass(frozen=True, slots=True)
-class PageRef:
-    """A page of one kept snapshot. `snapshot_id` is empty for a plain refresh."""
+class ViewRef:
+    """A page of a lookup. An empty `snapshot_id` means "sync again" (Refresh)."""
 
     connector: str
     snapshot_id: str = ""
     page: int = 0
+    query: str = ""
 
 
-def encode(ref: PageRef) -> str:
-    value = json.dumps(
-        {"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}, separators=(",", ":")
-    )
+@dataclass(frozen=True, slots=True)
+class TemplateRef:
+    """One template of a kept snapshot, by its position in the snapshot."""
+
+    connector: str
+    snapshot_id: str
+    index: int
+
+
+def encode_view(ref: ViewRef) -> str:
+    raw: dict[str, Any] = {"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}
+    if ref.query:
+        raw["q"] = ref.query
+    value = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
     assert len(value) <= MAX_VALUE_CHARS
     return value
 
 
-def decode(value: object) -> PageRef:
-    """Read a button value back; anything unexpected is an InputError, never a crash."""
+def encode_template(ref: TemplateRef) -> str:
+    value = json.dumps(
+        {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}, separators=(",", ":")
+    )
+    assert len(value) <= MAX_OPTION_VALUE
+    return value
+
+
+def decode_view(value: object) -> ViewRef:
+    """Read a view back; anything unexpected is an InputError, never a crash."""
+    raw = _object(value)
+    connector, snapshot_id = _connector(raw), raw.get("s", "")
+    page, query = _number(raw.get("p", 0)), raw.get("q", "")
+    if not isinstance(snapshot_id, str) or (
+        snapshot_id and not _SNAPSHOT_ID.fullmatch(snapshot_id)
+    ):
+        raise InputError(_UNREADABLE)
+    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
+        raise InputError(_UNREADABLE)
+    return ViewRef(connector=connector, snapshot_id=snapshot_id, page=page, query=query)
+
+
+def decode_template(value: object) -> TemplateRef:
+    raw = _object(value)
+    snapshot_id = raw.get("s")
+    if not isinstance(snapshot_id, str) or not _SNAPSHOT_ID.fullmatch(snapshot_id):
+        raise InputError(_UNREADABLE)
+    return TemplateRef(
+        connector=_connector(raw), snapshot_id=snapshot_id, index=_number(raw.get("i"))
+    )
+
+
+def _object(value: object) -> dict[str, Any]:
     if not isinstance(value, str) or len(value) > MAX_VALUE_CHARS:
-        raise InputError("That button's data could not be read. Run the command again.")
+        raise InputError(_UNREADABLE)
     try:
         raw = json.loads(value)
     except ValueError:
         raw = None
     if not isinstance(raw, dict):
-        raise InputError("That button's data could not be read. Run the command again.")
-    connector, snapshot_id, page = raw.get("c"), raw.get("s", ""), raw.get("p", 0)
-    if (
-        not isinstance(connector, str)
-        or not _CONNECTOR.fullmatch(connector)
-        or not isinstance(snapshot_id, str)
-        or (snapshot_id and not _SNAPSHOT_ID.fullmatch(snapshot_id))
-        or not isinstance(page, int)
-        or isinstance(page, bool)
-        or not 0 <= page <= MAX_PAGE
-    ):
-        raise InputError("That button's data could not be read. Run the command again.")
-    return PageRef(connector=connector, snapshot_id=snapshot_id, page=page)
+        raise InputError(_UNREADABLE)
+    return raw
+
+
+def _connector(raw: dict[str, Any]) -> str:
+    connector = raw.get("c")
+    if not isinstance(connector, str) or not _CONNECTOR.fullmatch(connector):
+        raise InputError(_UNREADABLE)
+    return connector
+
+
+def _number(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PAGE:
+        raise InputError(_UNREADABLE)
+    return value

@@ -21,6 +21,7 @@ from typing import Literal, Protocol
 from cachetools import LRUCache, TTLCache
 
 from bot.errors import WolkvoxError
+from bot.query import search_index
 from bot.templates import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
 
@@ -136,12 +137,14 @@ class TemplateService:
 
     async def _fetch(self, connector: str, trigger: SyncTrigger) -> Snapshot:
         answer = await self._source.sync_templates(connector)
+        templates = sorted_templates(answer.templates)
         snapshot = Snapshot(
             id=secrets.token_hex(5),
             connector=connector,
-            templates=sorted_templates(answer.templates),
+            templates=templates,
             skipped=answer.skipped,
             synced_at=self._now(),
+            index=search_index(templates),
         )
         self._fresh[connector] = snapshot
         try:

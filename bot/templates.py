@@ -40,6 +40,7 @@ class Snapshot:
     templates: tuple[Template, ...]
     skipped: int
     synced_at: datetime
+    index: tuple[str, ...] = ()  # each template's searchable text (bot.query.search_index)
 
     @property
     def count(self) -> int:

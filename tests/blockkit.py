@@ -50,3 +50,32 @@ def check_message(message: dict[str, Any]) -> None:
 
 def all_text(message: dict[str, Any]) -> str:
     return "\n".join([message.get("text", ""), *texts(message.get("blocks", []))])
+
+
+def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
+    """The texts Slack parses as markup: mrkdwn objects and the top-level `text` fallback.
+
+    plain_text objects (headers, buttons, menu options) are shown literally by Slack.
+    """
+    found = [message.get("text", "")]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
+                found.append(value["text"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message.get("blocks", []))
+    return found
+
+
+def live_markup(message: dict[str, Any]) -> list[str]:
+    """Mentions and links in parsed text: <!channel>, <@U…>, <#C…>, <http…|…>."""
+    import re
+
+    pattern = re.compile(r"<[!@#]|<https?:|<mailto:")
+    return [t for t in mrkdwn_texts(message) if pattern.search(t)]

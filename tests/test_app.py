@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot import blocks, payloads
-from tests.blockkit import all_text, check_message
+from tests.blockkit import all_text, check_message, live_markup, mrkdwn_texts
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer, command_body, sign
@@ -69,7 +69,8 @@ def test_sync_acknowledges_then_replaces_with_the_summary(
     assert "Connector 1234 · 57 templates" in text
     assert "Synced just now · asked by <@U0USER1>" in text
     assert "Templates 1–20 of 57" in text and "Page 1 of 3" in text
-    assert set(buttons(reply)) == {blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
+    assert blocks.ACTION_PREVIOUS not in buttons(reply)
+    assert {blocks.ACTION_NEXT, blocks.ACTION_REFRESH, blocks.ACTION_OPEN} <= set(buttons(reply))
     assert wolkvox.calls == ["1234"]
 
 
@@ -296,8 +297,8 @@ def test_template_names_cannot_notify_a_channel(
     [reply] = slack.wait_replies("x", 1)
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
     for message in (reply, slack.calls("chat.postMessage")[0].body):
-        raw = json.dumps(message)
-        assert "<!" not in raw and "<@U999" not in raw
+        assert live_markup(message) == [] or "<@U0USER1>" in live_markup(message)[0]
+        assert "<!" not in " ".join(mrkdwn_texts(message)) and "<@U999" not in " ".join(mrkdwn_texts(message))
     assert "promo_&lt;!channel&gt;" in all_text(reply)
 
 
@@ -335,7 +336,7 @@ def test_next_and_previous_page_through_the_cached_result(
 def test_a_page_of_data_no_longer_kept_offers_a_refresh(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    value = payloads.encode(payloads.PageRef("1234", "deadbeef", 1))
+    value = payloads.encode_view(payloads.ViewRef("1234", "deadbeef", 1))
     bot.click(blocks.ACTION_NEXT, value, response_url=slack.response_url("x"))
     [reply] = slack.wait_replies("x", 1)
     assert "no longer kept" in all_text(reply)
@@ -440,7 +441,7 @@ def test_a_failed_notification_does_not_disturb_the_user(
     assert "3 templates" in all_text(slack.wait_replies("a", 1)[0])
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
     time.sleep(0.2)
-    assert "not_in_channel (invite the bot to the channel)" in caplog.text
+    assert "I am not a member of this conversation" in caplog.text
 
 
 def test_slack_5xx_on_notification_is_retried(start_bot: Start, slack: FakeSlack) -> None:

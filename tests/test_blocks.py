@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot import blocks, payloads
 from bot.templates import Snapshot, Template, sorted_templates
-from tests.blockkit import all_text, check_message
+from tests.blockkit import all_text, check_message, live_markup
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -39,12 +38,15 @@ def buttons(message: dict) -> dict[str, dict]:
     return {e["action_id"]: e for block in actions for e in block["elements"]}
 
 
+ALWAYS = {blocks.ACTION_REFRESH, blocks.ACTION_SHARE, blocks.ACTION_EXPORT, blocks.ACTION_OPEN}
+
+
 @pytest.mark.parametrize("count", [0, 1, 19, 20, 21, 50, 600, 5000])
 def test_every_page_stays_within_slack_limits(count: int) -> None:
     snap = snapshot(many(count, name_len=512), skipped=3)
     pages = max(1, -(-count // blocks.PAGE_SIZE))
     for page in {0, 1, pages // 2, pages - 1, pages}:
-        message = blocks.summary_message(snap, now=NOW, page=page, asked_by="U123")
+        message = blocks.results_message(snap, now=NOW, page=page, asked_by="U123")
         check_message(message)
 
 
@@ -56,7 +58,7 @@ def test_header_and_counts() -> None:
             Template("promo_navidad", "pt_BR", "MARKETING", "Feliz natal"),
         ]
     )
-    message = blocks.summary_message(snap, now=NOW, asked_by="U0USER1")
+    message = blocks.results_message(snap, now=NOW, asked_by="U0USER1")
     text = all_text(message)
     assert message["blocks"][0] == {
         "type": "header",
@@ -71,26 +73,24 @@ def test_header_and_counts() -> None:
 
 def test_paging_buttons_point_to_the_neighbouring_pages() -> None:
     snap = snapshot(many(45))
-    first = buttons(blocks.summary_message(snap, now=NOW, page=0))
-    assert set(first) == {blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
-    assert payloads.decode(first[blocks.ACTION_NEXT]["value"]) == payloads.PageRef(
-        "1234", "a1b2c3", 1
-    )
-    middle = buttons(blocks.summary_message(snap, now=NOW, page=1))
-    assert set(middle) == {blocks.ACTION_PREVIOUS, blocks.ACTION_NEXT, blocks.ACTION_REFRESH}
-    last = blocks.summary_message(snap, now=NOW, page=2)
-    assert set(buttons(last)) == {blocks.ACTION_PREVIOUS, blocks.ACTION_REFRESH}
+    first = buttons(blocks.results_message(snap, now=NOW, page=0))
+    assert set(first) == {blocks.ACTION_NEXT, *ALWAYS}
+    assert payloads.decode_view(first[blocks.ACTION_NEXT]["value"]) == payloads.ViewRef("1234", "a1b2c3", 1)
+    middle = buttons(blocks.results_message(snap, now=NOW, page=1))
+    assert set(middle) == {blocks.ACTION_PREVIOUS, blocks.ACTION_NEXT, *ALWAYS}
+    last = blocks.results_message(snap, now=NOW, page=2)
+    assert set(buttons(last)) == {blocks.ACTION_PREVIOUS, *ALWAYS}
     assert "Templates 41–45 of 45" in all_text(last)
     assert "Page 3 of 3" in all_text(last)
 
 
 def test_page_past_the_end_shows_the_last_page() -> None:
-    message = blocks.summary_message(snapshot(many(45)), now=NOW, page=99)
+    message = blocks.results_message(snapshot(many(45)), now=NOW, page=99)
     assert "Templates 41–45 of 45" in all_text(message)
 
 
 def test_zero_templates_is_said_plainly() -> None:
-    message = blocks.summary_message(snapshot([]), now=NOW)
+    message = blocks.results_message(snapshot([]), now=NOW)
     check_message(message)
     assert "Connector 1234 · 0 templates" in all_text(message)
     assert "no templates" in all_text(message)
@@ -105,7 +105,7 @@ def test_zero_templates_is_said_plainly() -> None:
     ],
 )
 def test_unreadable_entries_are_counted(skipped: int, says: str) -> None:
-    assert says in all_text(blocks.summary_message(snapshot(many(2), skipped=skipped), now=NOW))
+    assert says in all_text(blocks.results_message(snapshot(many(2), skipped=skipped), now=NOW))
 
 
 HOSTILE = [
@@ -122,12 +122,11 @@ HOSTILE = [
 def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
     snap = snapshot([Template(hostile, hostile, hostile, hostile)], skipped=0)
     for message in (
-        blocks.summary_message(snap, now=NOW),
+        blocks.results_message(snap, now=NOW),
         blocks.notification_message(snap, user_id="", user_name=hostile),
     ):
         check_message(message)
-        raw = json.dumps(message)
-        assert "<!" not in raw and "<@U024" not in raw and "<#C" not in raw and "<https" not in raw
+        assert live_markup(message) == []
         assert hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")[
             :16
         ] in all_text(message)
@@ -135,19 +134,22 @@ def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
 
 def test_backticks_and_newlines_cannot_break_the_list() -> None:
     snap = snapshot([Template("a`b\n*c*", "es\nX", "MARK\rETING", "")])
-    text = all_text(blocks.summary_message(snap, now=NOW))
+    text = all_text(blocks.results_message(snap, now=NOW))
     assert "• `a'b *c*`  es X · MARK ETING" in text
 
 
 def test_long_names_are_clipped_in_the_list() -> None:
     snap = snapshot([Template("x" * 512, "es", "UTILITY", "")])
-    text = all_text(blocks.summary_message(snap, now=NOW))
-    assert "x" * (blocks.MAX_LISTED_NAME - 1) + "…" in text
-    assert "x" * blocks.MAX_LISTED_NAME not in text
+    message = blocks.results_message(snap, now=NOW)
+    [listing] = [b["text"]["text"] for b in message["blocks"] if "Templates 1–1" in b.get("text", {}).get("text", "")]
+    assert "x" * (blocks.MAX_LISTED_NAME - 1) + "…" in listing
+    assert "x" * blocks.MAX_LISTED_NAME not in listing
+    [menu] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "static_select"]
+    assert len(menu["options"][0]["text"]["text"]) == blocks.MAX_OPTION_TEXT
 
 
 def test_many_languages_are_summarised() -> None:
-    text = all_text(blocks.summary_message(snapshot(many(700)), now=NOW))
+    text = all_text(blocks.results_message(snapshot(many(700)), now=NOW))
     assert f"_{70 - blocks.MAX_COUNT_ROWS} more (" in text
 
 
@@ -163,12 +165,12 @@ def test_many_languages_are_summarised() -> None:
     ],
 )
 def test_says_when_the_data_was_synced(origin: str, age: timedelta, says: str) -> None:
-    message = blocks.summary_message(snapshot(many(1), age=age), now=NOW, origin=origin)
+    message = blocks.results_message(snapshot(many(1), age=age), now=NOW, origin=origin)
     assert says in all_text(message)
 
 
 def test_warning_is_shown_above_a_stale_copy() -> None:
-    message = blocks.summary_message(
+    message = blocks.results_message(
         snapshot(many(1)), now=NOW, origin="stale", warning="It failed."
     )
     assert ":warning: It failed." in all_text(message)

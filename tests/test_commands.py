@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot import commands
-from bot.commands import Help, Sync
+from bot.commands import Help, Lookup, Show
+from bot.query import Query
 from bot.errors import InputError
 
 
@@ -15,13 +16,13 @@ from bot.errors import InputError
         ("help", Help()),
         ("  HELP ", Help()),
         ("--help", Help()),
-        ("1234", Sync("1234")),
-        ("  1234   ", Sync("1234")),
-        ("0032", Sync("0032")),
-        ("1" * 20, Sync("1" * 20)),
-        ("1234 --refresh", Sync("1234", refresh=True)),
-        ("1234 --REFRESH", Sync("1234", refresh=True)),
-        ("1234\t-r", Sync("1234", refresh=True)),
+        ("1234", Lookup("1234")),
+        ("  1234   ", Lookup("1234")),
+        ("0032", Lookup("0032")),
+        ("1" * 20, Lookup("1" * 20)),
+        ("1234 --refresh", Lookup("1234", refresh=True)),
+        ("1234 --REFRESH", Lookup("1234", refresh=True)),
+        ("1234\t—refresh", Lookup("1234", refresh=True)),
     ],
 )
 def test_reads_valid_commands(text: str, expected: commands.Command) -> None:
@@ -44,7 +45,17 @@ def test_reads_valid_commands(text: str, expected: commands.Command) -> None:
         ("12\x0034", "control or invisible characters"),
         ("12\u202e34", "control or invisible characters"),
         ("1234 --force", "`--force` is not an option I know"),
-        ("1234 extra", "I did not expect `extra` after the connector id"),
+        ("1234 foo:bar", "`foo:` is not a filter I know"),
+        ("1234 lang:", "An empty value is not a language code"),
+        ("1234 lang:español", "`español` is not a language code"),
+        ("1234 lang:pt_BR_XX", "is not a language code"),
+        ("1234 category:", "An empty value is not a category"),
+        ("1234 category:<!here>", "`&lt;!here&gt;` is not a category"),
+        ("1234 show", "`show` takes one template name"),
+        ("1234 show a b", "`show` takes one template name"),
+        ("1234 " + "x" * 61, "is 61 characters long"),
+        ("1234 " + " ".join("abcdefghijklm"), "That is 13 filters and words"),
+        ("ventas", "`ventas` is not a connector id"),
     ],
 )
 def test_rejects_bad_input_with_a_clear_message(text: str, says: str) -> None:
@@ -67,3 +78,72 @@ def test_backticks_cannot_break_out_of_the_quote() -> None:
     with pytest.raises(InputError) as caught:
         commands.parse("`*bold*`")
     assert "`'*bold*'`" in str(caught.value)
+
+
+def q(**kw: tuple[str, ...]) -> Query:
+    return Query(**kw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234 lang:pt_BR", Lookup("1234", q(languages=("pt_br",)))),
+        ("1234 LANG:ES-mx", Lookup("1234", q(languages=("es_mx",)))),
+        ("1234 language:es idiom:pt", Lookup("1234", q(languages=("es", "pt")))),
+        ("1234 lang:es lang:es", Lookup("1234", q(languages=("es",)))),
+        ("1234 category:Marketing", Lookup("1234", q(categories=("marketing",)))),
+        ("1234 cat:utility -category:marketing", Lookup("1234", q(categories=("utility",), not_categories=("marketing",)))),
+        ("1234 -lang:en", Lookup("1234", q(not_languages=("en",)))),
+        ("1234 Navidad", Lookup("1234", q(words=("navidad",)))),
+        ("1234 PROMOCIÓN", Lookup("1234", q(words=("promocion",)))),
+        ("1234 navidad -regalo", Lookup("1234", q(words=("navidad",), not_words=("regalo",)))),
+        ('1234 "feliz  navidad"', Lookup("1234", q(words=("feliz navidad",)))),
+        ("1234 “feliz navidad”", Lookup("1234", q(words=("feliz navidad",)))),
+        ('1234 -"no gracias"', Lookup("1234", q(not_words=("no gracias",)))),
+        ('1234 "unbalanced', Lookup("1234", q(words=("unbalanced",)))),
+        ("1234 12:30", Lookup("1234", q(words=("12:30",)))),
+        ("1234 category:marketing navidad --refresh", Lookup("1234", q(categories=("marketing",), words=("navidad",)), refresh=True)),
+        ("1234 show recordatorio_pago", Show("1234", "recordatorio_pago")),
+        ("1234 SHOW recordatorio_pago --refresh", Show("1234", "recordatorio_pago", refresh=True)),
+        ("ventas lang:es", Lookup("1234", q(languages=("es",)))),
+        ("SOPORTE", Lookup("5678")),
+    ],
+)
+def test_reads_lookups(text: str, expected: commands.Command) -> None:
+    assert commands.parse(text, {"ventas": "1234", "soporte": "5678"}) == expected
+
+
+def test_unknown_alias_lists_the_known_ones() -> None:
+    with pytest.raises(InputError) as caught:
+        commands.parse("ventaz lang:es", {"ventas": "1234", "soporte": "5678"})
+    assert "`ventaz` is not a connector id or a known alias" in str(caught.value)
+    assert "Known aliases: `soporte`, `ventas`." in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "lang:es", "lang:es lang:pt -category:marketing", 'navidad "feliz navidad" -regalo', "-lang:en_US cat:utility"],
+)
+def test_query_text_reads_back_to_the_same_query(text: str) -> None:
+    query = commands.parse_query_text(text)
+    assert commands.parse_query_text(query.text()) == query
+
+
+@pytest.mark.parametrize(
+    ("value", "aliases"),
+    [("", {}), ("ventas=1234", {"ventas": "1234"}), (" Ventas = 1234 , soporte=5678,", {"ventas": "1234", "soporte": "5678"})],
+)
+def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
+    assert commands.read_aliases(value) == aliases
+
+
+@pytest.mark.parametrize("value", ["ventas", "ventas=abc", "1234=1234", "help=1", "show=2", "a b=1"])
+def test_rejects_bad_aliases(value: str) -> None:
+    with pytest.raises(ValueError):
+        commands.read_aliases(value)
+
+
+def test_help_lists_examples_and_aliases() -> None:
+    text = commands.help_text({"ventas": "1234"})
+    for example in ("lang:pt_BR", "category:marketing navidad", "show recordatorio_pago", "`ventas` (1234)"):
+        assert example in text
