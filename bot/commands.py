@@ -176,13 +176,14 @@ def _show(connector: str, tokens: list[str], refresh: bool) -> Show:
 
 def _language(value: str, connector: str) -> str:
     key = language_key(value)
-    if not _LANGUAGE.fullmatch(key):
-        raise InputError(
-            f"{echo(value) if value else 'An empty value'} is not a language code. Write "
-            f"Meta's code, like `lang:es`, `lang:pt_BR` or `lang:en_US`: "
-            f"`{COMMAND} {connector} lang:pt_BR`."
-        )
-    return key
+    if _LANGUAGE.fullmatch(key):
+        language, _, region = key.partition("_")
+        return f"{language}_{region.upper()}" if region else language
+    raise InputError(
+        f"{echo(value) if value else 'An empty value'} is not a language code. Write "
+        f"Meta's code, like `lang:es`, `lang:pt_BR` or `lang:en_US`: "
+        f"`{COMMAND} {connector} lang:pt_BR`."
+    )
 
 
 def _category(value: str, connector: str) -> str:

@@ -51,9 +51,11 @@ class Query:
     def matches(self, template: Template, searchable: str | None = None) -> bool:
         """Whether `template` passes; `searchable` is its folded name and body, if known."""
         language = language_key(template.language)
-        if self.languages and not any(_language_matches(language, x) for x in self.languages):
+        if self.languages and not any(
+            _language_matches(language, language_key(x)) for x in self.languages
+        ):
             return False
-        if any(_language_matches(language, x) for x in self.not_languages):
+        if any(_language_matches(language, language_key(x)) for x in self.not_languages):
             return False
         category = template.category.casefold()
         if self.categories and category not in self.categories:

@@ -69,8 +69,10 @@ def action_body(
     response_url: str,
     user_id: str = "U0USER2",
     channel_id: str = "C0CHAN1",
+    selected: str = "",
 ) -> str:
-    payload = {
+    """A block_actions payload: a button click, or a menu choice when `selected` is given."""
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "juan", "name": "juan", "team_id": "T0001"},
         "api_app_id": "A0APP",
@@ -96,6 +98,16 @@ def action_body(
             }
         ],
     }
+    if selected:
+        payload["actions"] = [
+            {
+                "action_id": action_id,
+                "block_id": "b2",
+                "type": "static_select",
+                "action_ts": "1.2",
+                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": selected},
+            }
+        ]
     return urlencode({"payload": json.dumps(payload)})
 
 

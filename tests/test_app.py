@@ -298,7 +298,9 @@ def test_template_names_cannot_notify_a_channel(
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
     for message in (reply, slack.calls("chat.postMessage")[0].body):
         assert live_markup(message) == [] or "<@U0USER1>" in live_markup(message)[0]
-        assert "<!" not in " ".join(mrkdwn_texts(message)) and "<@U999" not in " ".join(mrkdwn_texts(message))
+        assert "<!" not in " ".join(mrkdwn_texts(message)) and "<@U999" not in " ".join(
+            mrkdwn_texts(message)
+        )
     assert "promo_&lt;!channel&gt;" in all_text(reply)
 
 

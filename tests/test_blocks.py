@@ -75,7 +75,9 @@ def test_paging_buttons_point_to_the_neighbouring_pages() -> None:
     snap = snapshot(many(45))
     first = buttons(blocks.results_message(snap, now=NOW, page=0))
     assert set(first) == {blocks.ACTION_NEXT, *ALWAYS}
-    assert payloads.decode_view(first[blocks.ACTION_NEXT]["value"]) == payloads.ViewRef("1234", "a1b2c3", 1)
+    assert payloads.decode_view(first[blocks.ACTION_NEXT]["value"]) == payloads.ViewRef(
+        "1234", "a1b2c3", 1
+    )
     middle = buttons(blocks.results_message(snap, now=NOW, page=1))
     assert set(middle) == {blocks.ACTION_PREVIOUS, blocks.ACTION_NEXT, *ALWAYS}
     last = blocks.results_message(snap, now=NOW, page=2)
@@ -141,10 +143,20 @@ def test_backticks_and_newlines_cannot_break_the_list() -> None:
 def test_long_names_are_clipped_in_the_list() -> None:
     snap = snapshot([Template("x" * 512, "es", "UTILITY", "")])
     message = blocks.results_message(snap, now=NOW)
-    [listing] = [b["text"]["text"] for b in message["blocks"] if "Templates 1–1" in b.get("text", {}).get("text", "")]
+    [listing] = [
+        b["text"]["text"]
+        for b in message["blocks"]
+        if "Templates 1–1" in b.get("text", {}).get("text", "")
+    ]
     assert "x" * (blocks.MAX_LISTED_NAME - 1) + "…" in listing
     assert "x" * blocks.MAX_LISTED_NAME not in listing
-    [menu] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "static_select"]
+    [menu] = [
+        e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    ]
     assert len(menu["options"][0]["text"]["text"]) == blocks.MAX_OPTION_TEXT
 
 

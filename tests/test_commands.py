@@ -4,8 +4,8 @@ import pytest
 
 from bot import commands
 from bot.commands import Help, Lookup, Show
-from bot.query import Query
 from bot.errors import InputError
+from bot.query import Query
 
 
 @pytest.mark.parametrize(
@@ -87,12 +87,15 @@ def q(**kw: tuple[str, ...]) -> Query:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1234 lang:pt_BR", Lookup("1234", q(languages=("pt_br",)))),
-        ("1234 LANG:ES-mx", Lookup("1234", q(languages=("es_mx",)))),
+        ("1234 lang:pt_BR", Lookup("1234", q(languages=("pt_BR",)))),
+        ("1234 LANG:ES-mx", Lookup("1234", q(languages=("es_MX",)))),
         ("1234 language:es idiom:pt", Lookup("1234", q(languages=("es", "pt")))),
         ("1234 lang:es lang:es", Lookup("1234", q(languages=("es",)))),
         ("1234 category:Marketing", Lookup("1234", q(categories=("marketing",)))),
-        ("1234 cat:utility -category:marketing", Lookup("1234", q(categories=("utility",), not_categories=("marketing",)))),
+        (
+            "1234 cat:utility -category:marketing",
+            Lookup("1234", q(categories=("utility",), not_categories=("marketing",))),
+        ),
         ("1234 -lang:en", Lookup("1234", q(not_languages=("en",)))),
         ("1234 Navidad", Lookup("1234", q(words=("navidad",)))),
         ("1234 PROMOCIÓN", Lookup("1234", q(words=("promocion",)))),
@@ -102,7 +105,10 @@ def q(**kw: tuple[str, ...]) -> Query:
         ('1234 -"no gracias"', Lookup("1234", q(not_words=("no gracias",)))),
         ('1234 "unbalanced', Lookup("1234", q(words=("unbalanced",)))),
         ("1234 12:30", Lookup("1234", q(words=("12:30",)))),
-        ("1234 category:marketing navidad --refresh", Lookup("1234", q(categories=("marketing",), words=("navidad",)), refresh=True)),
+        (
+            "1234 category:marketing navidad --refresh",
+            Lookup("1234", q(categories=("marketing",), words=("navidad",)), refresh=True),
+        ),
         ("1234 show recordatorio_pago", Show("1234", "recordatorio_pago")),
         ("1234 SHOW recordatorio_pago --refresh", Show("1234", "recordatorio_pago", refresh=True)),
         ("ventas lang:es", Lookup("1234", q(languages=("es",)))),
@@ -122,7 +128,13 @@ def test_unknown_alias_lists_the_known_ones() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "lang:es", "lang:es lang:pt -category:marketing", 'navidad "feliz navidad" -regalo', "-lang:en_US cat:utility"],
+    [
+        "",
+        "lang:es",
+        "lang:es lang:pt -category:marketing",
+        'navidad "feliz navidad" -regalo',
+        "-lang:en_US cat:utility",
+    ],
 )
 def test_query_text_reads_back_to_the_same_query(text: str) -> None:
     query = commands.parse_query_text(text)
@@ -131,13 +143,19 @@ def test_query_text_reads_back_to_the_same_query(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "aliases"),
-    [("", {}), ("ventas=1234", {"ventas": "1234"}), (" Ventas = 1234 , soporte=5678,", {"ventas": "1234", "soporte": "5678"})],
+    [
+        ("", {}),
+        ("ventas=1234", {"ventas": "1234"}),
+        (" Ventas = 1234 , soporte=5678,", {"ventas": "1234", "soporte": "5678"}),
+    ],
 )
 def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
     assert commands.read_aliases(value) == aliases
 
 
-@pytest.mark.parametrize("value", ["ventas", "ventas=abc", "1234=1234", "help=1", "show=2", "a b=1"])
+@pytest.mark.parametrize(
+    "value", ["ventas", "ventas=abc", "1234=1234", "help=1", "show=2", "a b=1"]
+)
 def test_rejects_bad_aliases(value: str) -> None:
     with pytest.raises(ValueError):
         commands.read_aliases(value)
@@ -145,5 +163,10 @@ def test_rejects_bad_aliases(value: str) -> None:
 
 def test_help_lists_examples_and_aliases() -> None:
     text = commands.help_text({"ventas": "1234"})
-    for example in ("lang:pt_BR", "category:marketing navidad", "show recordatorio_pago", "`ventas` (1234)"):
+    for example in (
+        "lang:pt_BR",
+        "category:marketing navidad",
+        "show recordatorio_pago",
+        "`ventas` (1234)",
+    ):
         assert example in text

@@ -28,6 +28,7 @@ class FakeSlack:
         # method -> list of (status, body) to answer before the default; consumed in order
         self.scripted: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.response_status = 200
+        self.uploads: dict[str, bytes] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
 
@@ -67,12 +68,20 @@ class FakeSlack:
 
     def record(self, handler: _Handler) -> None:
         raw = handler.read_body()
+        if handler.path.startswith("/upload/"):
+            with self._changed:
+                self.uploads[handler.path.removeprefix("/upload/")] = raw
+                self._changed.notify_all()
+            handler.send(200, b"OK - " + str(len(raw)).encode(), "text/plain")
+            return
         content_type = handler.headers.get("Content-Type", "")
         if "json" in content_type:
             body = json.loads(raw or b"{}")
         else:
             body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        post = Post(handler.path, body, dict(handler.headers))
+        path, _, query = handler.path.partition("?")
+        body = {**{k: v[0] for k, v in parse_qs(query).items()}, **body}
+        post = Post(path, body, dict(handler.headers))
         if handler.path.startswith("/response/"):
             status, answer = self.response_status, b"ok"
             with self._changed:
@@ -80,7 +89,7 @@ class FakeSlack:
                 self._changed.notify_all()
             handler.send(status, answer, "text/plain")
             return
-        method = handler.path.removeprefix("/api/").split("?")[0]
+        method = path.removeprefix("/api/")
         script = self.scripted.get(method)
         if script:
             status, payload = script.pop(0)
@@ -108,6 +117,15 @@ class FakeSlack:
                 "team_id": "T0001",
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
+            }
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.api_calls) + 1:06d}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body.get("files") or "[]")
+            return {
+                "ok": True,
+                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
         if method == "chat.postMessage":
             return {

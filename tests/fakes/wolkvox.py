@@ -204,3 +204,26 @@ def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return bool(predicate())
+
+
+def template(name: str, idiom: str, category: str, body: str) -> dict[str, Any]:
+    return {"name_template": name, "idiom": idiom, "category": category, "body_template": body}
+
+
+# A small, realistic operation: the three questions of campaign planning have known answers.
+CAMPAIGN = [
+    template(
+        "recordatorio_pago", "es_MX", "UTILITY", "Hola {{1}}, tu pago de {{2}} vence el {{3}}."
+    ),
+    template(
+        "recordatorio_pago", "pt_BR", "UTILITY", "Olá {{1}}, seu pagamento de {{2}} vence em {{3}}."
+    ),
+    template("promo_navidad", "es_MX", "MARKETING", "¡Feliz Navidad, {{first_name}}! 20% en todo."),
+    template("promo_navidad", "es_CO", "MARKETING", "¡Feliz NAVIDAD! Envío gratis hoy."),
+    template("promo_natal", "pt_BR", "MARKETING", "Feliz Natal, {{1}}! Frete grátis."),
+    template("aviso_navidad_horario", "es_MX", "UTILITY", "Horario de Navidad: 9 a 14 h."),
+    template("codigo_verificacion", "es", "AUTHENTICATION", "Tu código es {{1}}."),
+    template("promocion_verano", "es_MX", "MARKETING", "Promoción de verano para {{1}}."),
+    template("welcome_message", "en_US", "MARKETING", "Welcome, {{1}}!"),
+    template("boas_vindas", "pt_BR", "UTILITY", "Bem-vindo, {{1}}!"),
+]

@@ -1,0 +1,333 @@
+"""Lookups end to end: the three campaign-planning questions, buttons and menus over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+import pytest
+
+from bot import blocks, payloads
+from tests.blockkit import all_text, check_message, live_markup
+from tests.fakes.slack import FakeSlack
+from tests.fakes.wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
+from tests.harness import BotServer
+
+Start = Callable[..., BotServer]
+
+
+def elements(message: dict) -> dict[str, dict]:
+    return {
+        e["action_id"]: e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def option_values(message: dict) -> dict[str, str]:
+    menu = elements(message)[blocks.ACTION_OPEN]
+    return {o["text"]["text"]: o["value"] for o in menu["options"]}
+
+
+@pytest.fixture
+def campaign(wolkvox: FakeWolkvox) -> FakeWolkvox:
+    wolkvox.reply("1234", Reply(body=ok(CAMPAIGN)))
+    return wolkvox
+
+
+def ask(bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str) -> dict:
+    """The final answer to a command: the ack itself (cache hit) or the reply that replaced it."""
+    acked = bot.command(text, response_url=slack.response_url(name), **who)
+    assert acked.status == 200
+    if "Syncing connector" not in all_text(acked.body):
+        check_message(acked.body)
+        return acked.body
+    [reply] = slack.wait_replies(name, 1)
+    check_message(reply)
+    return reply
+
+
+def test_which_templates_exist_in_brazilian_portuguese(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    text = all_text(ask(bot, slack, "1234 lang:pt_BR", "q1"))
+    assert "Connector 1234 · 3 of 10 templates match" in text
+    assert "*Filters:* `lang:pt_BR`" in text
+    for name in ("boas_vindas", "promo_natal", "recordatorio_pago"):
+        assert f"`{name}`  pt_BR" in text
+    assert "es_MX" not in text.split("Templates 1–3 of 3")[1]
+
+
+def test_what_exactly_a_template_says(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    text = all_text(ask(bot, slack, "1234 show recordatorio_pago", "q2"))
+    assert "recordatorio_pago · 2 languages" in text
+    assert "Hola `{{1}}`, tu pago de `{{2}}` vence el `{{3}}`." in text
+    assert "Olá `{{1}}`, seu pagamento de `{{2}}` vence em `{{3}}`." in text
+    assert text.count("3 variables: `{{1}}`, `{{2}}`, `{{3}}`") == 2
+    assert "Hola María, tu pago de 4821 vence el 25/12/2026." in text
+
+
+def test_which_marketing_templates_mention_a_word(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    text = all_text(ask(bot, slack, "1234 category:marketing navidad", "q3"))
+    assert "Connector 1234 · 2 of 10 templates match" in text
+    assert (
+        "`promo_navidad`  es_CO · MARKETING" in text
+        and "`promo_navidad`  es_MX · MARKETING" in text
+    )
+    assert "aviso_navidad_horario" not in text.split("*Templates")[1]
+
+
+def test_lookups_use_the_cached_sync(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    first = ask(bot, slack, "1234 lang:pt_BR", "a")
+    assert "Synced just now" in all_text(first)
+    for i, text in enumerate(["1234 navidad", "1234 show promo_natal", "1234 -category:marketing"]):
+        answer = ask(bot, slack, text, f"b{i}")
+        assert "Cached, synced just now" in all_text(answer)
+    assert campaign.calls == ["1234"]
+
+
+def test_concurrent_lookups_share_one_sync(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    campaign.reply("1234", Reply(body=ok(CAMPAIGN), delay=0.5))
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["1234 lang:pt_BR", "1234 navidad", "1234 show promo_natal", "1234"] * 3
+    with ThreadPoolExecutor(len(texts)) as pool:
+        answers = list(pool.map(lambda i: ask(bot, slack, texts[i], f"c{i}"), range(len(texts))))
+    assert all("Connector 1234" in all_text(a) or "promo_natal" in all_text(a) for a in answers)
+    assert campaign.calls == ["1234"]
+
+
+def test_zero_matches_suggests_dropping_a_filter(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    text = all_text(ask(bot, slack, "1234 lang:en navidad", "z"))
+    assert "Connector 1234 · 0 of 10 templates match" in text
+    assert "No template matches these filters" in text
+    assert "Without `lang:en`, 3 match: `/wolkvox-sync 1234 navidad`" in text
+
+
+def test_unknown_template_name_suggests_the_closest(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    text = all_text(ask(bot, slack, "1234 show recordatorio_pagos", "u"))
+    assert "has no template named `recordatorio_pagos`" in text
+    assert "Closest names: `recordatorio_pago`" in text
+
+
+def test_aliases(start_bot: Start, slack: FakeSlack, campaign: FakeWolkvox) -> None:
+    bot = start_bot(WOLKVOX_CONNECTORS="ventas=1234,soporte=5678")
+    assert "3 of 10 templates match" in all_text(ask(bot, slack, "ventas lang:pt", "v"))
+    help_text = all_text(bot.command("help", response_url=slack.response_url("h")).body)
+    assert "`soporte` (5678), `ventas` (1234)" in help_text
+    acked = bot.command("ventaz lang:pt", response_url=slack.response_url("x"))
+    assert "`ventaz` is not a connector id or a known alias" in all_text(acked.body)
+    assert campaign.calls == ["1234"]
+
+
+def test_paging_keeps_the_filters(bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox) -> None:
+    data = make_templates(60, prefix="promo") + [
+        template(f"otro_{i}", "es", "UTILITY", "x") for i in range(30)
+    ]
+    wolkvox.reply("1234", Reply(body=ok(data)))
+    first = ask(bot, slack, "1234 lang:es_MX", "p")
+    assert "Connector 1234 · 12 of 90 templates match" in all_text(first)
+    first = ask(bot, slack, "1234 -lang:es", "p2")
+    assert "24 of 90 templates match" in all_text(first) and "Templates 1–20 of 24" in all_text(
+        first
+    )
+    bot.click(
+        blocks.ACTION_NEXT,
+        elements(first)[blocks.ACTION_NEXT]["value"],
+        response_url=slack.response_url("n"),
+    )
+    [second] = slack.wait_replies("n", 1)
+    check_message(second)
+    assert "Templates 21–24 of 24" in all_text(second) and "*Filters:* `-lang:es`" in all_text(
+        second
+    )
+    assert "  es_MX ·" not in all_text(second)
+    assert wolkvox.calls == ["1234"]
+
+
+def test_open_menu_shows_one_template_in_full(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    listing = ask(bot, slack, "1234 navidad", "l")
+    value = option_values(listing)["promo_navidad · es_MX"]
+    acked = bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("o"), selected=value)
+    assert acked.status == 200
+    [detail] = slack.wait_replies("o", 1)
+    check_message(detail)
+    assert detail["replace_original"] is False  # the list stays; the detail is a new message
+    text = all_text(detail)
+    assert "¡Feliz Navidad, `{{first_name}}`! 20% en todo." in text
+    assert "1 variable: `{{first_name}}`" in text
+    assert "¡Feliz Navidad, María! 20% en todo." in text
+
+
+def test_share_posts_the_result_for_everyone(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    listing = ask(bot, slack, "1234 category:marketing navidad", "l")
+    bot.click(
+        blocks.ACTION_SHARE,
+        elements(listing)[blocks.ACTION_SHARE]["value"],
+        response_url=slack.response_url("s"),
+        user_id="U0SHARER",
+    )
+    [shared] = slack.wait_replies("s", 1)
+    check_message(shared)
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    text = all_text(shared)
+    assert "shared by <@U0SHARER>" in text and "2 of 10 templates match" in text
+    assert not any(b["type"] == "actions" for b in shared["blocks"])  # no buttons for everyone
+
+
+def test_export_uploads_the_filtered_list_as_csv(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    listing = ask(bot, slack, "1234 lang:pt_BR", "l")
+    acked = bot.click(
+        blocks.ACTION_EXPORT,
+        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        response_url=slack.response_url("e"),
+        channel_id="C0CAMPAIGN",
+    )
+    assert acked.status == 200
+    assert slack.wait(lambda: len(slack.calls("files.completeUploadExternal")) == 1)
+    [requested] = slack.calls("files.getUploadURLExternal")
+    assert requested.body["filename"] == "wolkvox-1234-lang-pt-br.csv"
+    [complete] = slack.calls("files.completeUploadExternal")
+    assert complete.body["channel_id"] == "C0CAMPAIGN"
+    assert "exported by <@U0USER2>" in complete.body["initial_comment"]
+    [content] = slack.uploads.values()
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0] == ["name", "language", "category", "variables", "body"]
+    assert [r[0] for r in rows[1:]] == ["boas_vindas", "promo_natal", "recordatorio_pago"]
+    assert rows[3][3] == "3" and rows[3][4] == "Olá {{1}}, seu pagamento de {{2}} vence em {{3}}."
+
+
+def test_export_where_the_bot_is_not_a_member_says_what_to_do(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    slack.scripted["files.completeUploadExternal"] = [
+        (200, {"ok": False, "error": "not_in_channel"})
+    ]
+    listing = ask(bot, slack, "1234", "l")
+    bot.click(
+        blocks.ACTION_EXPORT,
+        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        response_url=slack.response_url("e"),
+    )
+    [reply] = slack.wait_replies("e", 1)
+    assert "Invite me with `/invite @Wolkvox Sync`" in all_text(reply)
+
+
+def test_csv_cells_are_safe_for_spreadsheets(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    wolkvox.reply(
+        "1234",
+        Reply(
+            body=ok(
+                [
+                    template("x", "es", "MARKETING", '=HYPERLINK("http://evil")'),
+                    template("y", "es", "MARKETING", "@SUM(1)"),
+                ]
+            )
+        ),
+    )
+    listing = ask(bot, slack, "1234", "l")
+    bot.click(
+        blocks.ACTION_EXPORT,
+        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        response_url=slack.response_url("e"),
+    )
+    assert slack.wait(lambda: len(slack.uploads) == 1)
+    rows = list(csv.reader(io.StringIO(next(iter(slack.uploads.values())).decode("utf-8-sig"))))
+    assert [r[4] for r in rows[1:]] == ['\'=HYPERLINK("http://evil")', "'@SUM(1)"]
+
+
+@pytest.mark.parametrize("action", [blocks.ACTION_NEXT, blocks.ACTION_SHARE, blocks.ACTION_EXPORT])
+def test_buttons_after_the_data_expired_offer_a_refresh(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, action: str
+) -> None:
+    value = payloads.encode_view(payloads.ViewRef("1234", "0badc0de", 1, "lang:pt_BR"))
+    bot.click(action, value, response_url=slack.response_url("x"))
+    [reply] = slack.wait_replies("x", 1)
+    assert "no longer kept" in all_text(reply)
+    refresh = elements(reply)[blocks.ACTION_REFRESH]
+    assert payloads.decode_view(refresh["value"]).query == "lang:pt_BR"
+    bot.click(blocks.ACTION_REFRESH, refresh["value"], response_url=slack.response_url("r"))
+    _, fresh = slack.wait_replies("r", 2)
+    assert "3 of 10 templates match" in all_text(fresh)  # the refresh keeps the filters
+    assert campaign.calls == ["1234"]
+
+
+def test_expired_menu_choice_offers_a_refresh(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    value = payloads.encode_template(payloads.TemplateRef("1234", "0badc0de", 3))
+    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("x"), selected=value)
+    assert "no longer kept" in all_text(slack.wait_replies("x", 1)[0])
+
+
+@pytest.mark.parametrize(
+    "value", ["", "{}", '{"c":"1234","s":"ab","i":-1}', '{"c":"1234","s":"ab","i":"0"}', "[" * 3000]
+)
+def test_tampered_menu_values_get_a_clear_message(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, value: str
+) -> None:
+    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
+    assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
+
+
+def test_menu_index_past_the_end_is_refused(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    listing = ask(bot, slack, "1234", "l")
+    ref = payloads.decode_template(next(iter(option_values(listing).values())))
+    value = payloads.encode_template(payloads.TemplateRef(ref.connector, ref.snapshot_id, 500))
+    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
+    assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
+
+
+def test_tampered_query_in_a_button_is_refused(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    value = json.dumps({"c": "1234", "s": "", "p": 0, "q": "lang:<!channel>"})
+    bot.click(blocks.ACTION_REFRESH, value, response_url=slack.response_url("t"))
+    [reply] = slack.wait_replies("t", 1)
+    assert live_markup(reply) == []
+    assert campaign.calls == []
+
+
+def test_hostile_template_text_stays_inert_in_every_view(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    evil = template(
+        "promo_x", "es", "MARKETING", "<!channel> <@U123> <https://evil|bank> {{1}} & more"
+    )
+    wolkvox.reply("1234", Reply(body=ok([evil])))
+    views = [ask(bot, slack, "1234 show promo_x", "s"), ask(bot, slack, "1234 channel", "w")]
+    bot.click(
+        blocks.ACTION_OPEN,
+        "",
+        response_url=slack.response_url("o"),
+        selected=next(iter(option_values(views[1]).values())),
+    )
+    views.append(slack.wait_replies("o", 1)[0])
+    for view in views:
+        assert live_markup(view) == [] or all("<@U0USER1>" in t for t in live_markup(view))
+        assert "&lt;!channel&gt;" in all_text(view) or "promo_x" in all_text(view)
