@@ -18,7 +18,7 @@ def snapshot(
 
 
 def many(n: int, *, name_len: int = 20, body_len: int = 1024) -> list[Template]:
-    languages = [f"l{i:02d}_XX" for i in range(70)]
+    languages = [f"{chr(97 + i // 26)}{chr(97 + i % 26)}_XX" for i in range(70)]
     categories = ["MARKETING", "UTILITY", "AUTHENTICATION", "FLOW"] + [
         f"ODD_{i}" * 5 for i in range(30)
     ]
@@ -208,3 +208,44 @@ def test_notification_names_connector_count_and_who() -> None:
 )
 def test_other_messages_are_valid(message: dict) -> None:
     check_message(message)
+
+
+def test_show_with_many_languages_stays_within_limits() -> None:
+    versions = [Template("promo", f"l{i:02d}_XX", "MARKETING", "{{1}} " + "b" * 1018) for i in range(70)]
+    message = blocks.template_message(snapshot(versions), "promo", now=NOW)
+    check_message(message)
+    text = all_text(message)
+    assert "promo · 70 languages" in text
+    assert "more languages not shown here" in text
+    assert "list them with `/wolkvox-sync 1234 promo`" in text
+
+
+def test_show_marks_variables_and_fills_a_preview() -> None:
+    t = Template("cita", "es", "UTILITY", "Hola {{first_name}}, tu cita es el {{date}} a las {{ 3 }}. {{first_name}}")
+    text = all_text(blocks.template_message(snapshot([t]), "CITA", now=NOW))
+    assert "3 variables: `{{first_name}}`, `{{date}}`, `{{3}}`" in text
+    assert "Hola `{{first_name}}`, tu cita es el `{{date}}` a las `{{ 3 }}`." in text
+    assert "Hola María, tu cita es el 25/12/2026 a las 25/12/2026. María" in text
+
+
+def test_detail_of_an_oversized_body_is_clipped() -> None:
+    t = Template("x", "es", "UTILITY", "a" * 4096)
+    check_message(blocks.detail_message(snapshot([t]), t, now=NOW))
+
+
+@pytest.mark.parametrize("query_text", ["lang:ab_XX", "category:marketing t0", "-lang:ab_XX nnn", "zzz"])
+def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None:
+    from bot.commands import parse_query_text
+    from bot.query import search_index
+
+    templates = sorted_templates(many(5000, name_len=512))
+    snap = Snapshot("a1b2c3", "1234", templates, 0, NOW, search_index(templates))
+    for page in (0, 3, 999):
+        check_message(blocks.results_message(snap, now=NOW, query=parse_query_text(query_text), page=page))
+
+
+def test_shared_result_has_no_buttons_and_says_who_shared() -> None:
+    message = blocks.results_message(snapshot(many(30)), now=NOW, shared_by="U0SHARER")
+    check_message(message)
+    assert not any(b["type"] == "actions" for b in message["blocks"])
+    assert "shared by <@U0SHARER>" in all_text(message)
