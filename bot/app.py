@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, commands, export, payloads
-from bot.blocks import Message
+from bot.blockkit import Message
 from bot.commands import Help, Lookup, Show
 from bot.config import Settings
 from bot.errors import BotError, ExpiredError, InputError, WolkvoxError

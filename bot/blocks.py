@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -26,6 +24,21 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import payloads
+from bot.blockkit import (
+    MAX_BLOCKS,
+    MAX_FIELD_TEXT,
+    MAX_HEADER,
+    MAX_OPTION_TEXT,
+    Message,
+    button,
+    context,
+    is_user_id,
+    message,
+    plural,
+    section,
+    synced_phrase,
+    user_ref,
+)
 from bot.commands import COMMAND, help_text
 from bot.payloads import TemplateRef, ViewRef
 from bot.query import Query, best_relaxation, closest_names, fold
@@ -33,14 +46,6 @@ from bot.samples import preview
 from bot.templates import Snapshot, Template, count_by
 from bot.text import clip, code, escape, one_line, plain
 
-Message = dict[str, Any]
-
-MAX_BLOCKS = 50
-MAX_TOTAL_TEXT = 10_000  # Slack refuses somewhere near 12,000 characters of block text
-MAX_SECTION_TEXT = 3000
-MAX_FIELD_TEXT = 2000
-MAX_HEADER = 150
-MAX_OPTION_TEXT = 75
 PAGE_SIZE = 20
 MAX_COUNT_ROWS = 12  # rows per "by category" / "by language" field
 MAX_LISTED_NAME = 60
@@ -60,22 +65,22 @@ _VARIABLE = re.compile(r"\{\{\s*[A-Za-z0-9_]{1,64}\s*\}\}")
 
 
 def help_message(aliases: Mapping[str, str] | None = None) -> Message:
-    return _message(f"How to use {COMMAND}", [_section(help_text(aliases))])
+    return message(f"How to use {COMMAND}", [section(help_text(aliases))])
 
 
 def progress_message(connector: str) -> Message:
     text = f":hourglass_flowing_sand: Syncing connector *{escape(connector)}* with Wolkvox…"
-    return _message(f"Syncing connector {escape(connector)}…", [_section(text)])
+    return message(f"Syncing connector {escape(connector)}…", [section(text)])
 
 
 def error_message(text: str) -> Message:
     """A failure or refusal; `text` is mrkdwn already made safe by its author."""
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
 
 
 def notice_message(text: str) -> Message:
     """A short confirmation (mrkdwn made safe by its author)."""
-    return _message(text, [_section(text)])
+    return message(text, [section(text)])
 
 
 def expired_message(connector: str, text: str, query: str = "") -> Message:
@@ -86,7 +91,7 @@ def expired_message(connector: str, text: str, query: str = "") -> Message:
         value=payloads.encode_view(ViewRef(connector, query=query)),
         style="primary",
     )
-    return _message(text, [_section(text), ActionsBlock(elements=[refresh])])
+    return message(text, [section(text), ActionsBlock(elements=[refresh])])
 
 
 def results_message(
@@ -113,22 +118,22 @@ def results_message(
     shown = positions[first : first + PAGE_SIZE]
 
     if query.empty:
-        header = f"Connector {snapshot.connector} · {_plural(snapshot.count, 'template')}"
+        header = f"Connector {snapshot.connector} · {plural(snapshot.count, 'template')}"
     else:
         matching = f"{len(matches):,} of {snapshot.count:,} templates match"
         header = f"Connector {snapshot.connector} · {matching}"
     blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
-    about = [_synced_phrase(snapshot.synced_at, now, origin)]
+    about = [synced_phrase(snapshot.synced_at, now, origin)]
     if shared_by:
-        about.append(f"shared by {_user(shared_by)}")
+        about.append(f"shared by {user_ref(shared_by)}")
     elif asked_by:
-        about.append(f"asked by {_user(asked_by)}")
-    blocks.append(_context(" · ".join(about)))
+        about.append(f"asked by {user_ref(asked_by)}")
+    blocks.append(context(" · ".join(about)))
     if not query.empty:
         terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
-        blocks.append(_context(f"*Filters:* {terms} · {len(matches):,} match"))
+        blocks.append(context(f"*Filters:* {terms} · {len(matches):,} match"))
     if warning:
-        blocks.append(_section(f":warning: {warning}"))
+        blocks.append(section(f":warning: {warning}"))
 
     if matches:
         blocks.append(
@@ -142,27 +147,27 @@ def results_message(
         blocks.append(DividerBlock())
         title = f"*Templates {first + 1}–{first + len(shown)} of {len(matches):,}*"
         lines = [_template_line(snapshot.templates[i]) for i in shown]
-        blocks.append(_section("\n".join([title, *lines])))
+        blocks.append(section("\n".join([title, *lines])))
     elif snapshot.count == 0:
         blocks.append(
-            _section(
+            section(
                 f"Wolkvox returned *no templates* for connector *{escape(snapshot.connector)}*. "
                 "Check in Meta Business Manager that this WhatsApp number has approved templates."
             )
         )
     else:
-        blocks.append(_section(_no_match(snapshot, query)))
+        blocks.append(section(_no_match(snapshot, query)))
 
     notes = []
     if pages > 1:
         notes.append(f"Page {page + 1} of {pages}")
     if snapshot.skipped:
         notes.append(
-            f":warning: {_plural(snapshot.skipped, 'entry', 'entries')} from Wolkvox "
+            f":warning: {plural(snapshot.skipped, 'entry', 'entries')} from Wolkvox "
             f"could not be read and {'is' if snapshot.skipped == 1 else 'are'} not listed"
         )
     if notes:
-        blocks.append(_context(" · ".join(notes)))
+        blocks.append(context(" · ".join(notes)))
     if not shared_by:
         view = ViewRef(snapshot.connector, snapshot.id, page, query.text())
         blocks.append(_result_actions(snapshot, view, pages, bool(matches)))
@@ -170,13 +175,13 @@ def results_message(
             blocks.append(_open_menu(snapshot, shown))
 
     fallback = f"Connector {escape(snapshot.connector)}: " + (
-        _plural(snapshot.count, "template")
+        plural(snapshot.count, "template")
         if query.empty
-        else f"{len(matches):,} of {_plural(snapshot.count, 'template')} match"
+        else f"{len(matches):,} of {plural(snapshot.count, 'template')} match"
     )
     if pages > 1:
         fallback += f" (page {page + 1} of {pages})"
-    return _message(fallback, blocks)
+    return message(fallback, blocks)
 
 
 def template_message(
@@ -191,26 +196,26 @@ def template_message(
     """`show <name>`: every language version of one template in full, or the closest names."""
     wanted = fold(name)
     versions = [t for t in snapshot.templates if fold(t.name) == wanted]
-    about = _synced_phrase(snapshot.synced_at, now, origin)
+    about = synced_phrase(snapshot.synced_at, now, origin)
     if asked_by:
-        about += f" · asked by {_user(asked_by)}"
+        about += f" · asked by {user_ref(asked_by)}"
     if not versions:
         close = closest_names(name, snapshot.templates)
         text = (
             f"Connector *{escape(snapshot.connector)}* has no template named "
-            f"{code(name, MAX_LISTED_NAME)} (among {_plural(snapshot.count, 'template')})."
+            f"{code(name, MAX_LISTED_NAME)} (among {plural(snapshot.count, 'template')})."
         )
         if close:
             text += " Closest names: " + ", ".join(code(n, MAX_LISTED_NAME) for n in close) + "."
-        blocks: list[Block] = [_section(text), _context(about)]
+        blocks: list[Block] = [section(text), context(about)]
         if warning:
-            blocks.append(_section(f":warning: {warning}"))
-        return _message(f"No template named {plain(name, MAX_LISTED_NAME)}", blocks)
+            blocks.append(section(f":warning: {warning}"))
+        return message(f"No template named {plain(name, MAX_LISTED_NAME)}", blocks)
 
-    header = f"{one_line(versions[0].name)} · {_plural(len(versions), 'language')}"
-    blocks = [HeaderBlock(text=clip(header, MAX_HEADER)), _context(about)]
+    header = f"{one_line(versions[0].name)} · {plural(len(versions), 'language')}"
+    blocks = [HeaderBlock(text=clip(header, MAX_HEADER)), context(about)]
     if warning:
-        blocks.append(_section(f":warning: {warning}"))
+        blocks.append(section(f":warning: {warning}"))
     used = 0
     left_out: list[str] = []
     for template in versions:
@@ -224,42 +229,42 @@ def template_message(
     if left_out:
         listed = ", ".join(plain(x, MAX_LISTED_LANGUAGE) for x in left_out[:20])
         blocks.append(
-            _context(
-                f"{_plural(len(left_out), 'more language')} not shown here ({listed}): "
+            context(
+                f"{plural(len(left_out), 'more language')} not shown here ({listed}): "
                 f"list them with `{COMMAND} {escape(snapshot.connector)} "
                 f"{plain(versions[0].name, MAX_LISTED_NAME)}` and open one from the menu."
             )
         )
     fallback = f"Template {plain(versions[0].name, MAX_LISTED_NAME)} ({len(versions)} languages)"
-    return _message(fallback, blocks)
+    return message(fallback, blocks)
 
 
 def detail_message(snapshot: Snapshot, template: Template, *, now: datetime) -> Message:
     """One template in full (from the Open menu)."""
-    about = f"Connector {escape(snapshot.connector)} · " + _synced_phrase(
+    about = f"Connector {escape(snapshot.connector)} · " + synced_phrase(
         snapshot.synced_at, now, "cache"
     )
-    blocks: list[Block] = [*_detail_blocks(template), _context(about)]
-    return _message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
+    blocks: list[Block] = [*_detail_blocks(template), context(about)]
+    return message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
 
 
 def notification_message(snapshot: Snapshot, *, user_id: str, user_name: str) -> Message:
     """The short channel post after a fresh sync."""
-    who = f"<@{user_id}>" if _is_user_id(user_id) else (plain(user_name, 80) or "someone")
+    who = f"<@{user_id}>" if is_user_id(user_id) else (plain(user_name, 80) or "someone")
     counts = ", ".join(
         f"{plain(category, MAX_LISTED_CATEGORY)} {n}"
         for category, n in count_by(t.category for t in snapshot.templates)[:6]
     )
     text = (
         f":arrows_counterclockwise: Connector *{escape(snapshot.connector)}* synced by {who}: "
-        f"*{_plural(snapshot.count, 'template')}*" + (f" ({counts})" if counts else "")
+        f"*{plural(snapshot.count, 'template')}*" + (f" ({counts})" if counts else "")
     )
     if snapshot.skipped:
-        text += f"; {_plural(snapshot.skipped, 'entry', 'entries')} could not be read"
+        text += f"; {plural(snapshot.skipped, 'entry', 'entries')} could not be read"
     fallback = (
-        f"Connector {escape(snapshot.connector)} synced: {_plural(snapshot.count, 'template')}"
+        f"Connector {escape(snapshot.connector)} synced: {plural(snapshot.count, 'template')}"
     )
-    return _message(fallback, [_section(text)])
+    return message(fallback, [section(text)])
 
 
 def _detail_blocks(template: Template) -> list[Block]:
@@ -271,15 +276,15 @@ def _detail_blocks(template: Template) -> list[Block]:
     if variables:
         listed = ", ".join(code("{{" + v + "}}", 70) for v in variables[:20])
         more = f" and {len(variables) - 20} more" if len(variables) > 20 else ""
-        heading += f"\n{_plural(len(variables), 'variable')}: {listed}{more}"
+        heading += f"\n{plural(len(variables), 'variable')}: {listed}{more}"
     else:
         heading += "\nNo variables"
     body = _quote(_mark_variables(template.body)) if template.body.strip() else "_(empty body)_"
     sample = _quote(escape(clip(preview(template.body), MAX_BODY_SHOWN)))
     return [
-        _section(heading),
-        _section(f"*Body*\n{body}"),
-        _section(f"*Preview with sample values*\n{sample}"),
+        section(heading),
+        section(f"*Body*\n{body}"),
+        section(f"*Preview with sample values*\n{sample}"),
     ]
 
 
@@ -296,7 +301,7 @@ def _quote(text: str) -> str:
 def _no_match(snapshot: Snapshot, query: Query) -> str:
     connector = escape(snapshot.connector)
     text = (
-        f"No template matches these filters among the {_plural(snapshot.count, 'template')} "
+        f"No template matches these filters among the {plural(snapshot.count, 'template')} "
         f"of connector *{connector}*."
     )
     relaxed = best_relaxation(query, snapshot.templates, snapshot.index)
@@ -337,16 +342,16 @@ def _result_actions(snapshot: Snapshot, view: ViewRef, pages: int, any_match: bo
     elements = []
     if view.page > 0:
         previous = ViewRef(view.connector, view.snapshot_id, view.page - 1, view.query)
-        elements.append(_button("◀ Previous", ACTION_PREVIOUS, payloads.encode_view(previous)))
+        elements.append(button("◀ Previous", ACTION_PREVIOUS, payloads.encode_view(previous)))
     if view.page < pages - 1:
         following = ViewRef(view.connector, view.snapshot_id, view.page + 1, view.query)
-        elements.append(_button("Next ▶", ACTION_NEXT, payloads.encode_view(following)))
+        elements.append(button("Next ▶", ACTION_NEXT, payloads.encode_view(following)))
     refresh = ViewRef(snapshot.connector, query=view.query)
-    elements.append(_button("Refresh", ACTION_REFRESH, payloads.encode_view(refresh)))
+    elements.append(button("Refresh", ACTION_REFRESH, payloads.encode_view(refresh)))
     if any_match:
         value = payloads.encode_view(view)
-        elements.append(_button("Share in channel", ACTION_SHARE, value))
-        elements.append(_button("Export CSV", ACTION_EXPORT, value))
+        elements.append(button("Share in channel", ACTION_SHARE, value))
+        elements.append(button("Export CSV", ACTION_EXPORT, value))
     return ActionsBlock(elements=elements)
 
 
@@ -363,55 +368,6 @@ def _open_menu(snapshot: Snapshot, positions: Sequence[int]) -> ActionsBlock:
     return ActionsBlock(elements=[menu])
 
 
-def _button(text: str, action_id: str, value: str) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action_id, value=value)
-
-
-def _synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
-    if origin in ("wolkvox", "shared"):
-        return ":white_check_mark: Synced just now"
-    ago = _ago(now - synced_at)
-    if origin == "stale":
-        return f":warning: Showing the last good sync, from {ago}"
-    return f":package: Cached, synced {ago}"
-
-
-def _ago(age: timedelta) -> str:
-    seconds = int(age.total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86_400:
-        return f"{seconds // 3600} h ago"
-    return _plural(seconds // 86_400, "day") + " ago"
-
-
-def _user(user_id: str) -> str:
-    return f"<@{user_id}>" if _is_user_id(user_id) else "someone"
-
-
-def _is_user_id(value: str) -> bool:
-    return 2 <= len(value) <= 32 and value[0] in "UW" and value.isalnum() and value.isupper()
-
-
-def _plural(n: int, one: str, many: str = "") -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])
-
-
 def _block_text(block: Block) -> str:
     text = getattr(block, "text", None)
     return str(getattr(text, "text", "") or "")
-
-
-def _message(text: str, blocks: list[Block]) -> Message:
-    assert len(blocks) <= MAX_BLOCKS
-    return {"text": clip(text, 3000), "blocks": [block.to_dict() for block in blocks]}

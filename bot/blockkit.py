@@ -1,0 +1,88 @@
+"""Small Block Kit helpers shared by the renderers (pure), and Slack's limits as constants."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.text import clip
+
+Message = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # Home tab and modals
+MAX_TOTAL_TEXT = 10_000  # Slack refuses somewhere near 12,000 characters of block text
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_HEADER = 150
+MAX_OPTION_TEXT = 75
+MAX_FALLBACK = 3000
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value, style=style)
+
+
+def message(text: str, blocks: list[Block]) -> Message:
+    """A message payload: a fallback `text` (notifications, screen readers) and the blocks."""
+    assert len(blocks) <= MAX_BLOCKS
+    return {"text": clip(text, MAX_FALLBACK), "blocks": [block.to_dict() for block in blocks]}
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def is_user_id(value: str) -> bool:
+    return 2 <= len(value) <= 32 and value[0] in "UW" and value.isalnum() and value.isupper()
+
+
+def is_channel_id(value: str) -> bool:
+    return 2 <= len(value) <= 32 and value[0] in "CGD" and value.isalnum() and value.isupper()
+
+
+def user_ref(user_id: str, fallback: str = "someone") -> str:
+    """A user mention from a validated id, else the (already safe) fallback."""
+    return f"<@{user_id}>" if is_user_id(user_id) else fallback
+
+
+def ago(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h ago"
+    return plural(seconds // 86_400, "day") + " ago"
+
+
+def when(moment: datetime) -> str:
+    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
+    if origin in ("wolkvox", "shared"):
+        return ":white_check_mark: Synced just now"
+    age = ago(now - synced_at)
+    if origin == "stale":
+        return f":warning: Showing the last good sync, from {age}"
+    return f":package: Cached, synced {age}"
