@@ -84,6 +84,7 @@ async def _socket_mode(settings: Settings) -> None:
     from bot.app import build_app
 
     bot = build_app(settings)
+    await bot.start()
     handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token)
     try:
         await handler.start_async()  # type: ignore[no-untyped-call]

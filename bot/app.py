@@ -17,15 +17,20 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, commands, export, payloads
+from bot import blocks, commands, export, history_blocks, payloads
+from bot.access import REFUSAL, allowed
 from bot.blockkit import Message
-from bot.commands import Help, Lookup, Show
+from bot.commands import Help, History, Lookup, Show, Subscribe, Subscriptions, Unsubscribe
 from bot.config import Settings
 from bot.errors import BotError, ExpiredError, InputError, WolkvoxError
+from bot.history import History as SyncHistory
+from bot.history import Notifier
 from bot.messages import describe, slack_problem, stale_warning
 from bot.payloads import ViewRef
 from bot.query import Query
+from bot.scheduler import AutoSync
 from bot.service import SyncTrigger, TemplateService, TemplateSource
+from bot.store import Store
 from bot.templates import Snapshot
 from bot.text import escape
 from bot.wolkvox import WolkvoxClient
@@ -37,19 +42,52 @@ Clock = Callable[[], datetime]
 
 @dataclass
 class Bot:
-    """The running parts: the Bolt app, the template service and what must be closed."""
+    """The running parts: the Bolt app, the template service, history and what must be closed."""
 
     app: AsyncApp
     service: TemplateService
     settings: Settings
     web: AsyncWebClient
     now: Clock
+    store: Store | None = None
+    notifier: Notifier | None = None
+    scheduler: AutoSync | None = None
     _closers: list[Any] = field(default_factory=list)
 
+    async def start(self, *, schedule: bool = True) -> None:
+        """Open the database (create or upgrade the schema), send what is still queued, and
+        start the in-process schedule."""
+        if self.store is None:
+            self.store = await Store.open(self.settings.database_url)
+            self._closers.append(self.store)
+        history = SyncHistory(self.store)
+        self.notifier = Notifier(
+            self.store,
+            self.web,
+            notify_channel=self.settings.notify_channel,
+            notify_unchanged=self.settings.notify_unchanged,
+            now=self.now,
+        )
+        self.service.record_with(history.record)
+        self.service.on_fresh_sync(self.notifier.after_sync)
+        await self.notifier.deliver_pending()
+        if schedule and self.settings.auto_sync:
+            self.scheduler = AutoSync(
+                self.service, self.settings.auto_sync, self.settings.auto_sync_minutes * 60
+            )
+            self.scheduler.start()
+
     async def aclose(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         await self.service.drain()
-        for closer in self._closers:
+        for closer in reversed(self._closers):
             await closer.aclose()
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("Bot.start() was not awaited")
+        return self.store
 
 
 def build_app(
@@ -57,9 +95,13 @@ def build_app(
     *,
     source: TemplateSource | None = None,
     web: AsyncWebClient | None = None,
+    store: Store | None = None,
     now: Clock = lambda: datetime.now(UTC),
 ) -> Bot:
-    """Wire the app from its collaborators; tests pass fakes for `source` and `web`."""
+    """Wire the app from its collaborators; tests pass fakes for `source` and `web`.
+
+    Await `Bot.start()` before serving: it opens the database.
+    """
     closers: list[Any] = []
     if source is None:
         client = WolkvoxClient(
@@ -77,13 +119,15 @@ def build_app(
         )
     service = TemplateService(source, cache_ttl=settings.cache_ttl, now=now)
     app = AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
-    bot = Bot(app=app, service=service, settings=settings, web=web, now=now, _closers=closers)
+    bot = Bot(
+        app=app, service=service, settings=settings, web=web, now=now, store=store, _closers=closers
+    )
     _register(bot)
     return bot
 
 
 def _register(bot: Bot) -> None:
-    app, service = bot.app, bot.service
+    app = bot.app
 
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         text = str(command.get("text") or "")
@@ -96,17 +140,24 @@ def _register(bot: Bot) -> None:
             await _ack(ack, blocks.help_message(bot.settings.aliases))
             return
         user_id = str(command.get("user_id") or "")
-        cached = None if parsed.refresh else service.cached(parsed.connector)
-        if cached is not None:
-            await _ack(ack, _render(bot, parsed, cached, "cache", user_id))
+        channel_id = str(command.get("channel_id") or "")
+        if not allowed(bot.settings, user_id=user_id, channel_id=channel_id):
+            await _ack(ack, blocks.error_message(REFUSAL))
             return
-        await _ack(ack, blocks.progress_message(parsed.connector))
-        trigger = SyncTrigger(
-            user_id=user_id,
-            user_name=str(command.get("user_name") or ""),
-            command=f"{commands.COMMAND} {text}".strip(),
-        )
-        await _reply(respond, await _sync(bot, parsed, trigger, refresh=parsed.refresh))
+        if isinstance(parsed, Lookup | Show):
+            await _lookup(bot, parsed, command, ack, respond)
+            return
+        await ack()  # the database answers quickly, but not always within Slack's 3 s
+        store = bot.require_store()
+        if isinstance(parsed, History):
+            records = await store.history(parsed.connector, 10)
+            reply = history_blocks.history_message(parsed.connector, records, now=bot.now())
+        elif isinstance(parsed, Subscriptions):
+            subs = await store.subscriptions(channel_id=channel_id)
+            reply = history_blocks.subscriptions_message(channel_id, subs)
+        else:
+            reply = await _subscription(bot, parsed, command)
+        await _reply(respond, reply, replace=False)
 
     async def on_page(
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -147,8 +198,12 @@ def _register(bot: Bot) -> None:
         lookup = Lookup(connector=ref.connector, query=query, refresh=True)
         await _reply(respond, await _sync(bot, lookup, trigger, refresh=True))
 
-    async def on_open(ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_open(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
         await ack()
+        if await _refused(bot, body, respond):
+            return
         try:
             option = action.get("selected_option")
             ref = payloads.decode_template(
@@ -233,9 +288,18 @@ def _register(bot: Bot) -> None:
     app.action(blocks.ACTION_OPEN)(on_open)
     app.action(blocks.ACTION_SHARE)(on_share)
     app.action(blocks.ACTION_EXPORT)(on_export)
+
+    async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") not in (None, "home") or not event.get("user"):
+            return
+        store = bot.require_store()
+        recent = await store.history(None, 15)
+        subs = await store.subscriptions(team_id=str(body.get("team_id") or ""))
+        view = history_blocks.home_view(recent, subs, now=bot.now())
+        await bot.web.views_publish(user_id=str(event["user"]), view=view)
+
+    app.event("app_home_opened")(on_home)
     app.error(on_error)
-    if bot.settings.notify_channel:
-        service.on_fresh_sync(_notifier(bot))
 
 
 async def _sync(
@@ -247,7 +311,8 @@ async def _sync(
     except WolkvoxError as error:
         return blocks.error_message(describe(error))
     warning = stale_warning(outcome.error) if outcome.error is not None else ""
-    return _render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, warning)
+    note = history_blocks.changes_note(outcome.changes) if outcome.changes is not None else ""
+    return _render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, warning, note)
 
 
 def _render(
@@ -257,6 +322,7 @@ def _render(
     origin: str,
     user_id: str,
     warning: str = "",
+    note: str = "",
 ) -> Message:
     if isinstance(command, Show):
         return blocks.template_message(
@@ -269,7 +335,70 @@ def _render(
         origin=origin,
         asked_by=user_id,
         warning=warning,
+        note=note,
     )
+
+
+async def _lookup(
+    bot: Bot, command: Lookup | Show, payload: dict[str, Any], ack: AsyncAck, respond: AsyncRespond
+) -> None:
+    """Answer from the cache in the acknowledgement, or acknowledge and sync."""
+    user_id = str(payload.get("user_id") or "")
+    cached = None if command.refresh else bot.service.cached(command.connector)
+    if cached is not None:
+        await _ack(ack, _render(bot, command, cached, "cache", user_id))
+        return
+    await _ack(ack, blocks.progress_message(command.connector))
+    trigger = SyncTrigger(
+        user_id=user_id,
+        user_name=str(payload.get("user_name") or ""),
+        command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
+    )
+    await _reply(respond, await _sync(bot, command, trigger, refresh=command.refresh))
+
+
+async def _subscription(
+    bot: Bot, command: Subscribe | Unsubscribe, payload: dict[str, Any]
+) -> Message:
+    store = bot.require_store()
+    channel_id = str(payload.get("channel_id") or "")
+    connector = escape(command.connector)
+    if not channel_id.startswith(("C", "G")):
+        return blocks.error_message(
+            ":grey_question: Subscriptions are for channels: run this in the channel that should "
+            "get the changes."
+        )
+    if isinstance(command, Unsubscribe):
+        removed = await store.unsubscribe(channel_id=channel_id, connector=command.connector)
+        text = (
+            f":no_bell: This channel no longer gets the changes of connector *{connector}*."
+            if removed
+            else f"This channel was not subscribed to connector *{connector}*."
+        )
+        return blocks.notice_message(text)
+    added = await store.subscribe(
+        team_id=str(payload.get("team_id") or ""),
+        channel_id=channel_id,
+        connector=command.connector,
+        user_id=str(payload.get("user_id") or ""),
+        now=bot.now(),
+    )
+    if not added:
+        return blocks.notice_message(
+            f"This channel already gets the changes of connector *{connector}*."
+        )
+    return blocks.notice_message(
+        f":bell: This channel now gets what changes in connector *{connector}* after every "
+        "sync. For a private channel, make sure I'm in it: `/invite @Wolkvox Sync`."
+    )
+
+
+async def _refused(bot: Bot, body: dict[str, Any], respond: AsyncRespond) -> bool:
+    """Refuse (politely, ephemerally) a click from someone not allowed to use the bot."""
+    if allowed(bot.settings, user_id=_clicker(body), channel_id=_channel(body)):
+        return False
+    await _reply(respond, blocks.error_message(REFUSAL), replace=False)
+    return True
 
 
 def _view(action: dict[str, Any]) -> tuple[ViewRef, Query]:
@@ -288,20 +417,6 @@ def _problem(error: BotError) -> Message:
     if isinstance(error, ExpiredError):
         return blocks.expired_message(error.connector, describe(error), error.query)
     return blocks.error_message(describe(error))
-
-
-def _notifier(bot: Bot) -> Any:
-    async def notify(snapshot: Snapshot, trigger: SyncTrigger) -> None:
-        message = blocks.notification_message(
-            snapshot, user_id=trigger.user_id, user_name=trigger.user_name
-        )
-        channel = bot.settings.notify_channel
-        try:
-            await bot.web.chat_postMessage(channel=channel, **message)
-        except SlackApiError as error:
-            log.warning("could not notify %s: %s", channel, slack_problem(error, "post"))
-
-    return notify
 
 
 def _clicker(body: dict[str, Any]) -> str:

@@ -104,6 +104,7 @@ def results_message(
     asked_by: str = "",
     warning: str = "",
     shared_by: str = "",
+    note: str = "",
 ) -> Message:
     """A lookup over a snapshot: counts, one page of the matches, paging and actions.
 
@@ -134,6 +135,8 @@ def results_message(
         blocks.append(context(f"*Filters:* {terms} · {len(matches):,} match"))
     if warning:
         blocks.append(section(f":warning: {warning}"))
+    if note:
+        blocks.append(section(note))
 
     if matches:
         blocks.append(

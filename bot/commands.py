@@ -61,7 +61,31 @@ class Show:
     refresh: bool = False
 
 
-Command = Help | Lookup | Show
+@dataclass(frozen=True, slots=True)
+class History:
+    """The last syncs of a connector, with what each changed."""
+
+    connector: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Post this connector's changes to the channel the command was typed in."""
+
+    connector: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    connector: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriptions:
+    """What this channel is subscribed to."""
+
+
+Command = Help | Lookup | Show | History | Subscribe | Unsubscribe | Subscriptions
 
 
 def help_text(aliases: Mapping[str, str] | None = None) -> str:
@@ -78,6 +102,11 @@ def help_text(aliases: Mapping[str, str] | None = None) -> str:
 • `{COMMAND} 1234 lang:es lang:pt -category:marketing` Spanish or Portuguese, not marketing
 • `{COMMAND} 1234 "feliz navidad"` a phrase; words match names and bodies, any case or accent
 • `{COMMAND} 1234 show recordatorio_pago` one template in full: body, variables, preview
+
+*Changes*
+• `{COMMAND} 1234 history` the last 10 syncs: when, who, how many templates, what changed
+• `{COMMAND} subscribe 1234` post what changes in connector 1234 to this channel
+• `{COMMAND} unsubscribe 1234` stop that · `{COMMAND} subscriptions` what this channel gets
 
 The connector is the WhatsApp connector's id in Wolkvox Manager (digits only)."""
     if aliases:
@@ -104,8 +133,13 @@ def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
         return Help()
     first, *remainder = text.strip().split(maxsplit=1)
     rest = remainder[0] if remainder else ""
+    keyword = first.lower()
+    if keyword in ("subscribe", "unsubscribe", "subscriptions"):
+        return _subscription(keyword, rest.split(), aliases)
     connector = read_connector(first, aliases)
     tokens = _tokens(rest)
+    if [t.lower() for t in tokens] == ["history"]:
+        return History(connector=connector)
     refresh = any(t.lower() in _REFRESH for t in tokens)
     tokens = [t for t in tokens if t.lower() not in _REFRESH]
     if tokens and tokens[0].lower() == "show":
@@ -164,6 +198,17 @@ def parse_query(tokens: list[str], connector: str) -> Query:
         if word:
             found["not_words" if negative else "words"].append(word)
     return Query(**{k: tuple(dict.fromkeys(v)) for k, v in found.items()})
+
+
+def _subscription(keyword: str, words: list[str], aliases: Mapping[str, str]) -> Command:
+    if keyword == "subscriptions":
+        if words:
+            raise InputError(f"`subscriptions` takes nothing after it: `{COMMAND} subscriptions`.")
+        return Subscriptions()
+    if len(words) != 1:
+        raise InputError(f"`{keyword}` takes one connector, as in `{COMMAND} {keyword} 1234`.")
+    connector = read_connector(words[0], aliases)
+    return Subscribe(connector) if keyword == "subscribe" else Unsubscribe(connector)
 
 
 def _show(connector: str, tokens: list[str], refresh: bool) -> Show:

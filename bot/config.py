@@ -10,15 +10,20 @@ from urllib.parse import urlsplit
 
 from bot.commands import read_aliases
 from bot.errors import ConfigError
+from bot.store import engine_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CACHE_TTL = 300
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_PORT = 3000
+DEFAULT_DATABASE_URL = "sqlite:///./wolkvox.db"
+DEFAULT_AUTO_SYNC_MINUTES = 60
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a web dyno must listen on every interface
 
 _SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+_CONNECTOR = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,12 @@ class Settings:
     port: int = DEFAULT_PORT
     host: str = DEFAULT_HOST
     connectors: tuple[tuple[str, str], ...] = ()
+    database_url: str = DEFAULT_DATABASE_URL
+    notify_unchanged: bool = False
+    auto_sync: tuple[str, ...] = ()
+    auto_sync_minutes: int = DEFAULT_AUTO_SYNC_MINUTES
+    allowed_users: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset()
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -53,7 +64,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str], *, mode: str | None = None) -> Settings:
         """Build settings from `env`; raise ConfigError naming every problem at once.
 
-        `mode` forces "http" or "socket"; by default SLACK_APP_TOKEN decides.
+        `mode` forces "http" or "socket" ("console" needs no signing secret); by default
+        SLACK_APP_TOKEN decides.
         """
         problems: list[str] = []
 
@@ -79,7 +91,9 @@ class Settings:
             )
 
         signing_secret = get("SLACK_SIGNING_SECRET")
-        if not app_token and not signing_secret:
+        if mode == "console":
+            app_token = ""
+        elif not app_token and not signing_secret:
             problems.append(
                 "SLACK_SIGNING_SECRET is missing (Basic Information > App Credentials); "
                 "HTTP mode needs it to verify requests from Slack"
@@ -136,6 +150,34 @@ class Settings:
         except ValueError as error:
             problems.append(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
 
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            engine_url(database_url)
+        except ValueError as error:
+            problems.append(
+                f"DATABASE_URL: {error}; e.g. sqlite:///./wolkvox.db or postgresql://user@host/db"
+            )
+        notify_unchanged = _flag(env, "WOLKVOX_NOTIFY_UNCHANGED", problems)
+        auto_sync: list[str] = []
+        for word in filter(None, (w.strip() for w in get("WOLKVOX_AUTO_SYNC").split(","))):
+            if _CONNECTOR.fullmatch(word):
+                auto_sync.append(word)
+            elif word.lower() in aliases:
+                auto_sync.append(aliases[word.lower()])
+            else:
+                problems.append(
+                    f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias"
+                )
+        minutes = _number(
+            env, "WOLKVOX_AUTO_SYNC_MINUTES", DEFAULT_AUTO_SYNC_MINUTES, int, 1, 1440, problems
+        )
+        allowed_users = _ids(
+            env, "WOLKVOX_ALLOWED_USERS", _USER_ID, "user ids like U0123ABCD", problems
+        )
+        allowed_channels = _ids(
+            env, "WOLKVOX_ALLOWED_CHANNELS", _CHANNEL_ID, "channel ids like C0123ABCD", problems
+        )
+
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -152,6 +194,12 @@ class Settings:
             port=int(port),
             host=get("HOST") or DEFAULT_HOST,
             connectors=tuple(aliases.items()),
+            database_url=database_url,
+            notify_unchanged=notify_unchanged,
+            auto_sync=tuple(dict.fromkeys(auto_sync)),
+            auto_sync_minutes=int(minutes),
+            allowed_users=allowed_users,
+            allowed_channels=allowed_channels,
         )
 
 
@@ -183,3 +231,23 @@ def _number(
         problems.append(f"{name} must be {what} between {low:g} and {high:g}, got {raw!r}")
         return default
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    problems.append(f"{name} must be true or false, got {raw!r}")
+    return False
+
+
+def _ids(
+    env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str, problems: list[str]
+) -> frozenset[str]:
+    ids = [w.strip() for w in env.get(name, "").split(",") if w.strip()]
+    bad = [i for i in ids if not pattern.fullmatch(i)]
+    if bad:
+        problems.append(f"{name} must be comma-separated {what}; not: {', '.join(bad[:5])}")
+    return frozenset(ids)

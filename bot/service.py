@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 from cachetools import LRUCache, TTLCache
 
+from bot.diff import Changes
 from bot.errors import WolkvoxError
 from bot.query import search_index
 from bot.templates import Snapshot, sorted_templates
@@ -56,13 +57,15 @@ class SyncOutcome:
     snapshot: Snapshot
     origin: Literal["wolkvox", "shared", "cache", "stale"]
     error: WolkvoxError | None = None
+    changes: Changes | None = None  # what this fresh sync changed, when history is kept
 
     @property
     def fresh(self) -> bool:
         return self.origin in ("wolkvox", "shared")
 
 
-AfterSync = Callable[[Snapshot, SyncTrigger], Awaitable[None]]
+AfterSync = Callable[[Snapshot, Changes | None, SyncTrigger], Awaitable[None]]
+Recorder = Callable[[Snapshot, SyncTrigger], Awaitable[Changes | None]]
 
 
 class TemplateService:
@@ -76,21 +79,27 @@ class TemplateService:
         timer: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_kept_templates: int = MAX_KEPT_TEMPLATES,
+        recorder: Recorder | None = None,
     ) -> None:
         self._source = source
+        self._recorder = recorder
         self._now = now
         self._fresh: TTLCache[str, Snapshot] = TTLCache(MAX_CONNECTORS, ttl=cache_ttl, timer=timer)
         self._kept: LRUCache[str, Snapshot] = LRUCache(
             max_kept_templates, getsizeof=lambda snapshot: snapshot.count + 1
         )
         self._latest: LRUCache[str, str] = LRUCache(MAX_CONNECTORS)
-        self._flights: dict[str, asyncio.Task[Snapshot]] = {}
+        self._flights: dict[str, asyncio.Task[tuple[Snapshot, Changes | None]]] = {}
         self._after_sync: list[AfterSync] = []
         self._background: set[asyncio.Task[None]] = set()
 
     def on_fresh_sync(self, listener: AfterSync) -> None:
         """Call `listener` once after each Wolkvox call that succeeds (not for cache hits)."""
         self._after_sync.append(listener)
+
+    def record_with(self, recorder: Recorder) -> None:
+        """Store every fresh sync with `recorder` (history) before anyone hears of it."""
+        self._recorder = recorder
 
     def cached(self, connector: str) -> Snapshot | None:
         """The snapshot synced within the cache TTL, if any."""
@@ -127,15 +136,15 @@ class TemplateService:
             self._flights[connector] = flight
             flight.add_done_callback(lambda task: self._land(connector, task))
         try:
-            snapshot = await asyncio.shield(flight)
+            snapshot, changes = await asyncio.shield(flight)
         except WolkvoxError as error:
             stale = self.last_known(connector)
             if stale is None:
                 raise
             return SyncOutcome(stale, "stale", error)
-        return SyncOutcome(snapshot, origin)
+        return SyncOutcome(snapshot, origin, changes=changes)
 
-    async def _fetch(self, connector: str, trigger: SyncTrigger) -> Snapshot:
+    async def _fetch(self, connector: str, trigger: SyncTrigger) -> tuple[Snapshot, Changes | None]:
         answer = await self._source.sync_templates(connector)
         templates = sorted_templates(answer.templates)
         snapshot = Snapshot(
@@ -154,11 +163,22 @@ class TemplateService:
             log.warning(
                 "snapshot of connector %s too large to keep (%d)", connector, snapshot.count
             )
+        changes = await self._record(snapshot, trigger)
         for listener in self._after_sync:
-            self._spawn(listener(snapshot, trigger))
-        return snapshot
+            self._spawn(listener(snapshot, changes, trigger))
+        return snapshot, changes
 
-    def _land(self, connector: str, task: asyncio.Task[Snapshot]) -> None:
+    async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes | None:
+        """Store the sync in history (committed before anyone is notified)."""
+        if self._recorder is None:
+            return None
+        try:
+            return await self._recorder(snapshot, trigger)
+        except Exception:
+            log.exception("could not store the sync of connector %s in history", snapshot.connector)
+            return None
+
+    def _land(self, connector: str, task: asyncio.Task[tuple[Snapshot, Changes | None]]) -> None:
         if self._flights.get(connector) is task:
             del self._flights[connector]
         if not task.cancelled() and task.exception() is not None:

@@ -46,6 +46,12 @@ async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            try:
+                await bot.start()
+            except Exception as error:
+                log.exception("start-up failed")
+                await send({"type": "lifespan.startup.failed", "message": str(error)})
+                return
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await bot.aclose()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +25,9 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def env(wolkvox: FakeWolkvox, slack: FakeSlack) -> dict[str, str]:
+def env(wolkvox: FakeWolkvox, slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
     return {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/wolkvox.db",
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,

@@ -415,6 +415,9 @@ def test_notification_after_each_fresh_sync_only(
     wolkvox.reply("1234", Reply(templates=7, delay=0.5))
     answers(slack, burst(bot, slack, ["1234"] * 10))
     bot.command("1234", response_url=slack.response_url("cached"))  # a cache hit: no post
+    bot.command("1234 --refresh", response_url=slack.response_url("same"))  # nothing changed
+    slack.wait_replies("same", 1)
+    wolkvox.reply("1234", Reply(templates=8))
     bot.command("1234 --refresh", response_url=slack.response_url("fresh"), user_id="U0SECOND")
     slack.wait_replies("fresh", 1)
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 2)
@@ -422,8 +425,11 @@ def test_notification_after_each_fresh_sync_only(
     posts = slack.calls("chat.postMessage")
     assert len(posts) == 2
     assert posts[0].body["channel"] == "C0NOTIFY"
-    assert "Connector *1234* synced by <@U0USER1>: *7 templates*" in all_text(posts[0].body)
-    assert "synced by <@U0SECOND>" in all_text(posts[1].body)
+    first = all_text(posts[0].body)
+    assert "Connector *1234* synced for the first time by <@U0USER1>: *7 templates* found" in first
+    second = all_text(posts[1].body)
+    assert "Connector *1234* synced by <@U0SECOND>: 1 added (8 templates now)" in second
+    assert "`plantilla_1234_00007` pt_BR" in second
     assert posts[0].headers["Authorization"] == f"Bearer {BOT_TOKEN}"
 
 
@@ -443,7 +449,7 @@ def test_a_failed_notification_does_not_disturb_the_user(
     assert "3 templates" in all_text(slack.wait_replies("a", 1)[0])
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
     time.sleep(0.2)
-    assert "I am not a member of this conversation" in caplog.text
+    assert "WOLKVOX_NOTIFY_CHANNEL C0NOTIFY: not_in_channel; invite the bot there" in caplog.text
 
 
 def test_slack_5xx_on_notification_is_retried(start_bot: Start, slack: FakeSlack) -> None:

@@ -211,7 +211,9 @@ def test_other_messages_are_valid(message: dict) -> None:
 
 
 def test_show_with_many_languages_stays_within_limits() -> None:
-    versions = [Template("promo", f"l{i:02d}_XX", "MARKETING", "{{1}} " + "b" * 1018) for i in range(70)]
+    versions = [
+        Template("promo", f"l{i:02d}_XX", "MARKETING", "{{1}} " + "b" * 1018) for i in range(70)
+    ]
     message = blocks.template_message(snapshot(versions), "promo", now=NOW)
     check_message(message)
     text = all_text(message)
@@ -221,7 +223,12 @@ def test_show_with_many_languages_stays_within_limits() -> None:
 
 
 def test_show_marks_variables_and_fills_a_preview() -> None:
-    t = Template("cita", "es", "UTILITY", "Hola {{first_name}}, tu cita es el {{date}} a las {{ 3 }}. {{first_name}}")
+    t = Template(
+        "cita",
+        "es",
+        "UTILITY",
+        "Hola {{first_name}}, tu cita es el {{date}} a las {{ 3 }}. {{first_name}}",
+    )
     text = all_text(blocks.template_message(snapshot([t]), "CITA", now=NOW))
     assert "3 variables: `{{first_name}}`, `{{date}}`, `{{3}}`" in text
     assert "Hola `{{first_name}}`, tu cita es el `{{date}}` a las `{{ 3 }}`." in text
@@ -233,7 +240,9 @@ def test_detail_of_an_oversized_body_is_clipped() -> None:
     check_message(blocks.detail_message(snapshot([t]), t, now=NOW))
 
 
-@pytest.mark.parametrize("query_text", ["lang:ab_XX", "category:marketing t0", "-lang:ab_XX nnn", "zzz"])
+@pytest.mark.parametrize(
+    "query_text", ["lang:ab_XX", "category:marketing t0", "-lang:ab_XX nnn", "zzz"]
+)
 def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None:
     from bot.commands import parse_query_text
     from bot.query import search_index
@@ -241,7 +250,9 @@ def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None
     templates = sorted_templates(many(5000, name_len=512))
     snap = Snapshot("a1b2c3", "1234", templates, 0, NOW, search_index(templates))
     for page in (0, 3, 999):
-        check_message(blocks.results_message(snap, now=NOW, query=parse_query_text(query_text), page=page))
+        check_message(
+            blocks.results_message(snap, now=NOW, query=parse_query_text(query_text), page=page)
+        )
 
 
 def test_shared_result_has_no_buttons_and_says_who_shared() -> None:

@@ -96,7 +96,7 @@ async def test_listeners_run_once_per_wolkvox_call(
 ) -> None:
     seen: list[tuple[str, str]] = []
 
-    async def listener(snapshot: Snapshot, trigger: SyncTrigger) -> None:
+    async def listener(snapshot: Snapshot, changes: object, trigger: SyncTrigger) -> None:
         seen.append((snapshot.connector, trigger.user_id))
 
     service.on_fresh_sync(listener)

@@ -1,0 +1,193 @@
+"""Sync history and change notifications: record each fresh sync, then tell the right channels.
+
+Nothing is lost: the snapshot is committed before anyone is notified; notifications are queued
+in the database (the outbox) before they are sent, and what Slack did not take stays queued
+for the next occasion (the next sync, or the next start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import history_blocks
+from bot.diff import Changes, diff
+from bot.export import csv_filename
+from bot.service import SyncTrigger
+from bot.store import Delivery, Outgoing, Store
+from bot.templates import Snapshot
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20  # deliveries that fail this often are given up (kept, marked failed)
+# Slack errors that no retry fixes; the rest (rate limits, 5xx, network) are tried again later
+GIVE_UP = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "invalid_blocks",
+        "msg_too_long",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "no_text",
+        "invalid_arguments",
+    }
+)
+WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+class History:
+    """Stores every fresh sync and says what changed since the previous one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
+        previous = await self.store.latest_templates(snapshot.connector)
+        changes = (
+            diff(previous[1], snapshot.templates, previous[0])
+            if previous
+            else diff(None, snapshot.templates)
+        )
+        await self.store.record_sync(
+            snapshot_id=snapshot.id,
+            connector=snapshot.connector,
+            synced_at=snapshot.synced_at,
+            templates=snapshot.templates,
+            skipped=snapshot.skipped,
+            source=trigger.source,
+            user_id=trigger.user_id,
+            user_name=trigger.user_name,
+            command=trigger.command,
+            changes=changes,
+        )
+        return changes
+
+
+class Notifier:
+    """Queues and delivers change notifications to the notify channel and subscribers."""
+
+    def __init__(
+        self,
+        store: Store,
+        web: AsyncWebClient,
+        *,
+        notify_channel: str,
+        notify_unchanged: bool,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.web = web
+        self.notify_channel = notify_channel
+        self.notify_unchanged = notify_unchanged
+        self.now = now
+        self._delivering = asyncio.Lock()
+
+    async def after_sync(
+        self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger
+    ) -> None:
+        """Queue this sync's notifications (if it changed anything), then deliver what waits."""
+        if changes is not None and (changes.first or changes.any or self.notify_unchanged):
+            message, details = history_blocks.change_notification(
+                snapshot,
+                changes,
+                user_id=trigger.user_id,
+                user_name=trigger.user_name,
+                source=trigger.source,
+            )
+            name = details_name(snapshot.connector, snapshot.synced_at) if details else None
+            items = [
+                Outgoing(channel, snapshot.connector, message, subscriber, details, name)
+                for channel, subscriber in (await self._targets(snapshot.connector)).items()
+            ]
+            await self.store.enqueue(snapshot.id, items, self.now())
+        await self.deliver_pending()
+
+    async def _targets(self, connector: str) -> dict[str, str]:
+        """Channel -> who subscribed it ("" for WOLKVOX_NOTIFY_CHANNEL), each channel once."""
+        targets = {self.notify_channel: ""} if self.notify_channel else {}
+        for sub in await self.store.subscriptions(connector=connector):
+            targets[sub.channel_id] = sub.created_by
+        return targets
+
+    async def deliver_pending(self) -> int:
+        """Send every queued notification this instance can claim; return how many went out."""
+        sent = 0
+        async with self._delivering:
+            for delivery in await self.store.claim(self.now()):
+                if await self._deliver(delivery):
+                    sent += 1
+        return sent
+
+    async def _deliver(self, delivery: Delivery) -> bool:
+        try:
+            response = await self.web.chat_postMessage(
+                channel=delivery.channel_id, **delivery.message
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+            await self._failed(delivery, reason)
+            return False
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            await self._failed(delivery, f"network: {type(error).__name__}")
+            return False
+        await self.store.delivered(delivery.id, self.now())
+        if delivery.details_csv:
+            await self._upload_details(delivery, str(response.get("ts") or ""))
+        return True
+
+    async def _failed(self, delivery: Delivery, reason: str) -> None:
+        give_up = reason in GIVE_UP or delivery.attempts + 1 >= MAX_ATTEMPTS
+        warned = delivery.warned
+        if reason in WARN_SUBSCRIBER and not warned:
+            warned = await self._warn(delivery, reason)
+        log.warning(
+            "notification %d to %s not delivered (%s)%s",
+            delivery.id,
+            delivery.channel_id,
+            reason,
+            "; given up" if give_up else "; kept for the next occasion",
+        )
+        await self.store.attempt_failed(delivery.id, reason, give_up=give_up, warned=warned)
+
+    async def _warn(self, delivery: Delivery, reason: str) -> bool:
+        """Tell the subscriber (in a DM) why their channel gets nothing, and what to do."""
+        if not delivery.subscriber:
+            log.warning(
+                "WOLKVOX_NOTIFY_CHANNEL %s: %s; invite the bot there", delivery.channel_id, reason
+            )
+            return True
+        try:
+            await self.web.chat_postMessage(
+                channel=delivery.subscriber,
+                **history_blocks.subscriber_warning(
+                    delivery.channel_id, delivery.connector, reason
+                ),
+            )
+        except SlackApiError as error:
+            log.warning("could not warn %s: %s", delivery.subscriber, error.response.get("error"))
+            return False
+        return True
+
+    async def _upload_details(self, delivery: Delivery, thread_ts: str) -> None:
+        try:
+            await self.web.files_upload_v2(
+                channel=delivery.channel_id,
+                thread_ts=thread_ts or None,
+                filename=delivery.details_name or "changes.csv",
+                title=delivery.details_name or "changes.csv",
+                content=delivery.details_csv,
+            )
+        except (SlackApiError, aiohttp.ClientError, OSError) as error:
+            log.warning("could not upload the change list to %s: %s", delivery.channel_id, error)
+
+
+def details_name(connector: str, synced_at: datetime) -> str:
+    return csv_filename(connector, "changes " + synced_at.strftime("%Y-%m-%d %H%M"))
