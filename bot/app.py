@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -202,8 +202,6 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        if await _refused(bot, body, respond):
-            return
         try:
             option = action.get("selected_option")
             ref = payloads.decode_template(
@@ -298,6 +296,7 @@ def _register(bot: Bot) -> None:
         view = history_blocks.home_view(recent, subs, now=bot.now())
         await bot.web.views_publish(user_id=str(event["user"]), view=view)
 
+    app.middleware(_guard_actions(bot))
     app.event("app_home_opened")(on_home)
     app.error(on_error)
 
@@ -393,12 +392,24 @@ async def _subscription(
     )
 
 
-async def _refused(bot: Bot, body: dict[str, Any], respond: AsyncRespond) -> bool:
-    """Refuse (politely, ephemerally) a click from someone not allowed to use the bot."""
-    if allowed(bot.settings, user_id=_clicker(body), channel_id=_channel(body)):
-        return False
-    await _reply(respond, blocks.error_message(REFUSAL), replace=False)
-    return True
+def _guard_actions(bot: Bot) -> Any:
+    """Middleware: a click from someone not allowed to use the bot is refused, politely."""
+
+    async def guard(
+        body: dict[str, Any],
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
+    ) -> None:
+        if body.get("type") != "block_actions" or allowed(
+            bot.settings, user_id=_clicker(body), channel_id=_channel(body)
+        ):
+            await next()
+            return
+        await ack()
+        await _reply(respond, blocks.error_message(REFUSAL), replace=False)
+
+    return guard
 
 
 def _view(action: dict[str, Any]) -> tuple[ViewRef, Query]:

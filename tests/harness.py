@@ -166,6 +166,21 @@ class BotServer:
         body = command_body(text, response_url=response_url, **who)
         return self.post(body, sign(body))
 
+    def event(self, event: dict[str, Any], *, team_id: str = "T0001") -> Acked:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": team_id,
+                "api_app_id": "A0APP",
+                "type": "event_callback",
+                "event": event,
+                "event_id": "Ev0001",
+                "event_time": int(time.time()),
+            }
+        )
+        headers = {**sign(body), "Content-Type": "application/json"}
+        return self.post(body, headers)
+
     def click(self, action_id: str, value: str, *, response_url: str, **who: str) -> Acked:
         body = action_body(action_id, value, response_url=response_url, **who)
         return self.post(body, sign(body))
