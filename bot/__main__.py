@@ -19,26 +19,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wolkvox-sync", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the Slack app (default)")
-    mode = serve.add_mutually_exclusive_group()
-    mode.add_argument(
+    modes = serve.add_mutually_exclusive_group()
+    modes.add_argument(
         "--http",
         action="store_const",
         const="http",
         dest="mode",
         help="serve HTTP on $PORT (the Procfile's web process)",
     )
-    mode.add_argument(
+    modes.add_argument(
         "--socket",
         action="store_const",
         const="socket",
         dest="mode",
         help="connect with Socket Mode (needs SLACK_APP_TOKEN)",
     )
+    sync = sub.add_parser(
+        "sync", help="sync connectors now (for a terminal, cron, Heroku Scheduler)"
+    )
+    sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
+    sync.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)
     try:
-        settings = Settings.from_env(os.environ, mode=getattr(args, "mode", None))
+        mode = "console" if args.command == "sync" else getattr(args, "mode", None)
+        settings = Settings.from_env(os.environ, mode=mode)
     except ConfigError as error:
         print(f"wolkvox-sync cannot start: {error}", file=sys.stderr)
         print("See .env.example and the README for every setting.", file=sys.stderr)
@@ -51,11 +57,25 @@ def main(argv: list[str] | None = None) -> int:
             settings.slack_app_token,
         ]
     )
+    if args.command == "sync":
+        return _console(settings, args.connectors, as_json=args.json)
     if settings.mode == "socket":
         asyncio.run(_socket_mode(settings))
     else:
         _http(settings)
     return 0
+
+
+def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
+    from bot.console import InputError, connectors_from, run_sync
+
+    try:
+        connectors = connectors_from(words, settings)
+    except InputError as error:
+        print(f"wolkvox-sync: {str(error).replace('`', '')}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
+    return asyncio.run(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
 
 
 def _http(settings: Settings) -> None:

@@ -1,0 +1,128 @@
+"""`wolkvox-sync sync ...` as a scheduler runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.blockkit import all_text
+from tests.fakes.slack import FakeSlack
+from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
+from tests.harness import BOT_TOKEN
+from tests.test_main import base_env
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -> Path:
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_API_URL={slack.api_url}\nWOLKVOX_SERVER=0032\n"
+        f"WOLKVOX_TOKEN={TOKEN}\nWOLKVOX_BASE_URL={wolkvox.url}\nWOLKVOX_CONNECTORS=ventas=1234\n"
+    )
+    return tmp_path
+
+
+def run(
+    workdir: Path, *args: str, program: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    command = program or [sys.executable, "-m", "bot"]
+    return subprocess.run(
+        [*command, *args], cwd=workdir, env=base_env(), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_syncs_prints_a_summary_and_stores_history(workdir: Path, wolkvox: FakeWolkvox) -> None:
+    wolkvox.reply("5678", Reply(templates=5))
+    first = run(workdir, "sync", "ventas", "5678")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "connector 1234: 3 templates, first sync",
+        "connector 5678: 5 templates, first sync",
+    ]
+    assert (
+        workdir / "wolkvox.db"
+    ).exists()  # the default DATABASE_URL, relative to the working directory
+    wolkvox.reply("5678", Reply(templates=6))
+    second = run(workdir, "sync", "5678")
+    assert second.stdout.strip() == "connector 5678: 6 templates, 1 added"
+    assert sorted(wolkvox.calls) == ["1234", "5678", "5678"]
+    assert TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def test_json_output(workdir: Path, wolkvox: FakeWolkvox) -> None:
+    wolkvox.reply(
+        "9",
+        Reply(status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}),
+    )
+    result = run(workdir, "sync", "1234", "9", "--json")
+    assert result.returncode == 1
+    reports = json.loads(result.stdout)
+    assert reports[0]["ok"] and reports[0]["templates"] == 3 and reports[0]["changes"]["first"]
+    assert reports[1] == {
+        "connector": "9",
+        "ok": False,
+        "error": "QuotaExceeded",
+        "message": reports[1]["message"],
+    }
+    assert reports[1]["message"].startswith(
+        "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent"
+    )
+
+
+def test_a_failure_exits_non_zero_and_says_why(workdir: Path, wolkvox: FakeWolkvox) -> None:
+    wolkvox.reply("9", Reply(status=503, body="down"))
+    result = run(workdir, "sync", "1234", "9")
+    assert result.returncode == 1
+    assert "connector 1234: 3 templates, first sync" in result.stdout
+    assert "connector 9: FAILED: Wolkvox is not available right now (HTTP 503" in result.stdout
+
+
+@pytest.mark.parametrize("word", ["abc", "12;rm", "1" * 30])
+def test_bad_connectors_are_refused_before_any_call(
+    workdir: Path, wolkvox: FakeWolkvox, word: str
+) -> None:
+    result = run(workdir, "sync", word)
+    assert (
+        result.returncode == 2 and "is not a connector id" in result.stderr
+    ) or "digits" in result.stderr
+    assert wolkvox.calls == []
+
+
+def test_subscribers_are_notified(workdir: Path, slack: FakeSlack) -> None:
+    async def subscribe() -> None:
+        store = await Store.open(f"sqlite:///{workdir}/wolkvox.db")
+        await store.subscribe(
+            team_id="T1",
+            channel_id="C0SALES",
+            connector="1234",
+            user_id="U1",
+            now=datetime.now(UTC),
+        )
+        await store.aclose()
+
+    asyncio.run(subscribe())
+    result = run(workdir, "sync", "1234")
+    assert result.returncode == 0, result.stderr
+    [post] = slack.calls("chat.postMessage")
+    assert post.body["channel"] == "C0SALES"
+    assert "synced for the first time by the console" in all_text(post.body)
+
+
+def test_the_console_script_is_installed(workdir: Path) -> None:
+    script = Path(sys.executable).parent / "wolkvox-sync"
+    result = run(workdir, "sync", "1234", program=[str(script)])
+    assert result.returncode == 0 and "connector 1234: 3 templates" in result.stdout
+
+
+def test_missing_settings_are_named(tmp_path: Path) -> None:
+    result = run(tmp_path, "sync", "1234")
+    assert result.returncode == 2
+    assert (
+        "WOLKVOX_TOKEN is missing" in result.stderr and "SLACK_SIGNING_SECRET" not in result.stderr
+    )
