@@ -74,9 +74,8 @@ def ago(age: timedelta) -> str:
 
 
 def when(moment: datetime) -> str:
-    """A time Slack shows in each reader's own time zone, with a UTC fallback."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    """A moment as people read it in every time zone: UTC, to the minute."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:

@@ -32,7 +32,6 @@ from bot.blockkit import (
     Message,
     button,
     context,
-    is_user_id,
     message,
     plural,
     section,
@@ -249,25 +248,6 @@ def detail_message(snapshot: Snapshot, template: Template, *, now: datetime) -> 
     )
     blocks: list[Block] = [*_detail_blocks(template), context(about)]
     return message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
-
-
-def notification_message(snapshot: Snapshot, *, user_id: str, user_name: str) -> Message:
-    """The short channel post after a fresh sync."""
-    who = f"<@{user_id}>" if is_user_id(user_id) else (plain(user_name, 80) or "someone")
-    counts = ", ".join(
-        f"{plain(category, MAX_LISTED_CATEGORY)} {n}"
-        for category, n in count_by(t.category for t in snapshot.templates)[:6]
-    )
-    text = (
-        f":arrows_counterclockwise: Connector *{escape(snapshot.connector)}* synced by {who}: "
-        f"*{plural(snapshot.count, 'template')}*" + (f" ({counts})" if counts else "")
-    )
-    if snapshot.skipped:
-        text += f"; {plural(snapshot.skipped, 'entry', 'entries')} could not be read"
-    fallback = (
-        f"Connector {escape(snapshot.connector)} synced: {plural(snapshot.count, 'template')}"
-    )
-    return message(fallback, [section(text)])
 
 
 def _detail_blocks(template: Template) -> list[Block]:

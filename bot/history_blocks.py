@@ -78,7 +78,8 @@ def change_notification(
     """The channel post after a fresh sync, and a CSV of every change when the post lists only
     some of them (posted in the thread)."""
     connector = escape(snapshot.connector)
-    who = _who(user_id, user_name, source)
+    # a name, not a mention: a channel post should not ping the person for their own sync
+    who = _who("", plain(user_name, 80), source) if user_name else _who(user_id, "", source)
     if changes.first:
         head = (
             f":new: Connector *{connector}* synced for the first time by {who}: "

@@ -418,7 +418,12 @@ def test_notification_after_each_fresh_sync_only(
     bot.command("1234 --refresh", response_url=slack.response_url("same"))  # nothing changed
     slack.wait_replies("same", 1)
     wolkvox.reply("1234", Reply(templates=8))
-    bot.command("1234 --refresh", response_url=slack.response_url("fresh"), user_id="U0SECOND")
+    bot.command(
+        "1234 --refresh",
+        response_url=slack.response_url("fresh"),
+        user_id="U0SECOND",
+        user_name="juan",
+    )
     slack.wait_replies("fresh", 1)
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 2)
     time.sleep(0.2)
@@ -426,9 +431,9 @@ def test_notification_after_each_fresh_sync_only(
     assert len(posts) == 2
     assert posts[0].body["channel"] == "C0NOTIFY"
     first = all_text(posts[0].body)
-    assert "Connector *1234* synced for the first time by <@U0USER1>: *7 templates* found" in first
+    assert "Connector *1234* synced for the first time by maria: *7 templates* found" in first
     second = all_text(posts[1].body)
-    assert "Connector *1234* synced by <@U0SECOND>: 1 added (8 templates now)" in second
+    assert "Connector *1234* synced by juan: 1 added (8 templates now)" in second
     assert "`plantilla_1234_00007` pt_BR" in second
     assert posts[0].headers["Authorization"] == f"Bearer {BOT_TOKEN}"
 

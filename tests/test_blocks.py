@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import blocks, payloads
+from bot.diff import diff
+from bot.history_blocks import change_notification
 from bot.templates import Snapshot, Template, sorted_templates
 from tests.blockkit import all_text, check_message, live_markup
 
@@ -125,7 +127,12 @@ def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
     snap = snapshot([Template(hostile, hostile, hostile, hostile)], skipped=0)
     for message in (
         blocks.results_message(snap, now=NOW),
-        blocks.notification_message(snap, user_id="", user_name=hostile),
+        change_notification(
+            snap, diff([], snap.templates), user_id="", user_name=hostile, source="slack"
+        )[0],
+        change_notification(
+            snap, diff(None, snap.templates), user_id="", user_name=hostile, source="slack"
+        )[0],
     ):
         check_message(message)
         assert live_markup(message) == []
@@ -190,11 +197,22 @@ def test_warning_is_shown_above_a_stale_copy() -> None:
 
 def test_notification_names_connector_count_and_who() -> None:
     snap = snapshot(many(5))
-    message = blocks.notification_message(snap, user_id="U0USER1", user_name="maria")
-    check_message(message)
-    assert "Connector *1234* synced by <@U0USER1>: *5 templates*" in all_text(message)
-    by_name = blocks.notification_message(snap, user_id="not-an-id", user_name="maria")
-    assert "synced by maria" in all_text(by_name)
+    first, details = change_notification(
+        snap, diff(None, snap.templates), user_id="U0USER1", user_name="maria", source="slack"
+    )
+    check_message(first)
+    assert details is None
+    assert "Connector *1234* synced for the first time by maria: *5 templates* found" in all_text(
+        first
+    )
+    no_name, _ = change_notification(
+        snap, diff(None, snap.templates), user_id="U0USER1", user_name="", source="slack"
+    )
+    assert "by <@U0USER1>" in all_text(no_name)
+    scheduled, _ = change_notification(
+        snap, diff(None, snap.templates), user_id="", user_name="", source="scheduler"
+    )
+    assert "by the schedule" in all_text(scheduled)
 
 
 @pytest.mark.parametrize(
