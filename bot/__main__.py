@@ -94,6 +94,7 @@ def _http(settings: Settings) -> None:
         port=settings.port,
         proxy_headers=True,
         log_config=None,
+        access_log=False,  # the platform's router logs requests; this would cost per request
         lifespan="on",
     )
 

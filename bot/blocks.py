@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
+from cachetools import LRUCache
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -26,6 +30,7 @@ from slack_sdk.models.blocks import (
 from bot import payloads
 from bot.blockkit import (
     MAX_BLOCKS,
+    MAX_FALLBACK,
     MAX_FIELD_TEXT,
     MAX_HEADER,
     MAX_OPTION_TEXT,
@@ -109,7 +114,57 @@ def results_message(
 
     With `shared_by`, the in-channel version: the same page, no buttons, who shared it.
     """
-    query = query or Query()
+    view = _results_view(snapshot, query or Query(), page, bool(shared_by))
+    about = [synced_phrase(snapshot.synced_at, now, origin)]
+    if shared_by:
+        about.append(f"shared by {user_ref(shared_by)}")
+    elif asked_by:
+        about.append(f"asked by {user_ref(asked_by)}")
+    extra: list[Block] = []
+    if warning:
+        extra.append(section(f":warning: {warning}"))
+    if note:
+        extra.append(section(note))
+    blocks = [
+        view.header,
+        context(" · ".join(about)).to_dict(),
+        *view.filters,
+        *(block.to_dict() for block in extra),
+        *view.body,
+    ]
+    assert len(blocks) <= MAX_BLOCKS
+    return {"text": view.fallback, "blocks": blocks}
+
+
+@dataclass(frozen=True, slots=True)
+class _ResultsView:
+    """The parts of a results message that depend only on the snapshot, query and page."""
+
+    header: dict[str, Any]
+    filters: tuple[dict[str, Any], ...]
+    body: tuple[dict[str, Any], ...]
+    fallback: str
+
+
+_VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool], _ResultsView]] = (
+    WeakKeyDictionary()
+)
+
+
+def _results_view(snapshot: Snapshot, query: Query, page: int, shared: bool) -> _ResultsView:
+    """Rendered once per (snapshot, query, page): repeats (cache hits, paging back) reuse it.
+    The renderings live as long as their snapshot does."""
+    views = _VIEWS.get(snapshot)
+    if views is None:
+        views = _VIEWS[snapshot] = LRUCache(maxsize=64)
+    key = (query, page, shared)
+    view = views.get(key)
+    if view is None:
+        view = views[key] = _render_results_view(snapshot, query, page, shared)
+    return view
+
+
+def _render_results_view(snapshot: Snapshot, query: Query, page: int, shared: bool) -> _ResultsView:
     positions = query.positions(snapshot.templates, snapshot.index)
     matches = [snapshot.templates[i] for i in positions]
     pages = max(1, -(-len(matches) // PAGE_SIZE))
@@ -122,23 +177,14 @@ def results_message(
     else:
         matching = f"{len(matches):,} of {snapshot.count:,} templates match"
         header = f"Connector {snapshot.connector} · {matching}"
-    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
-    about = [synced_phrase(snapshot.synced_at, now, origin)]
-    if shared_by:
-        about.append(f"shared by {user_ref(shared_by)}")
-    elif asked_by:
-        about.append(f"asked by {user_ref(asked_by)}")
-    blocks.append(context(" · ".join(about)))
+    filters: list[Block] = []
     if not query.empty:
         terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
-        blocks.append(context(f"*Filters:* {terms} · {len(matches):,} match"))
-    if warning:
-        blocks.append(section(f":warning: {warning}"))
-    if note:
-        blocks.append(section(note))
+        filters.append(context(f"*Filters:* {terms} · {len(matches):,} match"))
 
+    body: list[Block] = []
     if matches:
-        blocks.append(
+        body.append(
             SectionBlock(
                 fields=[
                     MarkdownTextObject(text=_counts("By category", [t.category for t in matches])),
@@ -146,19 +192,19 @@ def results_message(
                 ]
             )
         )
-        blocks.append(DividerBlock())
+        body.append(DividerBlock())
         title = f"*Templates {first + 1}–{first + len(shown)} of {len(matches):,}*"
         lines = [_template_line(snapshot.templates[i]) for i in shown]
-        blocks.append(section("\n".join([title, *lines])))
+        body.append(section("\n".join([title, *lines])))
     elif snapshot.count == 0:
-        blocks.append(
+        body.append(
             section(
                 f"Wolkvox returned *no templates* for connector *{escape(snapshot.connector)}*. "
                 "Check in Meta Business Manager that this WhatsApp number has approved templates."
             )
         )
     else:
-        blocks.append(section(_no_match(snapshot, query)))
+        body.append(section(_no_match(snapshot, query)))
 
     notes = []
     if pages > 1:
@@ -169,12 +215,12 @@ def results_message(
             f"could not be read and {'is' if snapshot.skipped == 1 else 'are'} not listed"
         )
     if notes:
-        blocks.append(context(" · ".join(notes)))
-    if not shared_by:
-        view = ViewRef(snapshot.connector, snapshot.id, page, query.text())
-        blocks.append(_result_actions(snapshot, view, pages, bool(matches)))
+        body.append(context(" · ".join(notes)))
+    if not shared:
+        ref = ViewRef(snapshot.connector, snapshot.id, page, query.text())
+        body.append(_result_actions(snapshot, ref, pages, bool(matches)))
         if shown:
-            blocks.append(_open_menu(snapshot, shown))
+            body.append(_open_menu(snapshot, shown))
 
     fallback = f"Connector {escape(snapshot.connector)}: " + (
         plural(snapshot.count, "template")
@@ -183,7 +229,12 @@ def results_message(
     )
     if pages > 1:
         fallback += f" (page {page + 1} of {pages})"
-    return message(fallback, blocks)
+    return _ResultsView(
+        header=HeaderBlock(text=clip(header, MAX_HEADER)).to_dict(),
+        filters=tuple(b.to_dict() for b in filters),
+        body=tuple(b.to_dict() for b in body),
+        fallback=clip(fallback, MAX_FALLBACK),
+    )
 
 
 def template_message(

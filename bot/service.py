@@ -22,7 +22,7 @@ from cachetools import LRUCache, TTLCache
 
 from bot.diff import Changes
 from bot.errors import WolkvoxError
-from bot.query import search_index
+from bot.query import search_index_async
 from bot.templates import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
 
@@ -153,7 +153,7 @@ class TemplateService:
             templates=templates,
             skipped=answer.skipped,
             synced_at=self._now(),
-            index=search_index(templates),
+            index=await search_index_async(templates),
         )
         self._fresh[connector] = snapshot
         try:

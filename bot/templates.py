@@ -31,9 +31,10 @@ class Template:
         return list(dict.fromkeys(m.group(1) for m in _VARIABLE.finditer(self.body)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Snapshot:
-    """The templates of one connector as one sync saw them."""
+    """The templates of one connector as one sync saw them. Compared by identity: each sync
+    makes its own, and renderings are cached per snapshot."""
 
     id: str
     connector: str

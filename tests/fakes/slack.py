@@ -29,6 +29,7 @@ class FakeSlack:
         self.scripted: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.response_status = 200
         self.uploads: dict[str, bytes] = {}
+        self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
 
@@ -51,6 +52,10 @@ class FakeSlack:
 
     def replies_to(self, name: str) -> list[dict[str, Any]]:
         return [p.body for p in self.responses if p.path == f"/response/{name}"]
+
+    def received_at(self, name: str) -> float:
+        """When the first post to response_url `name` arrived (time.perf_counter)."""
+        return self._received[f"/response/{name}"]
 
     def wait(self, predicate: Any, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -85,6 +90,7 @@ class FakeSlack:
         if handler.path.startswith("/response/"):
             status, answer = self.response_status, b"ok"
             with self._changed:
+                self._received.setdefault(path, time.perf_counter())
                 self.responses.append(post)
                 self._changed.notify_all()
             handler.send(status, answer, "text/plain")

@@ -1,0 +1,449 @@
+"""`python -m bench`: the bot as deployed, measured against the floor of any Bolt app.
+
+Starts the Procfile's web process and a minimal Bolt AsyncApp (bench/floor.py) on 127.0.0.1,
+a fake Wolkvox with configurable latency and a fake Slack that records response_url posts,
+then sends commands signed as Slack signs them. Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes.slack import FakeSlack
+from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply, make_templates, ok
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, command_body, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "burst_ack_p99_ms": 100,
+    "cache_rps_ratio": 0.8,
+    "cache_ack_p99_ms": 50,
+    "render_ms": 50,
+    "memory_mb": 50,
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def process(
+    command: list[str], env: dict[str, str], cwd: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**env, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.post(f"{url}/slack/events", content=b"", timeout=1)
+            break
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{command} did not start: {proc.stderr.read() if proc.stderr else ''}"
+                ) from None
+            time.sleep(0.1)
+    try:
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Client:
+    """Sends signed slash commands as Slack does: one HTTP/1.1 POST per connection.
+
+    A minimal client on raw asyncio streams, with each request built and signed before its
+    clock starts, so that what is measured is the server, not the load generator. Every
+    response_url is unique, to time the answer.
+    """
+
+    def __init__(self, url: str, slack: FakeSlack, connections: int) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.slack = slack
+        self.slots = asyncio.Semaphore(connections)
+        self.count = 0
+
+    def request(self, text: str) -> tuple[str, bytes]:
+        self.count += 1
+        name = f"{id(self)}-{self.count}"
+        body = command_body(text, response_url=self.slack.response_url(name))
+        headers = {
+            **sign(body),
+            "Host": f"{self.host}:{self.port}",
+            "Content-Length": str(len(body)),
+            "Connection": "close",
+        }
+        head = "POST /slack/events HTTP/1.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
+        return name, (head + "\r\n" + body).encode()
+
+    async def command(self, text: str) -> tuple[float, str, bool, dict[str, Any]]:
+        return await self.send(*self.request(text))
+
+    async def send(self, name: str, raw: bytes) -> tuple[float, str, bool, dict[str, Any]]:
+        async with self.slots:
+            started = time.perf_counter()
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(raw)
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                key, _, value = line.decode().partition(":")
+                if key.lower() == "content-length":
+                    length = int(value)
+            content = await reader.readexactly(length) if length else b""
+            ack_seconds = time.perf_counter() - started
+            writer.close()
+        data = json.loads(content) if content else {}
+        return started, name, b" 200 " in status_line, {"ack": ack_seconds, "body": data}
+
+    async def aclose(self) -> None:
+        pass
+
+
+def answered_in_ack(body: dict[str, Any]) -> bool:
+    return "templates" in json.dumps(body)
+
+
+async def burst(
+    url: str, slack: FakeSlack, wolkvox: FakeWolkvox, latency: float, commands: int
+) -> dict[str, Any]:
+    connector = "7000"
+    wolkvox.reply(connector, Reply(body=ok(make_templates(300)), delay=latency))
+    client = Client(url, slack, connections=commands)
+    await client.command("help")  # a running bot: Bolt's first-request auth.test is behind us
+    calls_before = wolkvox.calls_for(connector)
+    requests = [client.request(connector) for _ in range(commands)]
+    started = time.perf_counter()
+    results = await asyncio.gather(*(client.send(*r) for r in requests))
+    acks = [r[3]["ack"] * 1000 for r in results]
+    names = [r[1] for r in results]
+    deadline = time.monotonic() + latency + 30
+    while time.monotonic() < deadline and not all(
+        slack.replies_to(n) or answered_in_ack(r[3]["body"])
+        for n, r in zip(names, results, strict=True)
+    ):
+        await asyncio.sleep(0.01)
+    answered_at = []
+    for name, result in zip(names, results, strict=True):
+        if answered_in_ack(result[3]["body"]):
+            answered_at.append(result[0] + result[3]["ack"])
+        elif slack.replies_to(name):
+            answered_at.append(slack.received_at(name))
+    await client.aclose()
+    return {
+        "commands": commands,
+        "wolkvox_latency_s": latency,
+        "acknowledged": sum(1 for r in results if r[2]),
+        "ack_p50_ms": round(statistics.median(acks), 1),
+        "ack_p99_ms": round(pct(acks, 99), 1),
+        "ack_max_ms": round(max(acks), 1),
+        "answered": len(answered_at),
+        "last_answer_s": round(max(answered_at) - started, 2) if answered_at else None,
+        "wolkvox_calls": wolkvox.calls_for(connector) - calls_before,
+    }
+
+
+async def cache_hits(
+    url: str, slack: FakeSlack, text: str, seconds: float, connections: int, answer_in_ack: bool
+) -> dict[str, Any]:
+    client = Client(url, slack, connections)
+    await client.command(text)  # warm: the sync (bot) or auth.test (both)
+    await asyncio.sleep(0.5)
+    acks: list[float] = []
+    pending: list[tuple[float, str]] = []
+    answers: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < stop:
+            started, name, good, data = await client.command(text)
+            if not good:
+                continue
+            acks.append(data["ack"] * 1000)
+            if answer_in_ack and answered_in_ack(data["body"]):
+                answers.append(data["ack"] * 1000)
+            else:
+                pending.append((started, name))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - began
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(slack.replies_to(n) for _, n in pending):
+        await asyncio.sleep(0.02)
+    for started, name in pending:
+        if slack.replies_to(name):
+            answers.append((slack.received_at(name) - started) * 1000)
+    await client.aclose()
+    return {
+        "commands": len(acks),
+        "per_second": round(len(acks) / elapsed, 1),
+        "ack_p50_ms": round(statistics.median(acks), 2),
+        "ack_p99_ms": round(pct(acks, 99), 2),
+        "answered": len(answers),
+        "answer_p99_ms": round(pct(answers, 99), 2),
+    }
+
+
+def rendering() -> dict[str, Any]:
+    from bot import blocks
+    from bot.commands import parse_query_text
+    from bot.query import search_index
+    from bot.templates import Snapshot, Template, sorted_templates
+
+    raw = make_templates(5000)
+    templates = sorted_templates(
+        Template(t["name_template"], t["idiom"], t["category"], t["body_template"] + " x" * 400)
+        for t in raw
+    )
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    index = search_index(templates)
+    index_ms = (time.perf_counter() - started) * 1000
+    query = parse_query_text("lang:es category:marketing pedido -listo2")
+
+    def timed(query: Any, *, cold: bool) -> list[float]:
+        """Milliseconds per reply; `cold` uses a new snapshot each time (nothing memoized)."""
+        snapshot = Snapshot("bench", "1234", templates, 0, now, index)
+        runs = []
+        for _ in range(30):
+            if cold:
+                snapshot = Snapshot("bench", "1234", templates, 0, now, index)
+            t0 = time.perf_counter()
+            blocks.results_message(snapshot, now=now, query=query, page=3)
+            runs.append((time.perf_counter() - t0) * 1000)
+        return runs
+
+    full, lookup = timed(None, cold=True), timed(query, cold=True)
+    repeat = timed(query, cold=False)[1:]
+    return {
+        "templates": 5000,
+        "index_ms": round(index_ms, 1),
+        "reply_ms_median": round(statistics.median(full), 2),
+        "reply_ms_max": round(max(full), 2),
+        "lookup_ms_median": round(statistics.median(lookup), 2),
+        "lookup_ms_max": round(max(lookup), 2),
+        "repeat_ms_median": round(statistics.median(repeat), 3),
+    }
+
+
+async def memory(url: str, pid: int, slack: FakeSlack, wolkvox: FakeWolkvox) -> dict[str, Any]:
+    client = Client(url, slack, 2)
+    await client.command("help")
+    await asyncio.sleep(1)
+    idle = rss_mb(pid)
+    connectors = [str(8000 + i) for i in range(10)]
+    for i, c in enumerate(connectors):
+        raw = make_templates(1000, prefix=f"c{i}")
+        for t in raw:
+            t["body_template"] = (
+                t["body_template"] + " "
+            ) * 8  # about 500 characters, a typical body
+        wolkvox.reply(c, Reply(body=ok(raw)))
+    for c in connectors:
+        await client.command(c)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(wolkvox.calls_for(c) for c in connectors) < len(
+        connectors
+    ):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2)
+    loaded = rss_mb(pid)
+    await client.aclose()
+    return {
+        "idle_mb": round(idle, 1),
+        "cached_10x1000_mb": round(loaded, 1),
+        "growth_mb": round(loaded - idle, 1),
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    wolkvox, slack = FakeWolkvox(), FakeSlack()
+    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-"))
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": os.environ.get("HOME", str(workdir)),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "WOLKVOX_SERVER": "0032",
+        "WOLKVOX_TOKEN": TOKEN,
+        "WOLKVOX_BASE_URL": wolkvox.url,
+        "WOLKVOX_TIMEOUT": "30",
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
+    }
+    web = shlex.split(
+        next(
+            line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+        )[4:]
+    )
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    try:
+        with process(web, env, workdir) as (url, proc):
+            results["burst"] = await burst(url, slack, wolkvox, args.latency, args.burst)
+            wolkvox.reply("7100", Reply(body=ok(make_templates(1000))))
+            results["cache_hits_bot"] = await cache_hits(url, slack, "7100", args.seconds, 8, True)
+        with process([sys.executable, str(ROOT / "bench" / "floor.py")], env, workdir) as (
+            url,
+            proc,
+        ):
+            results["cache_hits_floor"] = await cache_hits(
+                url, slack, "7100", args.seconds, 8, False
+            )
+        with process(web, env, workdir) as (url, proc):
+            results["memory"] = await memory(url, proc.pid, slack, wolkvox)
+    finally:
+        wolkvox.stop()
+        slack.stop()
+    results["rendering"] = rendering()
+    bot, floor = results["cache_hits_bot"], results["cache_hits_floor"]
+    results["cache_hits_ratio"] = round(bot["per_second"] / floor["per_second"], 2)
+    results["targets"] = check(results)
+    return results
+
+
+def check(r: dict[str, Any]) -> dict[str, bool]:
+    burst = r["burst"]
+    return {
+        "burst: 50/50 acknowledged, p99 < 100 ms": burst["acknowledged"] == burst["commands"]
+        and burst["ack_p99_ms"] < TARGETS["burst_ack_p99_ms"],
+        "burst: 50/50 answered": burst["answered"] == burst["commands"],
+        "burst: exactly 1 Wolkvox call": burst["wolkvox_calls"] == 1,
+        "cache hits: >= 80% of the floor's commands/s": r["cache_hits_ratio"]
+        >= TARGETS["cache_rps_ratio"],
+        "cache hits: ack p99 < 50 ms": r["cache_hits_bot"]["ack_p99_ms"]
+        < TARGETS["cache_ack_p99_ms"],
+        "rendering 5,000 templates < 50 ms": r["rendering"]["reply_ms_max"] < TARGETS["render_ms"],
+        "lookup over 5,000 templates < 50 ms": r["rendering"]["lookup_ms_max"]
+        < TARGETS["render_ms"],
+        "memory 10 x 1,000 templates < 50 MB": r["memory"]["growth_mb"] < TARGETS["memory_mb"],
+    }
+
+
+def table(r: dict[str, Any]) -> str:
+    b, bot, floor, rend, mem = (
+        r["burst"],
+        r["cache_hits_bot"],
+        r["cache_hits_floor"],
+        r["rendering"],
+        r["memory"],
+    )
+    rows = [
+        (
+            "burst",
+            f"{b['commands']} commands, Wolkvox {b['wolkvox_latency_s']} s",
+            f"ack p50 {b['ack_p50_ms']} ms, p99 {b['ack_p99_ms']} ms, max {b['ack_max_ms']} ms; "
+            f"{b['acknowledged']}/{b['commands']} acked, {b['answered']}/{b['commands']} answered, "
+            f"last answer {b['last_answer_s']} s; {b['wolkvox_calls']} Wolkvox call(s)",
+        ),
+        (
+            "cache hits (bot)",
+            "8 connections, 1,000 templates",
+            f"{bot['per_second']} commands/s; ack p99 {bot['ack_p99_ms']} ms; answer p99 {bot['answer_p99_ms']} ms",
+        ),
+        (
+            "cache hits (floor)",
+            "plain AsyncApp: ack + respond",
+            f"{floor['per_second']} commands/s; ack p99 {floor['ack_p99_ms']} ms; answer p99 {floor['answer_p99_ms']} ms",
+        ),
+        ("bot / floor", "", f"{r['cache_hits_ratio']:.2f} x the floor's commands/s"),
+        (
+            "rendering",
+            "5,000 templates",
+            f"reply {rend['reply_ms_median']} ms (max {rend['reply_ms_max']}); lookup {rend['lookup_ms_median']} ms "
+            f"(max {rend['lookup_ms_max']}); repeated {rend['repeat_ms_median']} ms; "
+            f"search index, once per sync: {rend['index_ms']} ms",
+        ),
+        (
+            "memory",
+            "10 connectors x 1,000 templates",
+            f"idle {mem['idle_mb']} MB -> {mem['cached_10x1000_mb']} MB (+{mem['growth_mb']} MB)",
+        ),
+    ]
+    width = max(len(a) for a, _, _ in rows)
+    lines = [f"{a:<{width}}  {c:<34}  {m}" for a, c, m in rows]
+    lines.append("")
+    lines += [f"[{'x' if ok_ else ' '}] {name}" for name, ok_ in r["targets"].items()]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--latency", type=float, default=2.5, help="fake Wolkvox latency in the burst (s)"
+    )
+    parser.add_argument("--burst", type=int, default=50, help="commands in the burst")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each cache-hit run")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "latest.json", help="where to write the JSON"
+    )
+    args = parser.parse_args()
+    results = asyncio.run(run(args))
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nJSON: {args.out}")
+    return 0 if all(results["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
