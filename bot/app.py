@@ -22,7 +22,7 @@ from bot.access import REFUSAL, allowed
 from bot.blockkit import Message
 from bot.commands import Help, History, Lookup, Show, Subscribe, Subscriptions, Unsubscribe
 from bot.config import Settings
-from bot.errors import BotError, ExpiredError, InputError, WolkvoxError
+from bot.errors import BotError, ExpiredError, InputError, SharedStateUnavailable, WolkvoxError
 from bot.history import History as SyncHistory
 from bot.history import Notifier
 from bot.messages import describe, slack_problem, stale_warning
@@ -30,10 +30,11 @@ from bot.payloads import ViewRef
 from bot.query import Query
 from bot.scheduler import AutoSync
 from bot.service import SyncTrigger, TemplateService, TemplateSource
+from bot.shared import RedisSlots, SharedState, connect
 from bot.store import Store
 from bot.templates import Snapshot
 from bot.text import escape
-from bot.wolkvox import WolkvoxClient
+from bot.wolkvox import MAX_IN_FLIGHT, WolkvoxClient
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,24 @@ def build_app(
     Await `Bot.start()` before serving: it opens the database.
     """
     closers: list[Any] = []
+    shared: SharedState | None = None
+    slots: RedisSlots | None = None
+    if settings.redis_url:
+        redis = connect(settings.redis_url)
+        shared = SharedState(
+            redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + 15
+        )
+        slots = RedisSlots(
+            redis, settings.wolkvox_token, limit=MAX_IN_FLIGHT, lease_seconds=settings.timeout + 5
+        )
+        closers.append(shared)
     if source is None:
         client = WolkvoxClient(
             settings.wolkvox_base_url,
             settings.wolkvox_token,
             server=settings.wolkvox_server,
             timeout=settings.timeout,
+            slots=slots,
         )
         closers.append(client)
         source = client
@@ -117,7 +130,13 @@ def build_app(
         web.retry_handlers.extend(
             [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
         )
-    service = TemplateService(source, cache_ttl=settings.cache_ttl, now=now)
+    service = TemplateService(
+        source,
+        cache_ttl=settings.cache_ttl,
+        now=now,
+        shared=shared,
+        flight_deadline=settings.timeout * 2 + 30,
+    )
     app = AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
     bot = Bot(
         app=app, service=service, settings=settings, web=web, now=now, store=store, _closers=closers
@@ -165,7 +184,7 @@ def _register(bot: Bot) -> None:
         await ack()
         try:
             ref, query = _view(action)
-            snapshot = _kept(bot, ref)
+            snapshot = await _kept(bot, ref)
         except BotError as error:
             await _reply(respond, _problem(error))
             return
@@ -207,7 +226,7 @@ def _register(bot: Bot) -> None:
             ref = payloads.decode_template(
                 option.get("value") if isinstance(option, dict) else None
             )
-            snapshot = _kept(bot, ViewRef(ref.connector, ref.snapshot_id))
+            snapshot = await _kept(bot, ViewRef(ref.connector, ref.snapshot_id))
             if ref.index >= snapshot.count:
                 raise InputError("That menu's data could not be read. Run the command again.")
         except BotError as error:
@@ -224,7 +243,7 @@ def _register(bot: Bot) -> None:
         await ack()
         try:
             ref, query = _view(action)
-            snapshot = _kept(bot, ref)
+            snapshot = await _kept(bot, ref)
         except BotError as error:
             await _reply(respond, _problem(error), replace=False)
             return
@@ -244,7 +263,7 @@ def _register(bot: Bot) -> None:
         await ack()
         try:
             ref, query = _view(action)
-            snapshot = _kept(bot, ref)
+            snapshot = await _kept(bot, ref)
         except BotError as error:
             await _reply(respond, _problem(error), replace=False)
             return
@@ -307,7 +326,7 @@ async def _sync(
     """Run a sync and render its reply; Wolkvox failures become an error message."""
     try:
         outcome = await bot.service.sync(command.connector, trigger, refresh=refresh)
-    except WolkvoxError as error:
+    except (WolkvoxError, SharedStateUnavailable) as error:
         return blocks.error_message(describe(error))
     warning = stale_warning(outcome.error) if outcome.error is not None else ""
     note = history_blocks.changes_note(outcome.changes) if outcome.changes is not None else ""
@@ -343,7 +362,10 @@ async def _lookup(
 ) -> None:
     """Answer from the cache in the acknowledgement, or acknowledge and sync."""
     user_id = str(payload.get("user_id") or "")
-    cached = None if command.refresh else bot.service.cached(command.connector)
+    try:
+        cached = None if command.refresh else await bot.service.cached(command.connector)
+    except SharedStateUnavailable:
+        cached = None  # the sync below says what is wrong
     if cached is not None:
         await _ack(ack, _render(bot, command, cached, "cache", user_id))
         return
@@ -417,8 +439,8 @@ def _view(action: dict[str, Any]) -> tuple[ViewRef, Query]:
     return ref, commands.parse_query_text(ref.query)
 
 
-def _kept(bot: Bot, ref: ViewRef) -> Snapshot:
-    snapshot = bot.service.kept(ref.snapshot_id)
+async def _kept(bot: Bot, ref: ViewRef) -> Snapshot:
+    snapshot = await bot.service.kept(ref.snapshot_id)
     if snapshot is None or snapshot.connector != ref.connector:
         raise ExpiredError(ref.connector, ref.query)
     return snapshot

@@ -49,6 +49,7 @@ class Settings:
     auto_sync_minutes: int = DEFAULT_AUTO_SYNC_MINUTES
     allowed_users: frozenset[str] = frozenset()
     allowed_channels: frozenset[str] = frozenset()
+    redis_url: str = field(default="", repr=False)  # may hold a password
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -178,6 +179,10 @@ class Settings:
             env, "WOLKVOX_ALLOWED_CHANNELS", _CHANNEL_ID, "channel ids like C0123ABCD", problems
         )
 
+        redis_url = get("REDIS_URL")
+        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+            problems.append("REDIS_URL must be a redis:// or rediss:// URL")
+
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -200,6 +205,7 @@ class Settings:
             auto_sync_minutes=int(minutes),
             allowed_users=allowed_users,
             allowed_channels=allowed_channels,
+            redis_url=redis_url,
         )
 
 

@@ -4,6 +4,7 @@
     ├── ConfigError            settings missing or malformed (start-up)
     ├── InputError             a command or button the bot cannot read
     ├── ExpiredError           a button whose data is no longer kept
+    ├── SharedStateUnavailable Redis (REDIS_URL) could not be reached
     └── WolkvoxError           the sync did not give templates
         ├── WolkvoxRejected    Wolkvox answered with an error code
         │   ├── BadRequest         400
@@ -46,6 +47,10 @@ class ExpiredError(BotError):
         self.connector = connector
         self.query = query
         super().__init__(f"data for connector {connector} expired")
+
+
+class SharedStateUnavailable(BotError):
+    """Redis, which several instances share, did not answer (after its client's retries)."""
 
 
 class WolkvoxError(BotError):

@@ -15,6 +15,7 @@ from bot.errors import (
     InvalidToken,
     MissingToken,
     QuotaExceeded,
+    SharedStateUnavailable,
     TooManyRequests,
     Unavailable,
     WolkvoxError,
@@ -35,6 +36,12 @@ def describe(error: BotError) -> str:
         )
     if isinstance(error, WolkvoxError):
         return f":x: Could not sync connector *{escape(error.connector)}*: {cause(error)}"
+    if isinstance(error, SharedStateUnavailable):
+        return (
+            ":x: The bot's shared state (Redis) can't be reached right now, so I won't call "
+            "Wolkvox: that could break its limit of 2 calls at once. Nothing was lost; try "
+            "again in a minute."
+        )
     return ":x: Something went wrong."
 
 

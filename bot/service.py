@@ -14,15 +14,16 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from cachetools import LRUCache, TTLCache
 
 from bot.diff import Changes
-from bot.errors import WolkvoxError
+from bot.errors import SharedStateUnavailable, WolkvoxError
 from bot.query import search_index_async
+from bot.shared import SharedState
 from bot.templates import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
 
@@ -80,9 +81,13 @@ class TemplateService:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_kept_templates: int = MAX_KEPT_TEMPLATES,
         recorder: Recorder | None = None,
+        shared: SharedState | None = None,
+        flight_deadline: float = 90.0,
     ) -> None:
         self._source = source
         self._recorder = recorder
+        self._shared = shared
+        self._flight_deadline = flight_deadline
         self._now = now
         self._fresh: TTLCache[str, Snapshot] = TTLCache(MAX_CONNECTORS, ttl=cache_ttl, timer=timer)
         self._kept: LRUCache[str, Snapshot] = LRUCache(
@@ -101,18 +106,32 @@ class TemplateService:
         """Store every fresh sync with `recorder` (history) before anyone hears of it."""
         self._recorder = recorder
 
-    def cached(self, connector: str) -> Snapshot | None:
-        """The snapshot synced within the cache TTL, if any."""
-        return self._fresh.get(connector)
+    async def cached(self, connector: str) -> Snapshot | None:
+        """The snapshot synced within the cache TTL, here or (with Redis) on any instance."""
+        snapshot = self._fresh.get(connector)
+        if snapshot is not None or self._shared is None:
+            return snapshot
+        snapshot_id = await self._shared.fresh_id(connector)
+        return await self.kept(snapshot_id) if snapshot_id else None
 
-    def kept(self, snapshot_id: str) -> Snapshot | None:
-        """A snapshot still kept in memory, for buttons that page through it."""
-        return self._kept.get(snapshot_id)
+    async def kept(self, snapshot_id: str) -> Snapshot | None:
+        """A snapshot still kept (in memory, or in Redis), for buttons that page through it."""
+        snapshot = self._kept.get(snapshot_id)
+        if snapshot is not None or self._shared is None or not snapshot_id:
+            return snapshot
+        loaded = await self._shared.snapshot(snapshot_id)
+        if loaded is None:
+            return None
+        snapshot = replace(loaded, index=await search_index_async(loaded.templates))
+        self._keep(snapshot)
+        return snapshot
 
-    def last_known(self, connector: str) -> Snapshot | None:
+    async def last_known(self, connector: str) -> Snapshot | None:
         """The newest snapshot still kept for `connector`, however old."""
         snapshot_id = self._latest.get(connector)
-        return self._kept.get(snapshot_id) if snapshot_id else None
+        if snapshot_id is None and self._shared is not None:
+            snapshot_id = await self._shared.latest_id(connector)
+        return await self.kept(snapshot_id) if snapshot_id else None
 
     def in_flight(self, connector: str) -> bool:
         return connector in self._flights
@@ -125,26 +144,51 @@ class TemplateService:
         Raises WolkvoxError only when the sync failed and no earlier snapshot is kept.
         """
         if not refresh:
-            cached = self._fresh.get(connector)
+            cached = await self.cached(connector)
             if cached is not None:
                 return SyncOutcome(cached, "cache")
         flight = self._flights.get(connector)
         origin: Literal["wolkvox", "shared"] = "shared"
         if flight is None:
             origin = "wolkvox"
-            flight = asyncio.create_task(self._fetch(connector, trigger))
+            since = time.time() if refresh else 0.0
+            flight = asyncio.create_task(self._fetch(connector, trigger, since))
             self._flights[connector] = flight
             flight.add_done_callback(lambda task: self._land(connector, task))
         try:
             snapshot, changes = await asyncio.shield(flight)
         except WolkvoxError as error:
-            stale = self.last_known(connector)
+            try:
+                stale = await self.last_known(connector)
+            except SharedStateUnavailable:
+                stale = None
             if stale is None:
                 raise
             return SyncOutcome(stale, "stale", error)
         return SyncOutcome(snapshot, origin, changes=changes)
 
-    async def _fetch(self, connector: str, trigger: SyncTrigger) -> tuple[Snapshot, Changes | None]:
+    async def _fetch(
+        self, connector: str, trigger: SyncTrigger, since: float
+    ) -> tuple[Snapshot, Changes | None]:
+        """Call Wolkvox, or (with Redis) wait for the instance that already is."""
+        if self._shared is None:
+            return await self._produce(connector, trigger)
+        result = await self._shared.once(
+            connector,
+            fresh_since=since,
+            produce=lambda: self._produce(connector, trigger),
+            deadline_seconds=self._flight_deadline,
+        )
+        if not isinstance(result, str):
+            return result
+        snapshot = await self.kept(result)
+        if snapshot is None:  # published and gone already: very unlikely; ask again
+            return await self._produce(connector, trigger)
+        return snapshot, None
+
+    async def _produce(
+        self, connector: str, trigger: SyncTrigger
+    ) -> tuple[Snapshot, Changes | None]:
         answer = await self._source.sync_templates(connector)
         templates = sorted_templates(answer.templates)
         snapshot = Snapshot(
@@ -156,17 +200,20 @@ class TemplateService:
             index=await search_index_async(templates),
         )
         self._fresh[connector] = snapshot
-        try:
-            self._kept[snapshot.id] = snapshot
-            self._latest[connector] = snapshot.id
-        except ValueError:  # larger than the whole keep budget: cached, but not kept for paging
-            log.warning(
-                "snapshot of connector %s too large to keep (%d)", connector, snapshot.count
-            )
+        self._keep(snapshot)
+        if self._shared is not None:
+            await self._shared.publish(snapshot)
         changes = await self._record(snapshot, trigger)
         for listener in self._after_sync:
             self._spawn(listener(snapshot, changes, trigger))
         return snapshot, changes
+
+    def _keep(self, snapshot: Snapshot) -> None:
+        try:
+            self._kept[snapshot.id] = snapshot
+            self._latest[snapshot.connector] = snapshot.id
+        except ValueError:  # larger than the whole keep budget: cached, but not kept for paging
+            log.warning("snapshot of %s too large to keep (%d)", snapshot.connector, snapshot.count)
 
     async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes | None:
         """Store the sync in history (committed before anyone is notified)."""

@@ -10,8 +10,9 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -52,6 +53,22 @@ class SyncAnswer:
     message: str
 
 
+class Slots(Protocol):
+    """Who may call Wolkvox now: at most 2 callers per token hold a slot at once."""
+
+    def hold(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class LocalSlots:
+    """Slots counted in this process (one instance)."""
+
+    def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
+        self._semaphore = asyncio.Semaphore(limit)
+
+    def hold(self) -> AbstractAsyncContextManager[None]:
+        return self._semaphore
+
+
 class WolkvoxClient:
     """Calls `sync_templates` for one operation and token."""
 
@@ -63,13 +80,14 @@ class WolkvoxClient:
         server: str = "",
         timeout: float = 30.0,
         max_in_flight: int = MAX_IN_FLIGHT,
+        slots: Slots | None = None,
     ) -> None:
         headers = {"wolkvox-token": token, "Content-Type": "application/json"}
         if server:
             headers["wolkvox_server"] = server
         self._token = token
         self._timeout = timeout
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = slots or LocalSlots(max_in_flight)
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -85,7 +103,7 @@ class WolkvoxClient:
 
     async def sync_templates(self, connector: str) -> SyncAnswer:
         """Ask Wolkvox to sync the templates of `connector`; raise a WolkvoxError on failure."""
-        async with self._slots:
+        async with self._slots.hold():
             status, content = await self._post(connector)
         answer = parse_sync_answer(connector, status, content, secret=self._token)
         log.info(

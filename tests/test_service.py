@@ -114,5 +114,5 @@ async def test_kept_snapshots_are_bounded_by_template_count(wolkvox: FakeWolkvox
         wolkvox.reply(connector, Reply(templates=10))
     ids = [(await service.sync(c, WHO)).snapshot.id for c in ("1", "2", "3")]
     await client.aclose()
-    assert service.kept(ids[0]) is None  # evicted, least recently used
-    assert service.kept(ids[1]) is not None and service.kept(ids[2]) is not None
+    assert await service.kept(ids[0]) is None  # evicted, least recently used
+    assert await service.kept(ids[1]) is not None and await service.kept(ids[2]) is not None
