@@ -15,6 +15,7 @@ from datetime import datetime
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import history_blocks
 from bot.diff import Changes, diff
@@ -50,6 +51,18 @@ class History:
         self.store = store
 
     async def record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
+        """Store the sync; a database that is briefly unreachable is tried again (3 times)."""
+        for attempt, pause in enumerate((0.5, 1.0, 2.0, 0.0)):
+            try:
+                return await self._record(snapshot, trigger)
+            except (SQLAlchemyError, OSError) as error:
+                if pause == 0.0:
+                    raise
+                log.warning("history write failed (attempt %d): %s", attempt + 1, error)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
         previous = await self.store.latest_templates(snapshot.connector)
         changes = (
             diff(previous[1], snapshot.templates, previous[0])

@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -204,6 +205,8 @@ class Store:
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":  # instances starting together take turns
+                await conn.execute(text("SELECT pg_advisory_xact_lock(72430001)"))
             await conn.run_sync(lambda sync: schema_version.create(sync, checkfirst=True))
             current = (await conn.execute(select(func.max(schema_version.c.version)))).scalar()
             version = int(current or 0)

@@ -9,6 +9,8 @@ from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer
 
+pytest_plugins = ["tests.engines"]  # the redis_url and postgres_url fixtures
+
 
 @pytest.fixture
 def wolkvox() -> Iterator[FakeWolkvox]:

@@ -12,6 +12,15 @@ from bot.diff import diff
 from bot.store import Outgoing, Store, engine_url
 from bot.templates import Template
 
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bot.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 T = [Template("a", "es", "UTILITY", "x"), Template("b", "pt_BR", "MARKETING", "y")]
 
@@ -56,8 +65,8 @@ async def record(
     )
 
 
-async def test_everything_survives_a_restart(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/bot.db"
+async def test_everything_survives_a_restart(database: str) -> None:
+    url = database
     store = await Store.open(url)
     await record(store, "s1", T, NOW, None)
     await record(store, "s2", T[:1], NOW + timedelta(minutes=5), T)
@@ -78,8 +87,8 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
     await reopened.aclose()
 
 
-async def test_subscribe_twice_and_unsubscribe(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/bot.db")
+async def test_subscribe_twice_and_unsubscribe(database: str) -> None:
+    store = await Store.open(database)
     assert await store.subscribe(
         team_id="T1", channel_id="C1", connector="1", user_id="U1", now=NOW
     )
@@ -96,8 +105,8 @@ async def test_subscribe_twice_and_unsubscribe(tmp_path: Path) -> None:
     await store.aclose()
 
 
-async def test_a_claim_is_held_once_and_expires(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/bot.db")
+async def test_a_claim_is_held_once_and_expires(database: str) -> None:
+    store = await Store.open(database)
     await store.enqueue(
         "s", [Outgoing("C1", "1", {"text": "a"}), Outgoing("C2", "1", {"text": "b"})], NOW
     )
@@ -114,3 +123,26 @@ async def test_a_claim_is_held_once_and_expires(tmp_path: Path) -> None:
     assert await store.claim(NOW + timedelta(hours=1)) == []
     assert await store.pending_count() == 0
     await store.aclose()
+
+
+async def test_concurrent_claims_never_share_a_notification(postgres_url: str) -> None:
+    """Two instances (two stores, two pools) claiming at once: each notification once."""
+    import asyncio
+
+    first, second = await Store.open(postgres_url), await Store.open(postgres_url)
+    await first.enqueue("s", [Outgoing(f"C{i}", "1", {"text": str(i)}) for i in range(40)], NOW)
+    claims = await asyncio.gather(first.claim(NOW, limit=40), second.claim(NOW, limit=40))
+    ids = [d.id for claim in claims for d in claim]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_instances_starting_together_migrate_once(postgres_url: str) -> None:
+    import asyncio
+
+    stores = await asyncio.gather(*(Store.open(postgres_url) for _ in range(4)))
+    async with stores[0].engine.connect() as conn:
+        assert (await conn.execute(text("select count(*) from schema_version"))).scalar() == 1
+    for store in stores:
+        await store.aclose()
