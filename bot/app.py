@@ -182,12 +182,10 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        try:
-            ref, query = _view(action)
-            snapshot = await _kept(bot, ref)
-        except BotError as error:
-            await _reply(respond, _problem(error))
+        viewed = await _viewed(bot, action, respond, replace=True)
+        if viewed is None:
             return
+        ref, query, snapshot = viewed
         message = blocks.results_message(
             snapshot,
             now=bot.now(),
@@ -241,12 +239,10 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        try:
-            ref, query = _view(action)
-            snapshot = await _kept(bot, ref)
-        except BotError as error:
-            await _reply(respond, _problem(error), replace=False)
+        viewed = await _viewed(bot, action, respond, replace=False)
+        if viewed is None:
             return
+        ref, query, snapshot = viewed
         message = blocks.results_message(
             snapshot,
             now=bot.now(),
@@ -261,12 +257,10 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        try:
-            ref, query = _view(action)
-            snapshot = await _kept(bot, ref)
-        except BotError as error:
-            await _reply(respond, _problem(error), replace=False)
+        viewed = await _viewed(bot, action, respond, replace=False)
+        if viewed is None:
             return
+        _, query, snapshot = viewed
         matches = query.apply(snapshot.templates, snapshot.index)
         channel = _channel(body)
         filename = export.csv_filename(snapshot.connector, query.text())
@@ -437,6 +431,19 @@ def _guard_actions(bot: Bot) -> Any:
 def _view(action: dict[str, Any]) -> tuple[ViewRef, Query]:
     ref = payloads.decode_view(action.get("value"))
     return ref, commands.parse_query_text(ref.query)
+
+
+async def _viewed(
+    bot: Bot, action: dict[str, Any], respond: AsyncRespond, *, replace: bool
+) -> tuple[ViewRef, Query, Snapshot] | None:
+    """The view a button points to and its kept snapshot; or None, once the user was told
+    why not (unreadable button, expired data)."""
+    try:
+        ref, query = _view(action)
+        return ref, query, await _kept(bot, ref)
+    except BotError as error:
+        await _reply(respond, _problem(error), replace=replace)
+        return None
 
 
 async def _kept(bot: Bot, ref: ViewRef) -> Snapshot:

@@ -51,12 +51,16 @@ def change_lines(changes: Changes, *, limit: int = MAX_NAMED) -> list[str]:
 
 def change_summary(changes: Changes) -> str:
     """One line: "2 added · 1 removed · 3 changed", or "no changes"."""
-    if changes.first:
+    return _summary(changes.first, len(changes.added), len(changes.removed), len(changes.changed))
+
+
+def _summary(first: bool, added: int, removed: int, changed: int) -> str:
+    if first:
         return "first sync"
     parts = [
-        f"{len(changes.added):,} added" if changes.added else "",
-        f"{len(changes.removed):,} removed" if changes.removed else "",
-        f"{len(changes.changed):,} changed" if changes.changed else "",
+        f"{added:,} added" if added else "",
+        f"{removed:,} removed" if removed else "",
+        f"{changed:,} changed" if changed else "",
     ]
     return " · ".join(p for p in parts if p) or "no changes"
 
@@ -205,14 +209,7 @@ def subscriber_warning(channel_id: str, connector: str, reason: str) -> Message:
 
 
 def _record_changes(r: SyncRecord) -> str:
-    if r.first:
-        return "first sync"
-    parts = [
-        f"{r.added} added" if r.added else "",
-        f"{r.removed} removed" if r.removed else "",
-        f"{r.changed} changed" if r.changed else "",
-    ]
-    return " · ".join(p for p in parts if p) or "no changes"
+    return _summary(r.first, r.added, r.removed, r.changed)
 
 
 def _who(user_id: str, user_name: str, source: str) -> str:
