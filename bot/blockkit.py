@@ -35,6 +35,15 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])
 
 
+def context_json(text: str) -> dict[str, Any]:
+    """context(text).to_dict() without the model: for the one block built on every request
+    (slack_sdk's to_dict costs more than the rest of a cached reply)."""
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}],
+    }
+
+
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     return ButtonElement(text=text, action_id=action_id, value=value, style=style)
 

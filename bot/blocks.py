@@ -37,6 +37,7 @@ from bot.blockkit import (
     Message,
     button,
     context,
+    context_json,
     message,
     plural,
     section,
@@ -127,7 +128,7 @@ def results_message(
         extra.append(section(note))
     blocks = [
         view.header,
-        context(" · ".join(about)).to_dict(),
+        context_json(" · ".join(about)),
         *view.filters,
         *(block.to_dict() for block in extra),
         *view.body,

@@ -278,3 +278,19 @@ def test_shared_result_has_no_buttons_and_says_who_shared() -> None:
     check_message(message)
     assert not any(b["type"] == "actions" for b in message["blocks"])
     assert "shared by <@U0SHARER>" in all_text(message)
+
+
+def test_the_per_request_context_matches_the_model() -> None:
+    from bot.blockkit import context, context_json
+
+    for text in ("x", "a · b <@U1>", "y" * 5000):
+        assert context_json(text) == context(text).to_dict()
+
+
+def test_repeated_renderings_are_reused_but_never_across_snapshots() -> None:
+    snap = snapshot(many(30))
+    first = blocks.results_message(snap, now=NOW, asked_by="U1")
+    again = blocks.results_message(snap, now=NOW, asked_by="U2")
+    assert first["blocks"][2:] == again["blocks"][2:] and first["blocks"][1] != again["blocks"][1]
+    other = snapshot(many(5))  # the same id, another sync: must not reuse the first's rendering
+    assert "5 templates" in all_text(blocks.results_message(other, now=NOW))

@@ -10,6 +10,7 @@ from typing import Any
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # socketserver's default of 5 drops SYNs of a burst: 1 s retries
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], owner: Any) -> None:
         super().__init__(("127.0.0.1", 0), handler)
