@@ -29,6 +29,7 @@ class FakeSlack:
         self.scripted: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.response_status = 200
         self.uploads: dict[str, bytes] = {}
+        self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
@@ -124,6 +125,8 @@ class FakeSlack:
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self.api_calls) + 1:06d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
