@@ -303,11 +303,15 @@ def _register(bot: Bot) -> None:
     async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab") not in (None, "home") or not event.get("user"):
             return
-        store = bot.require_store()
-        recent = await store.history(None, 15)
-        subs = await store.subscriptions(team_id=str(body.get("team_id") or ""))
-        view = history_blocks.home_view(recent, subs, now=bot.now())
-        await bot.web.views_publish(user_id=str(event["user"]), view=view)
+        user_id = str(event["user"])
+        if bot.settings.allowed_users and user_id not in bot.settings.allowed_users:
+            view = history_blocks.refused_home_view(REFUSAL)
+        else:
+            store = bot.require_store()
+            recent = await store.history(None, 15)
+            subs = await store.subscriptions(team_id=str(body.get("team_id") or ""))
+            view = history_blocks.home_view(recent, subs, now=bot.now())
+        await bot.web.views_publish(user_id=user_id, view=view)
 
     app.middleware(_guard_actions(bot))
     app.event("app_home_opened")(on_home)

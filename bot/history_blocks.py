@@ -198,6 +198,12 @@ def home_view(
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
 
 
+def refused_home_view(text: str) -> dict[str, Any]:
+    """The Home tab for someone WOLKVOX_ALLOWED_USERS leaves out: no history, no channels."""
+    blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync"), section(text)]
+    return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+
+
 def subscriber_warning(channel_id: str, connector: str, reason: str) -> Message:
     """A DM to whoever subscribed a channel the bot can't post to."""
     text = (

@@ -355,3 +355,25 @@ def test_auto_sync_runs_in_the_background(
     assert sorted(wolkvox.calls) == ["1234", "5678"]
     assert all("by the schedule" in all_text(p) for p in posts(slack))
     assert "the schedule" in said(bot, slack, "1234 history", "h")
+
+
+def test_app_home_shows_nothing_to_people_outside_the_allowed_users(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    import json
+
+    bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
+    sync(bot, slack, "a", user_id="U0MARIA")
+    bot.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0EVE",
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1.1",
+        }
+    )
+    assert slack.wait(lambda: len(slack.calls("views.publish")) == 1)
+    view = slack.calls("views.publish")[0].body["view"]
+    text = all_text(json.loads(view) if isinstance(view, str) else view)
+    assert "limited to certain people" in text and "Connector 1234" not in text
