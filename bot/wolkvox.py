@@ -206,6 +206,10 @@ def _read_template(item: object) -> Template | None:
         and isinstance(body, str)
     ):
         return None
+    # NUL is no character any database or Slack takes (PostgreSQL refuses it in text)
+    name, language, category, body = (
+        value.replace("\x00", "") for value in (name, language, category, body)
+    )
     name, language, category = name.strip(), language.strip(), category.strip()
     if not name or len(name) > MAX_NAME or not language or len(language) > MAX_LANGUAGE:
         return None

@@ -146,3 +146,18 @@ async def test_instances_starting_together_migrate_once(postgres_url: str) -> No
         assert (await conn.execute(text("select count(*) from schema_version"))).scalar() == 1
     for store in stores:
         await store.aclose()
+
+
+async def test_untrusted_text_round_trips(database: str) -> None:
+    odd = [
+        Template(
+            "promo_<!channel>",
+            "es",
+            "MARKETING",
+            "Olá 'quoted' \"double\" ; DROP TABLE x; -- {{1}} 日本語 \u202e",
+        )
+    ]
+    store = await Store.open(database)
+    await record(store, "odd", odd, NOW, None)
+    assert await store.latest_templates("1234") == ("odd", odd)
+    await store.aclose()

@@ -231,3 +231,14 @@ def test_long_bodies_are_bounded() -> None:
     }
     answer = parse_sync_answer("1", 200, json.dumps(ok([item])).encode())
     assert len(answer.templates[0].body) == 4096
+
+
+def test_nul_characters_are_dropped() -> None:
+    item = {
+        "name_template": "a\x00b",
+        "idiom": "es",
+        "category": "UTILITY",
+        "body_template": "x\x00y",
+    }
+    [template] = parse_sync_answer("1", 200, json.dumps(ok([item])).encode()).templates
+    assert (template.name, template.body) == ("ab", "xy")
