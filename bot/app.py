@@ -182,19 +182,7 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        viewed = await _viewed(bot, action, respond, replace=True)
-        if viewed is None:
-            return
-        ref, query, snapshot = viewed
-        message = blocks.results_message(
-            snapshot,
-            now=bot.now(),
-            query=query,
-            page=ref.page,
-            origin="cache",
-            asked_by=_clicker(body),
-        )
-        await _reply(respond, message)
+        await _page(bot, action, body, respond, share=False)
 
     async def on_refresh(
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -239,19 +227,7 @@ def _register(bot: Bot) -> None:
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        viewed = await _viewed(bot, action, respond, replace=False)
-        if viewed is None:
-            return
-        ref, query, snapshot = viewed
-        message = blocks.results_message(
-            snapshot,
-            now=bot.now(),
-            query=query,
-            page=ref.page,
-            origin="cache",
-            shared_by=_clicker(body),
-        )
-        await _reply(respond, message, replace=False, in_channel=True)
+        await _page(bot, action, body, respond, share=True)
 
     async def on_export(
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -435,6 +411,28 @@ def _guard_actions(bot: Bot) -> Any:
 def _view(action: dict[str, Any]) -> tuple[ViewRef, Query]:
     ref = payloads.decode_view(action.get("value"))
     return ref, commands.parse_query_text(ref.query)
+
+
+async def _page(
+    bot: Bot, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond, *, share: bool
+) -> None:
+    """A page of a kept result: replacing the clicker's message (paging), or posted for the
+    whole channel with who shared it (Share in channel)."""
+    viewed = await _viewed(bot, action, respond, replace=not share)
+    if viewed is None:
+        return
+    ref, query, snapshot = viewed
+    clicker = _clicker(body)
+    message = blocks.results_message(
+        snapshot,
+        now=bot.now(),
+        query=query,
+        page=ref.page,
+        origin="cache",
+        asked_by="" if share else clicker,
+        shared_by=clicker if share else "",
+    )
+    await _reply(respond, message, replace=not share, in_channel=share)
 
 
 async def _viewed(
