@@ -48,6 +48,16 @@ def check_message(message: dict[str, Any]) -> None:
     assert len(block_ids) == len(set(block_ids))
 
 
+def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The interactive elements of a message's actions blocks, by action_id."""
+    return {
+        e["action_id"]: e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
 def all_text(message: dict[str, Any]) -> str:
     return "\n".join([message.get("text", ""), *texts(message.get("blocks", []))])
 

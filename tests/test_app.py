@@ -11,21 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot import blocks, payloads
-from tests.blockkit import all_text, check_message, live_markup, mrkdwn_texts
+from tests.blockkit import all_text, buttons, check_message, live_markup, mrkdwn_texts
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer, command_body, sign
 
 Start = Callable[..., BotServer]
-
-
-def buttons(message: dict) -> dict[str, dict]:
-    return {
-        e["action_id"]: e
-        for b in message["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    }
 
 
 def test_help_is_answered_at_once_without_calling_wolkvox(

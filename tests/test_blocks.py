@@ -8,7 +8,7 @@ from bot import blocks, payloads
 from bot.diff import diff
 from bot.history_blocks import change_notification
 from bot.templates import Snapshot, Template, sorted_templates
-from tests.blockkit import all_text, check_message, live_markup
+from tests.blockkit import all_text, buttons, check_message, live_markup
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -33,11 +33,6 @@ def many(n: int, *, name_len: int = 20, body_len: int = 1024) -> list[Template]:
         )
         for i in range(n)
     ]
-
-
-def buttons(message: dict) -> dict[str, dict]:
-    actions = [b for b in message["blocks"] if b["type"] == "actions"]
-    return {e["action_id"]: e for block in actions for e in block["elements"]}
 
 
 ALWAYS = {blocks.ACTION_REFRESH, blocks.ACTION_SHARE, blocks.ACTION_EXPORT, blocks.ACTION_OPEN}

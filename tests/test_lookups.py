@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from bot import blocks, payloads
-from tests.blockkit import all_text, check_message, live_markup
+from tests.blockkit import all_text, buttons, check_message, live_markup
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.harness import BotServer
@@ -18,17 +18,8 @@ from tests.harness import BotServer
 Start = Callable[..., BotServer]
 
 
-def elements(message: dict) -> dict[str, dict]:
-    return {
-        e["action_id"]: e
-        for b in message["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    }
-
-
 def option_values(message: dict) -> dict[str, str]:
-    menu = elements(message)[blocks.ACTION_OPEN]
+    menu = buttons(message)[blocks.ACTION_OPEN]
     return {o["text"]["text"]: o["value"] for o in menu["options"]}
 
 
@@ -148,7 +139,7 @@ def test_paging_keeps_the_filters(bot: BotServer, slack: FakeSlack, wolkvox: Fak
     )
     bot.click(
         blocks.ACTION_NEXT,
-        elements(first)[blocks.ACTION_NEXT]["value"],
+        buttons(first)[blocks.ACTION_NEXT]["value"],
         response_url=slack.response_url("n"),
     )
     [second] = slack.wait_replies("n", 1)
@@ -182,7 +173,7 @@ def test_share_posts_the_result_for_everyone(
     listing = ask(bot, slack, "1234 category:marketing navidad", "l")
     bot.click(
         blocks.ACTION_SHARE,
-        elements(listing)[blocks.ACTION_SHARE]["value"],
+        buttons(listing)[blocks.ACTION_SHARE]["value"],
         response_url=slack.response_url("s"),
         user_id="U0SHARER",
     )
@@ -200,7 +191,7 @@ def test_export_uploads_the_filtered_list_as_csv(
     listing = ask(bot, slack, "1234 lang:pt_BR", "l")
     acked = bot.click(
         blocks.ACTION_EXPORT,
-        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        buttons(listing)[blocks.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
         channel_id="C0CAMPAIGN",
     )
@@ -227,7 +218,7 @@ def test_export_where_the_bot_is_not_a_member_says_what_to_do(
     listing = ask(bot, slack, "1234", "l")
     bot.click(
         blocks.ACTION_EXPORT,
-        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        buttons(listing)[blocks.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
     )
     [reply] = slack.wait_replies("e", 1)
@@ -251,7 +242,7 @@ def test_csv_cells_are_safe_for_spreadsheets(
     listing = ask(bot, slack, "1234", "l")
     bot.click(
         blocks.ACTION_EXPORT,
-        elements(listing)[blocks.ACTION_EXPORT]["value"],
+        buttons(listing)[blocks.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
     )
     assert slack.wait(lambda: len(slack.uploads) == 1)
@@ -267,7 +258,7 @@ def test_buttons_after_the_data_expired_offer_a_refresh(
     bot.click(action, value, response_url=slack.response_url("x"))
     [reply] = slack.wait_replies("x", 1)
     assert "no longer kept" in all_text(reply)
-    refresh = elements(reply)[blocks.ACTION_REFRESH]
+    refresh = buttons(reply)[blocks.ACTION_REFRESH]
     assert payloads.decode_view(refresh["value"]).query == "lang:pt_BR"
     bot.click(blocks.ACTION_REFRESH, refresh["value"], response_url=slack.response_url("r"))
     _, fresh = slack.wait_replies("r", 2)
