@@ -16,7 +16,11 @@ from bot.logs import setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wolkvox-sync", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="wolkvox-sync",
+        description="Serve the Slack app (serve, the default) or sync connectors now (sync). "
+        "Settings come from the environment and .env; see .env.example.",
+    )
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the Slack app (default)")
     modes = serve.add_mutually_exclusive_group()
