@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 
 from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply, make_templates, ok
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, command_body, sign
+from tests.fakes.wolkvox import FakeWolkvox, Reply, make_templates, ok
+from tests.harness import command_body, settings_env, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -331,13 +331,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", str(workdir)),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
-        "WOLKVOX_TIMEOUT": "30",
+        **settings_env(wolkvox.url, slack.api_url, WOLKVOX_TIMEOUT="30"),
         "HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
     }

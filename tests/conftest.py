@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer
+from tests.fakes.wolkvox import FakeWolkvox
+from tests.harness import BotServer, settings_env
 
 pytest_plugins = ["tests.engines"]  # the redis_url and postgres_url fixtures
 
@@ -28,16 +28,12 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def env(wolkvox: FakeWolkvox, slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/wolkvox.db",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
-        "WOLKVOX_TIMEOUT": "5",
-    }
+    return settings_env(
+        wolkvox.url,
+        slack.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path}/wolkvox.db",
+        WOLKVOX_TIMEOUT="5",
+    )
 
 
 @pytest.fixture

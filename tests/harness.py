@@ -18,10 +18,24 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import Bot, build_app
 from bot.config import Settings
 from bot.web import asgi_app
+from tests.fakes.wolkvox import TOKEN as WOLKVOX_TOKEN
 
 SIGNING_SECRET = "signing-secret-for-tests-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-0000-SECRETBOT"
 SLACK_PATIENCE = 3.0  # Slack gives up on an acknowledgement after 3 s
+
+
+def settings_env(wolkvox_url: str, slack_api_url: str, **extra: str) -> dict[str, str]:
+    """The settings of a bot wired to the fakes: a fake Wolkvox and a fake Slack on loopback."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "WOLKVOX_SERVER": "0032",
+        "WOLKVOX_TOKEN": WOLKVOX_TOKEN,
+        "WOLKVOX_BASE_URL": wolkvox_url,
+        **extra,
+    }
 
 
 def sign(

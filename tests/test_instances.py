@@ -20,7 +20,7 @@ from bot.store import Outgoing, Store
 from tests.blockkit import all_text
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, action_body, command_body, sign
+from tests.harness import action_body, command_body, settings_env, sign
 from tests.test_main import base_env, free_port, procfile_web
 
 
@@ -70,12 +70,7 @@ def cluster(
 ) -> Iterator[list[Instance]]:
     env = {
         **base_env(),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
+        **settings_env(wolkvox.url, slack.api_url),
         "WOLKVOX_NOTIFY_CHANNEL": "C0NOTIFY",
         "HOST": "127.0.0.1",
         "REDIS_URL": redis_url,
@@ -173,12 +168,7 @@ def test_queued_notifications_are_sent_once_by_instances_starting_together(
     asyncio.run(queue())
     env = {
         **base_env(),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
+        **settings_env(wolkvox.url, slack.api_url),
         "HOST": "127.0.0.1",
         "REDIS_URL": redis_url,
         "DATABASE_URL": postgres_url,
