@@ -153,7 +153,7 @@ def _register(bot: Bot) -> None:
         try:
             parsed = commands.parse(text, bot.settings.aliases)
         except InputError as error:
-            await _ack(ack, blocks.error_message(describe(error)))
+            await _ack(ack, blocks.text_message(describe(error)))
             return
         if isinstance(parsed, Help):
             await _ack(ack, blocks.help_message(bot.settings.aliases))
@@ -161,7 +161,7 @@ def _register(bot: Bot) -> None:
         user_id = str(command.get("user_id") or "")
         channel_id = str(command.get("channel_id") or "")
         if not allowed(bot.settings, user_id=user_id, channel_id=channel_id):
-            await _ack(ack, blocks.error_message(REFUSAL))
+            await _ack(ack, blocks.text_message(REFUSAL))
             return
         if isinstance(parsed, Lookup | Show):
             await _lookup(bot, parsed, command, ack, respond)
@@ -254,7 +254,7 @@ def _register(bot: Bot) -> None:
             )
         except SlackApiError as error:
             await _reply(
-                respond, blocks.error_message(slack_problem(error, "upload the CSV")), replace=False
+                respond, blocks.text_message(slack_problem(error, "upload the CSV")), replace=False
             )
 
     async def on_error(
@@ -266,7 +266,7 @@ def _register(bot: Bot) -> None:
             text = (
                 f":x: Something went wrong on our side (reference `{reference}`). Please try again."
             )
-            await _reply(respond, blocks.error_message(text), replace=False)
+            await _reply(respond, blocks.text_message(text), replace=False)
 
     app.command(commands.COMMAND)(on_command)
     app.action(blocks.ACTION_PREVIOUS)(on_page)
@@ -301,7 +301,7 @@ async def _sync(
     try:
         outcome = await bot.service.sync(command.connector, trigger, refresh=refresh)
     except (WolkvoxError, SharedStateUnavailable) as error:
-        return blocks.error_message(describe(error))
+        return blocks.text_message(describe(error))
     warning = stale_warning(outcome.error) if outcome.error is not None else ""
     note = history_blocks.changes_note(outcome.changes) if outcome.changes is not None else ""
     return _render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, warning, note)
@@ -359,7 +359,7 @@ async def _subscription(
     channel_id = str(payload.get("channel_id") or "")
     connector = escape(command.connector)
     if not channel_id.startswith(("C", "G")):
-        return blocks.error_message(
+        return blocks.text_message(
             ":grey_question: Subscriptions are for channels: run this in the channel that should "
             "get the changes."
         )
@@ -370,7 +370,7 @@ async def _subscription(
             if removed
             else f"This channel was not subscribed to connector *{connector}*."
         )
-        return blocks.notice_message(text)
+        return blocks.text_message(text)
     added = await store.subscribe(
         team_id=str(payload.get("team_id") or ""),
         channel_id=channel_id,
@@ -379,10 +379,10 @@ async def _subscription(
         now=bot.now(),
     )
     if not added:
-        return blocks.notice_message(
+        return blocks.text_message(
             f"This channel already gets the changes of connector *{connector}*."
         )
-    return blocks.notice_message(
+    return blocks.text_message(
         f":bell: This channel now gets what changes in connector *{connector}* after every "
         "sync. For a private channel, make sure I'm in it: `/invite @Wolkvox Sync`."
     )
@@ -403,7 +403,7 @@ def _guard_actions(bot: Bot) -> Any:
             await next()
             return
         await ack()
-        await _reply(respond, blocks.error_message(REFUSAL), replace=False)
+        await _reply(respond, blocks.text_message(REFUSAL), replace=False)
 
     return guard
 
@@ -458,7 +458,7 @@ async def _kept(bot: Bot, ref: ViewRef) -> Snapshot:
 def _problem(error: BotError) -> Message:
     if isinstance(error, ExpiredError):
         return blocks.expired_message(error.connector, describe(error), error.query)
-    return blocks.error_message(describe(error))
+    return blocks.text_message(describe(error))
 
 
 def _clicker(body: dict[str, Any]) -> str:

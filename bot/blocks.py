@@ -78,13 +78,9 @@ def progress_message(connector: str) -> Message:
     return message(f"Syncing connector {escape(connector)}…", [section(text)])
 
 
-def error_message(text: str) -> Message:
-    """A failure or refusal; `text` is mrkdwn already made safe by its author."""
-    return message(text, [section(text)])
-
-
-def notice_message(text: str) -> Message:
-    """A short confirmation (mrkdwn made safe by its author)."""
+def text_message(text: str) -> Message:
+    """One section of text: a failure, a refusal or a confirmation. `text` is mrkdwn already
+    made safe by its author."""
     return message(text, [section(text)])
 
 

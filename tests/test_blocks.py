@@ -215,7 +215,7 @@ def test_notification_names_connector_count_and_who() -> None:
     [
         blocks.help_message(),
         blocks.progress_message("1234"),
-        blocks.error_message("x"),
+        blocks.text_message("x"),
         blocks.expired_message("1234", "gone"),
     ],
 )
