@@ -13,10 +13,10 @@ import pytest
 
 from bot.store import Store
 from tests.blockkit import all_text
+from tests.deployed import base_env
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import BOT_TOKEN
-from tests.test_main import base_env
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shlex
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,50 +15,10 @@ import pytest
 from bot import blocks
 from bot.store import Outgoing, Store
 from tests.blockkit import all_text
+from tests.deployed import Instance, base_env
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
-from tests.harness import action_body, command_body, settings_env, sign
-from tests.test_main import base_env, free_port, procfile_web
-
-
-class Instance:
-    """One web process, started from the Procfile."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            shlex.split(procfile_web()),
-            cwd=cwd,
-            env={**env, "PORT": str(self.port)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).text == "ok":
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError(self.stop())
-
-    def command(self, text: str, response_url: str, **who: str) -> httpx.Response:
-        body = command_body(text, response_url=response_url, **who)
-        return httpx.post(f"{self.url}/slack/events", content=body, headers=sign(body), timeout=3)
-
-    def click(self, action_id: str, value: str, response_url: str) -> httpx.Response:
-        body = action_body(action_id, value, response_url=response_url)
-        return httpx.post(f"{self.url}/slack/events", content=body, headers=sign(body), timeout=3)
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        output, _ = self.proc.communicate(timeout=15)
-        return output
+from tests.harness import settings_env
 
 
 @pytest.fixture

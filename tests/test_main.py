@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,32 +15,10 @@ import pytest
 from bot.config import Settings
 from bot.errors import ConfigError
 from tests.blockkit import all_text
+from tests.deployed import Instance, base_env, procfile_web
 from tests.fakes.slack import FakeSlack
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, command_body, sign
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def procfile_web() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.removeprefix("web:").strip()
-    raise AssertionError("Procfile has no web process")
-
-
-def base_env() -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": os.environ.get("HOME", str(ROOT)),
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.harness import BOT_TOKEN, SIGNING_SECRET
 
 
 def test_missing_settings_stop_the_start_with_one_message(tmp_path: Path) -> None:
@@ -130,53 +105,36 @@ def test_socket_mode_needs_no_signing_secret_and_secrets_stay_out_of_repr() -> N
 
 
 @pytest.fixture
-def deployed(
-    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
+def deployed(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -> Iterator[Instance]:
     (tmp_path / ".env").write_text(
         f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_SIGNING_SECRET={SIGNING_SECRET}\nSLACK_API_URL={slack.api_url}\n"
         f"WOLKVOX_SERVER=wv0032\nWOLKVOX_TOKEN={TOKEN}\nWOLKVOX_BASE_URL={wolkvox.url}\n"
         "WOLKVOX_NOTIFY_CHANNEL=C0NOTIFY\nHOST=127.0.0.1\n"
     )
-    process = subprocess.Popen(
-        shlex.split(procfile_web()),
-        cwd=tmp_path,
-        env={**base_env(), "PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield url, process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+    instance = Instance(base_env(), tmp_path)  # every setting comes from .env
+    instance.wait_ready()
+    yield instance
+    instance.stop()
 
 
 def test_the_procfile_process_answers_a_signed_command(
-    deployed: tuple[str, subprocess.Popen[str]], slack: FakeSlack, wolkvox: FakeWolkvox
+    deployed: Instance, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    url, process = deployed
-    body = command_body("1234", response_url=slack.response_url("p"))
-    acked = httpx.post(f"{url}/slack/events", content=body, headers=sign(body), timeout=3)
+    acked = deployed.command("1234", slack.response_url("p"))
     assert acked.status_code == 200 and "Syncing connector" in acked.text
     [reply] = slack.wait_replies("p", 1)
     assert "Connector 1234 · 3 templates" in all_text(reply)
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
     assert wolkvox.requests[0]["headers"]["wolkvox_server"] == "0032"
-    unsigned = httpx.post(f"{url}/slack/events", content=body, timeout=3)
+    unsigned = httpx.post(
+        f"{deployed.url}/slack/events", content=b"command=/wolkvox-sync&text=1234", timeout=3
+    )
     assert unsigned.status_code == 401
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=10)
-    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled
+    output = deployed.stop()
+    assert deployed.proc.returncode in (
+        0,
+        -signal.SIGTERM,
+    )  # uvicorn re-raises the signal it handled
     assert "Application shutdown complete" in output
     assert "listening on http://127.0.0.1" in output
     assert "WARNING" not in output

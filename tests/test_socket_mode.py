@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.blockkit import all_text
+from tests.deployed import base_env
 from tests.fakes.slack import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.fakes.wolkvox import TOKEN, FakeWolkvox
 from tests.harness import BOT_TOKEN
-from tests.test_main import base_env
 
 APP_TOKEN = "xapp-1-A0APP-secret-app-token"
 

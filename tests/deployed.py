@@ -1,0 +1,80 @@
+"""The bot as deployed: processes started from the Procfile, on a free port of 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.harness import action_body, command_body, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def procfile_web() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError("Procfile has no web process")
+
+
+def base_env() -> dict[str, str]:
+    """A clean environment for a child process: this venv first on PATH, and HOME."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": os.environ.get("HOME", str(ROOT)),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Instance:
+    """One web process, started from the Procfile."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            shlex.split(procfile_web()),
+            cwd=cwd,
+            env={**env, "PORT": str(self.port)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).text == "ok":
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(self.stop())
+
+    def command(self, text: str, response_url: str, **who: str) -> httpx.Response:
+        body = command_body(text, response_url=response_url, **who)
+        return httpx.post(f"{self.url}/slack/events", content=body, headers=sign(body), timeout=3)
+
+    def click(self, action_id: str, value: str, response_url: str) -> httpx.Response:
+        body = action_body(action_id, value, response_url=response_url)
+        return httpx.post(f"{self.url}/slack/events", content=body, headers=sign(body), timeout=3)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        output, _ = self.proc.communicate(timeout=15)
+        return output
