@@ -28,9 +28,9 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import FakeWolkvox, Reply, make_templates, ok
-from tests.harness import command_body, settings_env, sign
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
+from bot.testing.slack_requests import command_body, settings_env, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -254,10 +254,10 @@ async def cache_hits(
 
 
 def rendering() -> dict[str, Any]:
-    from bot import blocks
-    from bot.commands import parse_query_text
-    from bot.query import search_index
-    from bot.templates import Snapshot, Template, sorted_templates
+    from bot.slack.commands import parse_query_text
+    from bot.slack.views import lookups as blocks
+    from bot.templates.model import Snapshot, Template, sorted_templates
+    from bot.templates.query import search_index
 
     raw = make_templates(5000)
     templates = sorted_templates(

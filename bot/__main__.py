@@ -85,7 +85,7 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
 def _http(settings: Settings) -> None:
     import uvicorn
 
-    from bot.app import build_app
+    from bot.slack.app import build_app
     from bot.web import asgi_app
 
     bot = build_app(settings)
@@ -106,7 +106,7 @@ def _http(settings: Settings) -> None:
 async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import build_app
+    from bot.slack.app import build_app
 
     bot = build_app(settings)
     await bot.start()

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from bot.commands import read_aliases
 from bot.errors import ConfigError
-from bot.store import engine_url
+from bot.templates.connectors import is_connector_id, read_aliases
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CACHE_TTL = 300
@@ -23,7 +22,6 @@ DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a web dyno must listen on every interfa
 _SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
-_CONNECTOR = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ class Settings:
         notify_unchanged = _flag(env, "WOLKVOX_NOTIFY_UNCHANGED", problems)
         auto_sync: list[str] = []
         for word in filter(None, (w.strip() for w in get("WOLKVOX_AUTO_SYNC").split(","))):
-            if _CONNECTOR.fullmatch(word):
+            if is_connector_id(word):
                 auto_sync.append(word)
             elif word.lower() in aliases:
                 auto_sync.append(aliases[word.lower()])
@@ -207,6 +205,19 @@ class Settings:
             allowed_channels=allowed_channels,
             redis_url=redis_url,
         )
+
+
+def engine_url(database_url: str) -> str:
+    """DATABASE_URL as Heroku and people write it -> SQLAlchemy's async URL."""
+    scheme, sep, rest = database_url.partition("://")
+    if not sep:
+        raise ValueError("not a URL")
+    scheme = scheme.lower()
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database {scheme!r} (use sqlite:// or postgresql://)")
 
 
 def _is_http_url(value: str) -> bool:

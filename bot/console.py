@@ -11,14 +11,14 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from bot.app import build_app
-from bot.commands import read_connector
 from bot.config import Settings
-from bot.diff import Changes
 from bot.errors import InputError, WolkvoxError
-from bot.history_blocks import change_summary
-from bot.messages import cause
-from bot.service import SyncOutcome, SyncTrigger
+from bot.slack.app import build_app
+from bot.slack.commands import read_connector
+from bot.slack.error_messages import cause
+from bot.slack.views.history import change_summary
+from bot.sync.service import SyncOutcome, SyncTrigger
+from bot.templates.diff import Changes
 
 
 def connectors_from(words: Sequence[str], settings: Settings) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 
-from bot.app import Bot
+from bot.slack.app import Bot
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import FakeWolkvox
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import FakeWolkvox
 from tests.harness import BotServer, settings_env
 
 pytest_plugins = ["tests.engines"]  # the redis_url and postgres_url fixtures

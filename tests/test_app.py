@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import blocks, payloads
+from bot.slack import values as payloads
+from bot.slack.views import lookups as blocks
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text, buttons, check_message, live_markup, mrkdwn_texts
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer, command_body, sign
 
 Start = Callable[..., BotServer]

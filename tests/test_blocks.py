@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import blocks, payloads
-from bot.diff import diff
-from bot.history_blocks import change_notification
-from bot.templates import Snapshot, Template, sorted_templates
+from bot.slack import values as payloads
+from bot.slack.views import lookups as blocks
+from bot.slack.views.history import change_notification
+from bot.templates.diff import diff
+from bot.templates.model import Snapshot, Template, sorted_templates
 from tests.blockkit import all_text, buttons, check_message, live_markup
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -257,8 +258,8 @@ def test_detail_of_an_oversized_body_is_clipped() -> None:
     "query_text", ["lang:ab_XX", "category:marketing t0", "-lang:ab_XX nnn", "zzz"]
 )
 def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None:
-    from bot.commands import parse_query_text
-    from bot.query import search_index
+    from bot.slack.commands import parse_query_text
+    from bot.templates.query import search_index
 
     templates = sorted_templates(many(5000, name_len=512))
     snap = Snapshot("a1b2c3", "1234", templates, 0, NOW, search_index(templates))
@@ -276,7 +277,7 @@ def test_shared_result_has_no_buttons_and_says_who_shared() -> None:
 
 
 def test_the_per_request_context_matches_the_model() -> None:
-    from bot.blockkit import context, context_json
+    from bot.slack.views.kit import context, context_json
 
     for text in ("x", "a · b <@U1>", "y" * 5000):
         assert context_json(text) == context(text).to_dict()

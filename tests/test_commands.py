@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import commands
-from bot.commands import Help, Lookup, Show
 from bot.errors import InputError
-from bot.query import Query
+from bot.slack import commands
+from bot.slack.commands import Help, Lookup, Show
+from bot.templates.connectors import read_aliases
+from bot.templates.query import Query
 
 
 @pytest.mark.parametrize(
@@ -150,7 +151,7 @@ def test_query_text_reads_back_to_the_same_query(text: str) -> None:
     ],
 )
 def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
-    assert commands.read_aliases(value) == aliases
+    assert read_aliases(value) == aliases
 
 
 @pytest.mark.parametrize(
@@ -158,7 +159,7 @@ def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
 )
 def test_rejects_bad_aliases(value: str) -> None:
     with pytest.raises(ValueError):
-        commands.read_aliases(value)
+        read_aliases(value)
 
 
 def test_help_lists_examples_and_aliases() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.history.store import Store
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import base_env
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import BOT_TOKEN
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from bot.diff import diff
-from bot.templates import Template
+from bot.templates.diff import diff
+from bot.templates.model import Template
 
 A = Template("promo", "es_MX", "MARKETING", "Hola")
 A_PT = Template("promo", "pt_BR", "MARKETING", "Olá")

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from bot.export import csv_filename, safe_cell, templates_csv
-from bot.templates import Template
+from bot.templates.export import csv_filename, safe_cell, templates_csv
+from bot.templates.model import Template
 
 
 @pytest.mark.parametrize(

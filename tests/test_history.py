@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, check_message
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import FakeWolkvox, Reply, make_templates, ok, template
 from tests.harness import BotServer
 
 Start = Callable[..., BotServer]
@@ -309,7 +309,8 @@ def test_access_control(
 def test_buttons_are_refused_for_others(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    from bot import blocks, payloads
+    from bot.slack import values as payloads
+    from bot.slack.views import lookups as blocks
 
     bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
     value = payloads.encode_view(payloads.ViewRef("1234"))

@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import blocks
-from bot.store import Outgoing, Store
+from bot.history.store import Outgoing, Store
+from bot.slack.views import lookups as blocks
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import Instance, base_env
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.harness import settings_env
 
 

@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import blocks, payloads
+from bot.slack import values as payloads
+from bot.slack.views import lookups as blocks
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.harness import BotServer
 
 Start = Callable[..., BotServer]

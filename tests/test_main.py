@@ -14,10 +14,10 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
 from tests.deployed import Instance, base_env, procfile_web
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.errors import QuotaExceeded
-from bot.service import SyncTrigger, TemplateService
-from bot.templates import Snapshot
-from bot.wolkvox import WolkvoxClient
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox, Reply
+from bot.sync.service import SyncTrigger, TemplateService
+from bot.templates.model import Snapshot
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from bot.wolkvox.client import WolkvoxClient
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 

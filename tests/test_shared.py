@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import errors
-from bot.shared import RedisSlots, SharedState, connect, dump_error, load_error
-from bot.templates import Snapshot, Template
+from bot.sync.shared import RedisSlots, SharedState, connect, dump_error, load_error
+from bot.templates.model import Snapshot, Template
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import FakeWolkvox
 from tests.blockkit import all_text
-from tests.fakes.slack import FakeSlack
-from tests.fakes.wolkvox import FakeWolkvox
 from tests.harness import BotServer
 
 NOW_SNAPSHOT = Snapshot(

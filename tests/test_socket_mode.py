@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_socket_mode import FakeSocketMode
+from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
 from tests.deployed import base_env
-from tests.fakes.slack import FakeSlack
-from tests.fakes.socket_mode import FakeSocketMode
-from tests.fakes.wolkvox import TOKEN, FakeWolkvox
 from tests.harness import BOT_TOKEN
 
 APP_TOKEN = "xapp-1-A0APP-secret-app-token"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.diff import diff
-from bot.store import Outgoing, Store, engine_url
-from bot.templates import Template
+from bot.config import engine_url
+from bot.history.store import Outgoing, Store
+from bot.templates.diff import diff
+from bot.templates.model import Template
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -37,8 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.diff import Changes
-from bot.templates import Template
+from bot.config import engine_url
+from bot.templates.diff import Changes
+from bot.templates.model import Template
 
 log = logging.getLogger(__name__)
 
@@ -168,19 +169,6 @@ class Outgoing:
     subscriber: str = ""
     details_csv: str | None = None
     details_name: str | None = None
-
-
-def engine_url(database_url: str) -> str:
-    """DATABASE_URL as Heroku and people write it -> SQLAlchemy's async URL."""
-    scheme, sep, rest = database_url.partition("://")
-    if not sep:
-        raise ValueError("not a URL")
-    scheme = scheme.lower()
-    if scheme in ("sqlite", "sqlite+aiosqlite"):
-        return f"sqlite+aiosqlite://{rest}"
-    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
-        return f"postgresql+asyncpg://{rest}"
-    raise ValueError(f"unsupported database {scheme!r} (use sqlite:// or postgresql://)")
 
 
 class Store:

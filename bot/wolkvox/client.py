@@ -30,7 +30,7 @@ from bot.errors import (
     WolkvoxRejected,
     WolkvoxTimeout,
 )
-from bot.templates import Template
+from bot.templates.model import Template
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,5 @@
-"""Sync history and change notifications: record each fresh sync, then tell the right channels.
-
-Nothing is lost: the snapshot is committed before anyone is notified; notifications are queued
-in the database (the outbox) before they are sent, and what Slack did not take stays queued
-for the next occasion (the next sync, or the next start).
-"""
+"""Change notifications: compose them after a fresh sync, queue them in the outbox, and post
+what is queued to Slack. What Slack does not take stays queued for the next occasion."""
 
 from __future__ import annotations
 
@@ -15,14 +11,13 @@ from datetime import datetime
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot import history_blocks
-from bot.diff import Changes, diff
-from bot.export import csv_filename
-from bot.service import SyncTrigger
-from bot.store import Delivery, Outgoing, Store
-from bot.templates import Snapshot
+from bot.history.store import Delivery, Outgoing, Store
+from bot.slack.views import history as history_blocks
+from bot.sync.service import SyncTrigger
+from bot.templates.diff import Changes
+from bot.templates.export import csv_filename
+from bot.templates.model import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -42,46 +37,6 @@ GIVE_UP = frozenset(
     }
 )
 WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-
-
-class History:
-    """Stores every fresh sync and says what changed since the previous one."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
-        """Store the sync; a database that is briefly unreachable is tried again (3 times)."""
-        for attempt, pause in enumerate((0.5, 1.0, 2.0, 0.0)):
-            try:
-                return await self._record(snapshot, trigger)
-            except (SQLAlchemyError, OSError) as error:
-                if pause == 0.0:
-                    raise
-                log.warning("history write failed (attempt %d): %s", attempt + 1, error)
-                await asyncio.sleep(pause)
-        raise AssertionError("unreachable")
-
-    async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
-        previous = await self.store.latest_templates(snapshot.connector)
-        changes = (
-            diff(previous[1], snapshot.templates, previous[0])
-            if previous
-            else diff(None, snapshot.templates)
-        )
-        await self.store.record_sync(
-            snapshot_id=snapshot.id,
-            connector=snapshot.connector,
-            synced_at=snapshot.synced_at,
-            templates=snapshot.templates,
-            skipped=snapshot.skipped,
-            source=trigger.source,
-            user_id=trigger.user_id,
-            user_name=trigger.user_name,
-            command=trigger.command,
-            changes=changes,
-        )
-        return changes
 
 
 class Notifier:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.http import LoopbackServer, QuietHandler
+from bot.testing.http import LoopbackServer, QuietHandler
 
 TOKEN = "wv-token-SECRET-0123456789"
 SIMULTANEOUS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.templates import Template
+from bot.templates.model import Template
 
 
 @dataclass(frozen=True, slots=True)

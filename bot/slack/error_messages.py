@@ -22,7 +22,7 @@ from bot.errors import (
     WolkvoxRejected,
     WolkvoxTimeout,
 )
-from bot.text import escape, plain
+from bot.slack.mrkdwn import escape, plain
 
 
 def describe(error: BotError) -> str:

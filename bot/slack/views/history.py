@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.blockkit import (
+from bot.history.store import Subscription, SyncRecord
+from bot.slack.commands import COMMAND
+from bot.slack.mrkdwn import clip, code, escape, plain
+from bot.slack.views.kit import (
     MAX_HEADER,
     MAX_VIEW_BLOCKS,
     Message,
@@ -22,12 +23,9 @@ from bot.blockkit import (
     user_ref,
     when,
 )
-from bot.commands import COMMAND
-from bot.diff import Changes, TemplateChange
-from bot.export import safe_cell
-from bot.store import Subscription, SyncRecord
-from bot.templates import Snapshot, Template
-from bot.text import clip, code, escape, plain
+from bot.templates.diff import Changes, TemplateChange
+from bot.templates.export import changes_csv
+from bot.templates.model import Snapshot, Template
 
 MAX_NAMED = 10  # template names per kind (added, removed, changed) in one message
 MAX_NAMED_IN_REPLY = 5
@@ -109,24 +107,6 @@ def change_notification(
         details = changes_csv(changes)
     fallback = f"Connector {connector}: {change_summary(changes)}"
     return message(fallback, blocks), details
-
-
-def changes_csv(changes: Changes) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["change", "name", "language", "category", "what", "before", "after"])
-    for t in changes.added:
-        writer.writerow(["added", *_cells(t), "", "", safe_cell(t.body)])
-    for t in changes.removed:
-        writer.writerow(["removed", *_cells(t), "", safe_cell(t.body), ""])
-    for c in changes.changed:
-        for what in c.fields:
-            before = c.before.body if what == "body" else c.before.category
-            after = c.after.body if what == "body" else c.after.category
-            writer.writerow(
-                ["changed", *_cells(c.after), what, safe_cell(before), safe_cell(after)]
-            )
-    return "\ufeff" + out.getvalue()
 
 
 def history_message(connector: str, records: Sequence[SyncRecord], *, now: datetime) -> Message:
@@ -245,7 +225,3 @@ def _change(change: TemplateChange) -> str:
 
 def _more(items: Sequence[Any], limit: int) -> str:
     return f" _and {len(items) - limit:,} more_" if len(items) > limit else ""
-
-
-def _cells(t: Template) -> list[str]:
-    return [safe_cell(t.name), safe_cell(t.language), safe_cell(t.category)]

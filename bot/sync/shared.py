@@ -33,7 +33,7 @@ from redis.retry import Retry
 
 from bot import errors
 from bot.errors import SharedStateUnavailable, WolkvoxError, WolkvoxTimeout
-from bot.templates import Snapshot, Template
+from bot.templates.model import Snapshot, Template
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,11 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot import payloads
-from bot.blockkit import (
+from bot.slack import values as payloads
+from bot.slack.commands import COMMAND, help_text
+from bot.slack.mrkdwn import clip, code, escape, one_line, plain
+from bot.slack.values import TemplateRef, ViewRef
+from bot.slack.views.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK,
     MAX_FIELD_TEXT,
@@ -44,12 +47,9 @@ from bot.blockkit import (
     synced_phrase,
     user_ref,
 )
-from bot.commands import COMMAND, help_text
-from bot.payloads import TemplateRef, ViewRef
-from bot.query import Query, best_relaxation, closest_names, fold
-from bot.samples import preview
-from bot.templates import Snapshot, Template, count_by
-from bot.text import clip, code, escape, one_line, plain
+from bot.templates.model import Snapshot, Template, count_by
+from bot.templates.query import Query, best_relaxation, closest_names, fold
+from bot.templates.samples import preview
 
 PAGE_SIZE = 20
 MAX_COUNT_ROWS = 12  # rows per "by category" / "by language" field

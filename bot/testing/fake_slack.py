@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.http import LoopbackServer, QuietHandler
+from bot.testing.http import LoopbackServer, QuietHandler
 
 
 @dataclass

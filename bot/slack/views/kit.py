@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.text import clip
+from bot.slack.mrkdwn import clip
 
 Message = dict[str, Any]
 

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.templates import Template
+from bot.templates.model import Template
 
 _MARKS = re.compile(r"[\u0300-\u036f]+")  # combining diacritical marks
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import InputError
+from bot.templates.connectors import is_connector_id
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
 MAX_OPTION_VALUE = 150  # Slack's limit for a select option value
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 100_000
-_CONNECTOR = re.compile(r"[0-9]{1,20}")
 _SNAPSHOT_ID = re.compile(r"[0-9a-f]{1,32}")
 _UNREADABLE = "That button's data could not be read. Run the command again."
 
@@ -96,7 +96,7 @@ def _object(value: object) -> dict[str, Any]:
 
 def _connector(raw: dict[str, Any]) -> str:
     connector = raw.get("c")
-    if not isinstance(connector, str) or not _CONNECTOR.fullmatch(connector):
+    if not isinstance(connector, str) or not is_connector_id(connector):
         raise InputError(_UNREADABLE)
     return connector
 

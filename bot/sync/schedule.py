@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.errors import WolkvoxError
-from bot.service import SyncTrigger, TemplateService
+from bot.sync.service import SyncTrigger, TemplateService
 
 log = logging.getLogger(__name__)
 

@@ -17,24 +17,28 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, commands, export, history_blocks, payloads
-from bot.access import REFUSAL, allowed
-from bot.blockkit import Message
-from bot.commands import Help, History, Lookup, Show, Subscribe, Subscriptions, Unsubscribe
 from bot.config import Settings
 from bot.errors import BotError, ExpiredError, InputError, SharedStateUnavailable, WolkvoxError
-from bot.history import History as SyncHistory
-from bot.history import Notifier
-from bot.messages import describe, slack_problem, stale_warning
-from bot.payloads import ViewRef
-from bot.query import Query
-from bot.scheduler import AutoSync
-from bot.service import SyncTrigger, TemplateService, TemplateSource
-from bot.shared import RedisSlots, SharedState, connect
-from bot.store import Store
-from bot.templates import Snapshot
-from bot.text import escape
-from bot.wolkvox import MAX_IN_FLIGHT, WolkvoxClient
+from bot.history.recorder import History as SyncHistory
+from bot.history.store import Store
+from bot.slack import commands
+from bot.slack import values as payloads
+from bot.slack.access import REFUSAL, allowed
+from bot.slack.commands import Help, History, Lookup, Show, Subscribe, Subscriptions, Unsubscribe
+from bot.slack.error_messages import describe, slack_problem, stale_warning
+from bot.slack.mrkdwn import escape
+from bot.slack.notifier import Notifier
+from bot.slack.values import ViewRef
+from bot.slack.views import history as history_blocks
+from bot.slack.views import lookups as blocks
+from bot.slack.views.kit import Message
+from bot.sync.schedule import AutoSync
+from bot.sync.service import SyncTrigger, TemplateService, TemplateSource
+from bot.sync.shared import RedisSlots, SharedState, connect
+from bot.templates import export
+from bot.templates.model import Snapshot
+from bot.templates.query import Query
+from bot.wolkvox.client import MAX_IN_FLIGHT, WolkvoxClient
 
 log = logging.getLogger(__name__)
 

@@ -14,19 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import InputError
-from bot.query import Query, fold, language_key
-from bot.text import code
+from bot.slack.mrkdwn import code
+from bot.templates.connectors import MAX_CONNECTOR_DIGITS, is_connector_id
+from bot.templates.query import Query, fold, language_key
 
 COMMAND = "/wolkvox-sync"
-MAX_CONNECTOR_DIGITS = 20
 MAX_COMMAND_CHARS = 1000
 MAX_TERMS = 12
 MAX_WORD = 60
 MAX_ECHO = 40  # how much of a bad word is quoted back
-RESERVED = frozenset({"help", "show", "history", "subscribe", "unsubscribe", "subscriptions"})
 
-_CONNECTOR = re.compile(rf"[0-9]{{1,{MAX_CONNECTOR_DIGITS}}}")
-_ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)“([^”]*)”|(\S+)')
 _KEY = re.compile(r"(-?)([A-Za-z]+):(.*)")
@@ -257,7 +254,7 @@ def _tokens(text: str) -> list[str]:
 
 def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
     """A connector id (1 to 20 ASCII digits) or a known alias's id; else InputError."""
-    if _CONNECTOR.fullmatch(word):
+    if is_connector_id(word):
         return word
     if word.isascii() and word.isdigit():
         raise InputError(
@@ -275,25 +272,6 @@ def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
         f"connector ids are digits only (the WhatsApp connector's number in Wolkvox Manager), "
         f"like `{COMMAND} 1234`.{known}"
     )
-
-
-def read_aliases(value: str) -> dict[str, str]:
-    """WOLKVOX_CONNECTORS="ventas=1234,soporte=5678" -> {"ventas": "1234", ...}.
-
-    Raises ValueError naming the part that is wrong.
-    """
-    aliases: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in value.split(","))):
-        name, sep, number = (x.strip() for x in part.partition("="))
-        name = name.lower()
-        if not sep or not _ALIAS.fullmatch(name) or not _CONNECTOR.fullmatch(number):
-            raise ValueError(
-                f"{part!r} is not alias=digits (an alias starts with a letter: a-z, 0-9, _ or -)"
-            )
-        if name in RESERVED:
-            raise ValueError(f"{name!r} is a command word and can't be an alias")
-        aliases[name] = number
-    return aliases
 
 
 def echo(word: str) -> str:

@@ -20,12 +20,12 @@ from typing import Literal, Protocol
 
 from cachetools import LRUCache, TTLCache
 
-from bot.diff import Changes
 from bot.errors import SharedStateUnavailable, WolkvoxError
-from bot.query import search_index_async
-from bot.shared import SharedState
-from bot.templates import Snapshot, sorted_templates
-from bot.wolkvox import SyncAnswer
+from bot.sync.shared import SharedState
+from bot.templates.diff import Changes
+from bot.templates.model import Snapshot, sorted_templates
+from bot.templates.query import search_index_async
+from bot.wolkvox.client import SyncAnswer
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,57 @@
+"""Sync history: record each fresh sync and what changed since the previous one.
+
+The snapshot is committed before anyone is notified (the notifier runs after `record`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.history.store import Store
+from bot.sync.service import SyncTrigger
+from bot.templates.diff import Changes, diff
+from bot.templates.model import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class History:
+    """Stores every fresh sync and says what changed since the previous one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
+        """Store the sync; a database that is briefly unreachable is tried again (3 times)."""
+        for attempt, pause in enumerate((0.5, 1.0, 2.0, 0.0)):
+            try:
+                return await self._record(snapshot, trigger)
+            except (SQLAlchemyError, OSError) as error:
+                if pause == 0.0:
+                    raise
+                log.warning("history write failed (attempt %d): %s", attempt + 1, error)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
+        previous = await self.store.latest_templates(snapshot.connector)
+        changes = (
+            diff(previous[1], snapshot.templates, previous[0])
+            if previous
+            else diff(None, snapshot.templates)
+        )
+        await self.store.record_sync(
+            snapshot_id=snapshot.id,
+            connector=snapshot.connector,
+            synced_at=snapshot.synced_at,
+            templates=snapshot.templates,
+            skipped=snapshot.skipped,
+            source=trigger.source,
+            user_id=trigger.user_id,
+            user_name=trigger.user_name,
+            command=trigger.command,
+            changes=changes,
+        )
+        return changes

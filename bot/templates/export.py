@@ -1,0 +1,63 @@
+"""Templates and changes as CSV, safe to open in spreadsheet tools (pure).
+
+One writer for every CSV the bot makes: a UTF-8 BOM (so Excel reads accents), CRLF rows, and
+cells that a spreadsheet could run as a formula made inert.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from bot.templates.diff import Changes
+from bot.templates.model import Template
+
+TEMPLATE_COLUMNS = ("name", "language", "category", "variables", "body")
+CHANGE_COLUMNS = ("change", "name", "language", "category", "what", "before", "after")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def safe_cell(value: str) -> str:
+    """A cell no spreadsheet will run as a formula: a leading = + - @ (or tab, CR) gets a '."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A CSV document; every cell is made safe here, so callers pass raw values."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8 (accents) correctly
+
+
+def templates_csv(templates: Sequence[Template]) -> str:
+    return write_csv(
+        TEMPLATE_COLUMNS,
+        ([t.name, t.language, t.category, str(len(t.variables)), t.body] for t in templates),
+    )
+
+
+def changes_csv(changes: Changes) -> str:
+    """Every change of a sync, one row per changed field."""
+    rows: list[list[str]] = []
+    for t in changes.added:
+        rows.append(["added", t.name, t.language, t.category, "", "", t.body])
+    for t in changes.removed:
+        rows.append(["removed", t.name, t.language, t.category, "", t.body, ""])
+    for c in changes.changed:
+        for what in c.fields:
+            before = c.before.body if what == "body" else c.before.category
+            after = c.after.body if what == "body" else c.after.category
+            rows.append(
+                ["changed", c.after.name, c.after.language, c.after.category, what, before, after]
+            )
+    return write_csv(CHANGE_COLUMNS, rows)
+
+
+def csv_filename(connector: str, query_text: str) -> str:
+    """wolkvox-1234-templates.csv, or wolkvox-1234-lang-pt-navidad.csv for a lookup."""
+    slug = "".join(c if c.isalnum() else "-" for c in query_text.lower())
+    slug = "-".join(filter(None, slug.split("-")))[:60]
+    return f"wolkvox-{connector}-{slug or 'templates'}.csv"
