@@ -16,7 +16,7 @@ from bot.errors import InputError, WolkvoxError
 from bot.slack.app import build_app
 from bot.slack.commands import read_connector
 from bot.slack.error_messages import cause
-from bot.slack.views.history import change_summary
+from bot.slack.views.changes import change_summary
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.diff import Changes
 

@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.slack import values as payloads
-from bot.slack.views import lookups as blocks
+from bot.slack import action_ids, values
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text, buttons, check_message, live_markup, mrkdwn_texts
@@ -61,8 +60,10 @@ def test_sync_acknowledges_then_replaces_with_the_summary(
     assert "Connector 1234 · 57 templates" in text
     assert "Synced just now · asked by <@U0USER1>" in text
     assert "Templates 1–20 of 57" in text and "Page 1 of 3" in text
-    assert blocks.ACTION_PREVIOUS not in buttons(reply)
-    assert {blocks.ACTION_NEXT, blocks.ACTION_REFRESH, blocks.ACTION_OPEN} <= set(buttons(reply))
+    assert action_ids.ACTION_PREVIOUS not in buttons(reply)
+    assert {action_ids.ACTION_NEXT, action_ids.ACTION_REFRESH, action_ids.ACTION_OPEN} <= set(
+        buttons(reply)
+    )
     assert wolkvox.calls == ["1234"]
 
 
@@ -303,8 +304,8 @@ def test_next_and_previous_page_through_the_cached_result(
     bot.command("1234", response_url=slack.response_url("p"))
     [first] = slack.wait_replies("p", 1)
     acked = bot.click(
-        blocks.ACTION_NEXT,
-        buttons(first)[blocks.ACTION_NEXT]["value"],
+        action_ids.ACTION_NEXT,
+        buttons(first)[action_ids.ACTION_NEXT]["value"],
         response_url=slack.response_url("n"),
     )
     assert acked.status == 200
@@ -312,15 +313,17 @@ def test_next_and_previous_page_through_the_cached_result(
     assert second["replace_original"] is True
     assert "Templates 21–40 of 45" in all_text(second)
     bot.click(
-        blocks.ACTION_NEXT,
-        buttons(second)[blocks.ACTION_NEXT]["value"],
+        action_ids.ACTION_NEXT,
+        buttons(second)[action_ids.ACTION_NEXT]["value"],
         response_url=slack.response_url("n2"),
     )
     [third] = slack.wait_replies("n2", 1)
-    assert "Templates 41–45 of 45" in all_text(third) and blocks.ACTION_NEXT not in buttons(third)
+    assert "Templates 41–45 of 45" in all_text(third) and action_ids.ACTION_NEXT not in buttons(
+        third
+    )
     bot.click(
-        blocks.ACTION_PREVIOUS,
-        buttons(third)[blocks.ACTION_PREVIOUS]["value"],
+        action_ids.ACTION_PREVIOUS,
+        buttons(third)[action_ids.ACTION_PREVIOUS]["value"],
         response_url=slack.response_url("pr"),
     )
     assert "Templates 21–40 of 45" in all_text(slack.wait_replies("pr", 1)[0])
@@ -330,11 +333,11 @@ def test_next_and_previous_page_through_the_cached_result(
 def test_a_page_of_data_no_longer_kept_offers_a_refresh(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    value = payloads.encode_view(payloads.ViewRef("1234", "deadbeef", 1))
-    bot.click(blocks.ACTION_NEXT, value, response_url=slack.response_url("x"))
+    value = values.encode_view(values.ViewRef("1234", "deadbeef", 1))
+    bot.click(action_ids.ACTION_NEXT, value, response_url=slack.response_url("x"))
     [reply] = slack.wait_replies("x", 1)
     assert "no longer kept" in all_text(reply)
-    assert set(buttons(reply)) == {blocks.ACTION_REFRESH}
+    assert set(buttons(reply)) == {action_ids.ACTION_REFRESH}
     assert wolkvox.calls == []
 
 
@@ -345,8 +348,8 @@ def test_a_page_of_data_no_longer_kept_offers_a_refresh(
 def test_tampered_button_values_get_a_clear_message(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, value: str
 ) -> None:
-    bot.click(blocks.ACTION_NEXT, value, response_url=slack.response_url("t"))
-    bot.click(blocks.ACTION_REFRESH, value, response_url=slack.response_url("t"))
+    bot.click(action_ids.ACTION_NEXT, value, response_url=slack.response_url("t"))
+    bot.click(action_ids.ACTION_REFRESH, value, response_url=slack.response_url("t"))
     replies = slack.wait_replies("t", 2)
     assert all("button's data could not be read" in all_text(r) for r in replies)
     assert wolkvox.calls == []
@@ -357,8 +360,8 @@ def test_refresh_button_syncs_again(bot: BotServer, slack: FakeSlack, wolkvox: F
     [first] = slack.wait_replies("a", 1)
     wolkvox.reply("1234", Reply(templates=5))
     acked = bot.click(
-        blocks.ACTION_REFRESH,
-        buttons(first)[blocks.ACTION_REFRESH]["value"],
+        action_ids.ACTION_REFRESH,
+        buttons(first)[action_ids.ACTION_REFRESH]["value"],
         response_url=slack.response_url("r"),
     )
     assert acked.status == 200

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.slack import values as payloads
-from bot.slack.views import lookups as blocks
-from bot.slack.views.history import change_notification
+from bot.slack import action_ids, replies, values
+from bot.slack.views import common, results, template
+from bot.slack.views.changes import change_notification
+from bot.templates import lookup
 from bot.templates.diff import diff
 from bot.templates.model import Snapshot, Template, sorted_templates
 from tests.blockkit import all_text, buttons, check_message, live_markup
@@ -36,15 +37,20 @@ def many(n: int, *, name_len: int = 20, body_len: int = 1024) -> list[Template]:
     ]
 
 
-ALWAYS = {blocks.ACTION_REFRESH, blocks.ACTION_SHARE, blocks.ACTION_EXPORT, blocks.ACTION_OPEN}
+ALWAYS = {
+    action_ids.ACTION_REFRESH,
+    action_ids.ACTION_SHARE,
+    action_ids.ACTION_EXPORT,
+    action_ids.ACTION_OPEN,
+}
 
 
 @pytest.mark.parametrize("count", [0, 1, 19, 20, 21, 50, 600, 5000])
 def test_every_page_stays_within_slack_limits(count: int) -> None:
     snap = snapshot(many(count, name_len=512), skipped=3)
-    pages = max(1, -(-count // blocks.PAGE_SIZE))
+    pages = max(1, -(-count // lookup.PAGE_SIZE))
     for page in {0, 1, pages // 2, pages - 1, pages}:
-        message = blocks.results_message(snap, now=NOW, page=page, asked_by="U123")
+        message = replies.lookup_reply(snap, now=NOW, page=page, asked_by="U123")
         check_message(message)
 
 
@@ -56,7 +62,7 @@ def test_header_and_counts() -> None:
             Template("promo_navidad", "pt_BR", "MARKETING", "Feliz natal"),
         ]
     )
-    message = blocks.results_message(snap, now=NOW, asked_by="U0USER1")
+    message = replies.lookup_reply(snap, now=NOW, asked_by="U0USER1")
     text = all_text(message)
     assert message["blocks"][0] == {
         "type": "header",
@@ -71,30 +77,30 @@ def test_header_and_counts() -> None:
 
 def test_paging_buttons_point_to_the_neighbouring_pages() -> None:
     snap = snapshot(many(45))
-    first = buttons(blocks.results_message(snap, now=NOW, page=0))
-    assert set(first) == {blocks.ACTION_NEXT, *ALWAYS}
-    assert payloads.decode_view(first[blocks.ACTION_NEXT]["value"]) == payloads.ViewRef(
+    first = buttons(replies.lookup_reply(snap, now=NOW, page=0))
+    assert set(first) == {action_ids.ACTION_NEXT, *ALWAYS}
+    assert values.decode_view(first[action_ids.ACTION_NEXT]["value"]) == values.ViewRef(
         "1234", "a1b2c3", 1
     )
-    middle = buttons(blocks.results_message(snap, now=NOW, page=1))
-    assert set(middle) == {blocks.ACTION_PREVIOUS, blocks.ACTION_NEXT, *ALWAYS}
-    last = blocks.results_message(snap, now=NOW, page=2)
-    assert set(buttons(last)) == {blocks.ACTION_PREVIOUS, *ALWAYS}
+    middle = buttons(replies.lookup_reply(snap, now=NOW, page=1))
+    assert set(middle) == {action_ids.ACTION_PREVIOUS, action_ids.ACTION_NEXT, *ALWAYS}
+    last = replies.lookup_reply(snap, now=NOW, page=2)
+    assert set(buttons(last)) == {action_ids.ACTION_PREVIOUS, *ALWAYS}
     assert "Templates 41–45 of 45" in all_text(last)
     assert "Page 3 of 3" in all_text(last)
 
 
 def test_page_past_the_end_shows_the_last_page() -> None:
-    message = blocks.results_message(snapshot(many(45)), now=NOW, page=99)
+    message = replies.lookup_reply(snapshot(many(45)), now=NOW, page=99)
     assert "Templates 41–45 of 45" in all_text(message)
 
 
 def test_zero_templates_is_said_plainly() -> None:
-    message = blocks.results_message(snapshot([]), now=NOW)
+    message = replies.lookup_reply(snapshot([]), now=NOW)
     check_message(message)
     assert "Connector 1234 · 0 templates" in all_text(message)
     assert "no templates" in all_text(message)
-    assert set(buttons(message)) == {blocks.ACTION_REFRESH}
+    assert set(buttons(message)) == {action_ids.ACTION_REFRESH}
 
 
 @pytest.mark.parametrize(
@@ -105,7 +111,7 @@ def test_zero_templates_is_said_plainly() -> None:
     ],
 )
 def test_unreadable_entries_are_counted(skipped: int, says: str) -> None:
-    assert says in all_text(blocks.results_message(snapshot(many(2), skipped=skipped), now=NOW))
+    assert says in all_text(replies.lookup_reply(snapshot(many(2), skipped=skipped), now=NOW))
 
 
 HOSTILE = [
@@ -122,7 +128,7 @@ HOSTILE = [
 def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
     snap = snapshot([Template(hostile, hostile, hostile, hostile)], skipped=0)
     for message in (
-        blocks.results_message(snap, now=NOW),
+        replies.lookup_reply(snap, now=NOW),
         change_notification(
             snap, diff([], snap.templates), user_id="", user_name=hostile, source="slack"
         )[0],
@@ -139,20 +145,20 @@ def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
 
 def test_backticks_and_newlines_cannot_break_the_list() -> None:
     snap = snapshot([Template("a`b\n*c*", "es\nX", "MARK\rETING", "")])
-    text = all_text(blocks.results_message(snap, now=NOW))
+    text = all_text(replies.lookup_reply(snap, now=NOW))
     assert "• `a'b *c*`  es X · MARK ETING" in text
 
 
 def test_long_names_are_clipped_in_the_list() -> None:
     snap = snapshot([Template("x" * 512, "es", "UTILITY", "")])
-    message = blocks.results_message(snap, now=NOW)
+    message = replies.lookup_reply(snap, now=NOW)
     [listing] = [
         b["text"]["text"]
         for b in message["blocks"]
         if "Templates 1–1" in b.get("text", {}).get("text", "")
     ]
-    assert "x" * (blocks.MAX_LISTED_NAME - 1) + "…" in listing
-    assert "x" * blocks.MAX_LISTED_NAME not in listing
+    assert "x" * (results.MAX_LISTED_NAME - 1) + "…" in listing
+    assert "x" * results.MAX_LISTED_NAME not in listing
     [menu] = [
         e
         for b in message["blocks"]
@@ -160,12 +166,12 @@ def test_long_names_are_clipped_in_the_list() -> None:
         for e in b["elements"]
         if e["type"] == "static_select"
     ]
-    assert len(menu["options"][0]["text"]["text"]) == blocks.MAX_OPTION_TEXT
+    assert len(menu["options"][0]["text"]["text"]) == results.MAX_OPTION_TEXT
 
 
 def test_many_languages_are_summarised() -> None:
-    text = all_text(blocks.results_message(snapshot(many(700)), now=NOW))
-    assert f"_{70 - blocks.MAX_COUNT_ROWS} more (" in text
+    text = all_text(replies.lookup_reply(snapshot(many(700)), now=NOW))
+    assert f"_{70 - results.MAX_COUNT_ROWS} more (" in text
 
 
 @pytest.mark.parametrize(
@@ -180,14 +186,12 @@ def test_many_languages_are_summarised() -> None:
     ],
 )
 def test_says_when_the_data_was_synced(origin: str, age: timedelta, says: str) -> None:
-    message = blocks.results_message(snapshot(many(1), age=age), now=NOW, origin=origin)
+    message = replies.lookup_reply(snapshot(many(1), age=age), now=NOW, origin=origin)
     assert says in all_text(message)
 
 
 def test_warning_is_shown_above_a_stale_copy() -> None:
-    message = blocks.results_message(
-        snapshot(many(1)), now=NOW, origin="stale", warning="It failed."
-    )
+    message = replies.lookup_reply(snapshot(many(1)), now=NOW, origin="stale", warning="It failed.")
     assert ":warning: It failed." in all_text(message)
 
 
@@ -214,10 +218,10 @@ def test_notification_names_connector_count_and_who() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        blocks.help_message(),
-        blocks.progress_message("1234"),
-        blocks.text_message("x"),
-        blocks.expired_message("1234", "gone"),
+        common.help_message(),
+        common.progress_message("1234"),
+        common.text_message("x"),
+        common.expired_message("1234", "gone"),
     ],
 )
 def test_other_messages_are_valid(message: dict) -> None:
@@ -228,7 +232,7 @@ def test_show_with_many_languages_stays_within_limits() -> None:
     versions = [
         Template("promo", f"l{i:02d}_XX", "MARKETING", "{{1}} " + "b" * 1018) for i in range(70)
     ]
-    message = blocks.template_message(snapshot(versions), "promo", now=NOW)
+    message = replies.show_reply(snapshot(versions), "promo", now=NOW)
     check_message(message)
     text = all_text(message)
     assert "promo · 70 languages" in text
@@ -243,7 +247,7 @@ def test_show_marks_variables_and_fills_a_preview() -> None:
         "UTILITY",
         "Hola {{first_name}}, tu cita es el {{date}} a las {{ 3 }}. {{first_name}}",
     )
-    text = all_text(blocks.template_message(snapshot([t]), "CITA", now=NOW))
+    text = all_text(replies.show_reply(snapshot([t]), "CITA", now=NOW))
     assert "3 variables: `{{first_name}}`, `{{date}}`, `{{3}}`" in text
     assert "Hola `{{first_name}}`, tu cita es el `{{date}}` a las `{{ 3 }}`." in text
     assert "Hola María, tu cita es el 25/12/2026 a las 25/12/2026. María" in text
@@ -251,7 +255,7 @@ def test_show_marks_variables_and_fills_a_preview() -> None:
 
 def test_detail_of_an_oversized_body_is_clipped() -> None:
     t = Template("x", "es", "UTILITY", "a" * 4096)
-    check_message(blocks.detail_message(snapshot([t]), t, now=NOW))
+    check_message(template.detail_message(snapshot([t]), t, now=NOW))
 
 
 @pytest.mark.parametrize(
@@ -265,12 +269,12 @@ def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None
     snap = Snapshot("a1b2c3", "1234", templates, 0, NOW, search_index(templates))
     for page in (0, 3, 999):
         check_message(
-            blocks.results_message(snap, now=NOW, query=parse_query_text(query_text), page=page)
+            replies.lookup_reply(snap, now=NOW, query=parse_query_text(query_text), page=page)
         )
 
 
 def test_shared_result_has_no_buttons_and_says_who_shared() -> None:
-    message = blocks.results_message(snapshot(many(30)), now=NOW, shared_by="U0SHARER")
+    message = replies.lookup_reply(snapshot(many(30)), now=NOW, shared_by="U0SHARER")
     check_message(message)
     assert not any(b["type"] == "actions" for b in message["blocks"])
     assert "shared by <@U0SHARER>" in all_text(message)
@@ -285,8 +289,8 @@ def test_the_per_request_context_matches_the_model() -> None:
 
 def test_repeated_renderings_are_reused_but_never_across_snapshots() -> None:
     snap = snapshot(many(30))
-    first = blocks.results_message(snap, now=NOW, asked_by="U1")
-    again = blocks.results_message(snap, now=NOW, asked_by="U2")
+    first = replies.lookup_reply(snap, now=NOW, asked_by="U1")
+    again = replies.lookup_reply(snap, now=NOW, asked_by="U2")
     assert first["blocks"][2:] == again["blocks"][2:] and first["blocks"][1] != again["blocks"][1]
     other = snapshot(many(5))  # the same id, another sync: must not reuse the first's rendering
-    assert "5 templates" in all_text(blocks.results_message(other, now=NOW))
+    assert "5 templates" in all_text(replies.lookup_reply(other, now=NOW))

@@ -309,12 +309,13 @@ def test_access_control(
 def test_buttons_are_refused_for_others(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    from bot.slack import values as payloads
-    from bot.slack.views import lookups as blocks
+    from bot.slack import action_ids, values
 
     bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
-    value = payloads.encode_view(payloads.ViewRef("1234"))
-    bot.click(blocks.ACTION_REFRESH, value, response_url=slack.response_url("r"), user_id="U0EVE")
+    value = values.encode_view(values.ViewRef("1234"))
+    bot.click(
+        action_ids.ACTION_REFRESH, value, response_url=slack.response_url("r"), user_id="U0EVE"
+    )
     assert "limited to certain people" in all_text(slack.wait_replies("r", 1)[0])
     assert wolkvox.calls == []
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.history.store import Outgoing, Store
-from bot.slack.views import lookups as blocks
+from bot.slack import action_ids
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
@@ -103,9 +103,11 @@ def test_buttons_work_on_the_other_instance(
         for b in reply["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
-        if e["action_id"] == blocks.ACTION_NEXT
+        if e["action_id"] == action_ids.ACTION_NEXT
     )
-    assert cluster[1].click(blocks.ACTION_NEXT, value, slack.response_url("n")).status_code == 200
+    assert (
+        cluster[1].click(action_ids.ACTION_NEXT, value, slack.response_url("n")).status_code == 200
+    )
     assert slack.wait(lambda: bool(slack.replies_to("n")))
     assert "Templates 21–40 of 45" in all_text(slack.replies_to("n")[0])
     assert wolkvox.calls == ["1234"]

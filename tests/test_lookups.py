@@ -9,8 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.slack import values as payloads
-from bot.slack.views import lookups as blocks
+from bot.slack import action_ids, values
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup
@@ -20,7 +19,7 @@ Start = Callable[..., BotServer]
 
 
 def option_values(message: dict) -> dict[str, str]:
-    menu = buttons(message)[blocks.ACTION_OPEN]
+    menu = buttons(message)[action_ids.ACTION_OPEN]
     return {o["text"]["text"]: o["value"] for o in menu["options"]}
 
 
@@ -139,8 +138,8 @@ def test_paging_keeps_the_filters(bot: BotServer, slack: FakeSlack, wolkvox: Fak
         first
     )
     bot.click(
-        blocks.ACTION_NEXT,
-        buttons(first)[blocks.ACTION_NEXT]["value"],
+        action_ids.ACTION_NEXT,
+        buttons(first)[action_ids.ACTION_NEXT]["value"],
         response_url=slack.response_url("n"),
     )
     [second] = slack.wait_replies("n", 1)
@@ -157,7 +156,9 @@ def test_open_menu_shows_one_template_in_full(
 ) -> None:
     listing = ask(bot, slack, "1234 navidad", "l")
     value = option_values(listing)["promo_navidad · es_MX"]
-    acked = bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("o"), selected=value)
+    acked = bot.click(
+        action_ids.ACTION_OPEN, "", response_url=slack.response_url("o"), selected=value
+    )
     assert acked.status == 200
     [detail] = slack.wait_replies("o", 1)
     check_message(detail)
@@ -173,8 +174,8 @@ def test_share_posts_the_result_for_everyone(
 ) -> None:
     listing = ask(bot, slack, "1234 category:marketing navidad", "l")
     bot.click(
-        blocks.ACTION_SHARE,
-        buttons(listing)[blocks.ACTION_SHARE]["value"],
+        action_ids.ACTION_SHARE,
+        buttons(listing)[action_ids.ACTION_SHARE]["value"],
         response_url=slack.response_url("s"),
         user_id="U0SHARER",
     )
@@ -191,8 +192,8 @@ def test_export_uploads_the_filtered_list_as_csv(
 ) -> None:
     listing = ask(bot, slack, "1234 lang:pt_BR", "l")
     acked = bot.click(
-        blocks.ACTION_EXPORT,
-        buttons(listing)[blocks.ACTION_EXPORT]["value"],
+        action_ids.ACTION_EXPORT,
+        buttons(listing)[action_ids.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
         channel_id="C0CAMPAIGN",
     )
@@ -218,8 +219,8 @@ def test_export_where_the_bot_is_not_a_member_says_what_to_do(
     ]
     listing = ask(bot, slack, "1234", "l")
     bot.click(
-        blocks.ACTION_EXPORT,
-        buttons(listing)[blocks.ACTION_EXPORT]["value"],
+        action_ids.ACTION_EXPORT,
+        buttons(listing)[action_ids.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
     )
     [reply] = slack.wait_replies("e", 1)
@@ -242,8 +243,8 @@ def test_csv_cells_are_safe_for_spreadsheets(
     )
     listing = ask(bot, slack, "1234", "l")
     bot.click(
-        blocks.ACTION_EXPORT,
-        buttons(listing)[blocks.ACTION_EXPORT]["value"],
+        action_ids.ACTION_EXPORT,
+        buttons(listing)[action_ids.ACTION_EXPORT]["value"],
         response_url=slack.response_url("e"),
     )
     assert slack.wait(lambda: len(slack.uploads) == 1)
@@ -251,17 +252,19 @@ def test_csv_cells_are_safe_for_spreadsheets(
     assert [r[4] for r in rows[1:]] == ['\'=HYPERLINK("http://evil")', "'@SUM(1)"]
 
 
-@pytest.mark.parametrize("action", [blocks.ACTION_NEXT, blocks.ACTION_SHARE, blocks.ACTION_EXPORT])
+@pytest.mark.parametrize(
+    "action", [action_ids.ACTION_NEXT, action_ids.ACTION_SHARE, action_ids.ACTION_EXPORT]
+)
 def test_buttons_after_the_data_expired_offer_a_refresh(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, action: str
 ) -> None:
-    value = payloads.encode_view(payloads.ViewRef("1234", "0badc0de", 1, "lang:pt_BR"))
+    value = values.encode_view(values.ViewRef("1234", "0badc0de", 1, "lang:pt_BR"))
     bot.click(action, value, response_url=slack.response_url("x"))
     [reply] = slack.wait_replies("x", 1)
     assert "no longer kept" in all_text(reply)
-    refresh = buttons(reply)[blocks.ACTION_REFRESH]
-    assert payloads.decode_view(refresh["value"]).query == "lang:pt_BR"
-    bot.click(blocks.ACTION_REFRESH, refresh["value"], response_url=slack.response_url("r"))
+    refresh = buttons(reply)[action_ids.ACTION_REFRESH]
+    assert values.decode_view(refresh["value"]).query == "lang:pt_BR"
+    bot.click(action_ids.ACTION_REFRESH, refresh["value"], response_url=slack.response_url("r"))
     _, fresh = slack.wait_replies("r", 2)
     assert "3 of 10 templates match" in all_text(fresh)  # the refresh keeps the filters
     assert campaign.calls == ["1234"]
@@ -270,8 +273,8 @@ def test_buttons_after_the_data_expired_offer_a_refresh(
 def test_expired_menu_choice_offers_a_refresh(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    value = payloads.encode_template(payloads.TemplateRef("1234", "0badc0de", 3))
-    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("x"), selected=value)
+    value = values.encode_template(values.TemplateRef("1234", "0badc0de", 3))
+    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("x"), selected=value)
     assert "no longer kept" in all_text(slack.wait_replies("x", 1)[0])
 
 
@@ -281,7 +284,7 @@ def test_expired_menu_choice_offers_a_refresh(
 def test_tampered_menu_values_get_a_clear_message(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, value: str
 ) -> None:
-    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
+    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
     assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
 
 
@@ -289,9 +292,9 @@ def test_menu_index_past_the_end_is_refused(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
     listing = ask(bot, slack, "1234", "l")
-    ref = payloads.decode_template(next(iter(option_values(listing).values())))
-    value = payloads.encode_template(payloads.TemplateRef(ref.connector, ref.snapshot_id, 500))
-    bot.click(blocks.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
+    ref = values.decode_template(next(iter(option_values(listing).values())))
+    value = values.encode_template(values.TemplateRef(ref.connector, ref.snapshot_id, 500))
+    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
     assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
 
 
@@ -299,7 +302,7 @@ def test_tampered_query_in_a_button_is_refused(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
     value = json.dumps({"c": "1234", "s": "", "p": 0, "q": "lang:<!channel>"})
-    bot.click(blocks.ACTION_REFRESH, value, response_url=slack.response_url("t"))
+    bot.click(action_ids.ACTION_REFRESH, value, response_url=slack.response_url("t"))
     [reply] = slack.wait_replies("t", 1)
     assert live_markup(reply) == []
     assert campaign.calls == []
@@ -314,7 +317,7 @@ def test_hostile_template_text_stays_inert_in_every_view(
     wolkvox.reply("1234", Reply(body=ok([evil])))
     views = [ask(bot, slack, "1234 show promo_x", "s"), ask(bot, slack, "1234 channel", "w")]
     bot.click(
-        blocks.ACTION_OPEN,
+        action_ids.ACTION_OPEN,
         "",
         response_url=slack.response_url("o"),
         selected=next(iter(option_values(views[1]).values())),

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.history.store import Delivery, Outgoing, Store
-from bot.slack.views import history as history_blocks
+from bot.slack.views.changes import change_notification, subscriber_warning
 from bot.sync.service import SyncTrigger
 from bot.templates.diff import Changes
 from bot.templates.export import csv_filename
@@ -63,7 +63,7 @@ class Notifier:
     ) -> None:
         """Queue this sync's notifications (if it changed anything), then deliver what waits."""
         if changes is not None and (changes.first or changes.any or self.notify_unchanged):
-            message, details = history_blocks.change_notification(
+            message, details = change_notification(
                 snapshot,
                 changes,
                 user_id=trigger.user_id,
@@ -135,9 +135,7 @@ class Notifier:
         try:
             await self.web.chat_postMessage(
                 channel=delivery.subscriber,
-                **history_blocks.subscriber_warning(
-                    delivery.channel_id, delivery.connector, reason
-                ),
+                **subscriber_warning(delivery.channel_id, delivery.connector, reason),
             )
         except SlackApiError as error:
             log.warning("could not warn %s: %s", delivery.subscriber, error.response.get("error"))

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]{1,64})\s*\}\}")
+# A body variable as Meta writes it: positional {{1}} or named {{first_name}}; group 1 is its name.
+VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]{1,64})\s*\}\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class Template:
     @property
     def variables(self) -> list[str]:
         """The body's variables in first-use order, no repeats: ['1', '2'] or ['name']."""
-        return list(dict.fromkeys(m.group(1) for m in _VARIABLE.finditer(self.body)))
+        return list(dict.fromkeys(m.group(1) for m in VARIABLE.finditer(self.body)))
 
 
 @dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from bot.templates.model import VARIABLE
 
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_]{1,64})\s*\}\}")
 _POSITIONAL = ["María", "4821", "25/12/2026", "$120.000", "10:30", "Bogotá", "ABC-123", "3"]
 _BY_NAME = [
     (("first_name", "nombre", "name", "nome", "cliente", "customer"), "María"),
@@ -32,4 +31,4 @@ def sample_value(variable: str) -> str:
 
 def preview(body: str) -> str:
     """The body with every variable replaced by a sample value."""
-    return _VARIABLE.sub(lambda m: sample_value(m.group(1)), body)
+    return VARIABLE.sub(lambda m: sample_value(m.group(1)), body)

@@ -19,7 +19,6 @@ Message = dict[str, Any]
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100  # Home tab and modals
-MAX_TOTAL_TEXT = 10_000  # Slack refuses somewhere near 12,000 characters of block text
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_HEADER = 150
@@ -60,10 +59,6 @@ def plural(n: int, one: str, many: str = "") -> str:
 
 def is_user_id(value: str) -> bool:
     return 2 <= len(value) <= 32 and value[0] in "UW" and value.isalnum() and value.isupper()
-
-
-def is_channel_id(value: str) -> bool:
-    return 2 <= len(value) <= 32 and value[0] in "CGD" and value.isalnum() and value.isupper()
 
 
 def user_ref(user_id: str, fallback: str = "someone") -> str:

@@ -1,0 +1,34 @@
+"""What happens when someone opens the app's Home tab."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.access import REFUSAL
+from bot.slack.views.home import home_view, refused_home_view
+
+if TYPE_CHECKING:
+    from bot.slack.app import Bot
+
+RECENT_SYNCS = 15
+
+
+class HomeListener:
+    """Publishes the Home tab: recent syncs and subscriptions, or a refusal."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") not in (None, "home") or not event.get("user"):
+            return
+        user_id = str(event["user"])
+        allowed_users = self.bot.settings.allowed_users
+        if allowed_users and user_id not in allowed_users:
+            view = refused_home_view(REFUSAL)
+        else:
+            store = self.bot.require_store()
+            recent = await store.history(None, RECENT_SYNCS)
+            subs = await store.subscriptions(team_id=str(body.get("team_id") or ""))
+            view = home_view(recent, subs, now=self.bot.now())
+        await self.bot.web.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,50 @@
+"""The access guard for clicks, and the one handler for unexpected errors."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+
+from bot.slack.access import REFUSAL, allowed
+from bot.slack.listeners.respond import channel_of, clicker, reply
+from bot.slack.views.common import text_message
+
+if TYPE_CHECKING:
+    from bot.slack.app import Bot
+
+log = logging.getLogger(__name__)
+
+
+class ClickGuard:
+    """Middleware: a click from someone not allowed to use the bot is refused, politely."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(
+        self,
+        body: dict[str, Any],
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
+    ) -> None:
+        if body.get("type") != "block_actions" or allowed(
+            self.bot.settings, user_id=clicker(body), channel_id=channel_of(body)
+        ):
+            await next()
+            return
+        await ack()
+        await reply(respond, text_message(REFUSAL), replace=False)
+
+
+async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
+    """Log an unexpected error with a reference, and give the user that reference."""
+    reference = secrets.token_hex(4)
+    log.error("unhandled error ref=%s", reference, exc_info=error)
+    if respond is not None and isinstance(body, dict) and body.get("response_url"):
+        text = f":x: Something went wrong on our side (reference `{reference}`). Please try again."
+        await reply(respond, text_message(text), replace=False)

@@ -1,0 +1,254 @@
+"""A lookup's result as Block Kit: counts, one page of matches, paging and actions (pure).
+
+The result (`bot.templates.lookup.LookupResult`) is computed before; this only renders it.
+`results_view` is the part that depends on the result alone (memoised by the caller); the
+message adds who asked and when it was synced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.slack.action_ids import (
+    ACTION_EXPORT,
+    ACTION_NEXT,
+    ACTION_OPEN,
+    ACTION_PREVIOUS,
+    ACTION_REFRESH,
+    ACTION_SHARE,
+)
+from bot.slack.commands import COMMAND
+from bot.slack.mrkdwn import clip, code, escape, one_line, plain
+from bot.slack.values import TemplateRef, ViewRef, encode_template, encode_view
+from bot.slack.views.kit import (
+    MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_FIELD_TEXT,
+    MAX_HEADER,
+    MAX_OPTION_TEXT,
+    Message,
+    button,
+    context,
+    context_json,
+    plural,
+    section,
+    synced_phrase,
+    user_ref,
+)
+from bot.templates.lookup import LookupResult
+from bot.templates.model import Template
+
+MAX_COUNT_ROWS = 12  # rows per "by category" / "by language" field
+MAX_LISTED_NAME = 60
+MAX_LISTED_LANGUAGE = 16
+MAX_LISTED_CATEGORY = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsView:
+    """The parts of a results message that depend only on the result and whether it is shared."""
+
+    header: dict[str, Any]
+    filters: tuple[dict[str, Any], ...]
+    body: tuple[dict[str, Any], ...]
+    fallback: str
+
+
+def results_message(
+    view: ResultsView,
+    *,
+    synced_at: datetime,
+    now: datetime,
+    origin: str = "wolkvox",
+    asked_by: str = "",
+    shared_by: str = "",
+    warning: str = "",
+    note: str = "",
+) -> Message:
+    """A rendered result with who asked (or shared) it, when it was synced, and any warning or
+    change note. With `shared_by`, the in-channel version: no buttons, who shared it."""
+    about = [synced_phrase(synced_at, now, origin)]
+    if shared_by:
+        about.append(f"shared by {user_ref(shared_by)}")
+    elif asked_by:
+        about.append(f"asked by {user_ref(asked_by)}")
+    extra = [section(f":warning: {warning}")] if warning else []
+    if note:
+        extra.append(section(note))
+    blocks = [
+        view.header,
+        context_json(" · ".join(about)),
+        *view.filters,
+        *(block.to_dict() for block in extra),
+        *view.body,
+    ]
+    assert len(blocks) <= MAX_BLOCKS
+    return {"text": view.fallback, "blocks": blocks}
+
+
+def results_view(result: LookupResult, *, shared: bool) -> ResultsView:
+    """Header, filters, counts, the page's templates, notes and (unless shared) the actions."""
+    snapshot, query = result.snapshot, result.query
+    if query.empty:
+        header = f"Connector {snapshot.connector} · {plural(snapshot.count, 'template')}"
+    else:
+        header = (
+            f"Connector {snapshot.connector} · "
+            f"{result.count:,} of {snapshot.count:,} templates match"
+        )
+    filters: list[Block] = []
+    if not query.empty:
+        terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
+        filters.append(context(f"*Filters:* {terms} · {result.count:,} match"))
+    return ResultsView(
+        header=HeaderBlock(text=clip(header, MAX_HEADER)).to_dict(),
+        filters=tuple(b.to_dict() for b in filters),
+        body=tuple(b.to_dict() for b in _body(result, shared)),
+        fallback=clip(_fallback(result), MAX_FALLBACK),
+    )
+
+
+def _body(result: LookupResult, shared: bool) -> list[Block]:
+    snapshot = result.snapshot
+    body: list[Block] = []
+    if result.count:
+        body.append(
+            SectionBlock(
+                fields=[
+                    MarkdownTextObject(text=_counts("By category", result.by_category)),
+                    MarkdownTextObject(text=_counts("By language", result.by_language)),
+                ]
+            )
+        )
+        body.append(DividerBlock())
+        first = result.first
+        title = f"*Templates {first + 1}–{first + len(result.shown)} of {result.count:,}*"
+        lines = [_template_line(t) for t in result.shown_templates]
+        body.append(section("\n".join([title, *lines])))
+    elif snapshot.count == 0:
+        body.append(
+            section(
+                f"Wolkvox returned *no templates* for connector *{escape(snapshot.connector)}*. "
+                "Check in Meta Business Manager that this WhatsApp number has approved templates."
+            )
+        )
+    else:
+        body.append(section(_no_match(result)))
+    notes = _notes(result)
+    if notes:
+        body.append(context(" · ".join(notes)))
+    if not shared:
+        body.append(_actions(result))
+        if result.shown:
+            body.append(_open_menu(result))
+    return body
+
+
+def _notes(result: LookupResult) -> list[str]:
+    notes = []
+    if result.pages > 1:
+        notes.append(f"Page {result.page + 1} of {result.pages}")
+    skipped = result.snapshot.skipped
+    if skipped:
+        notes.append(
+            f":warning: {plural(skipped, 'entry', 'entries')} from Wolkvox "
+            f"could not be read and {'is' if skipped == 1 else 'are'} not listed"
+        )
+    return notes
+
+
+def _fallback(result: LookupResult) -> str:
+    snapshot = result.snapshot
+    fallback = f"Connector {escape(snapshot.connector)}: " + (
+        plural(snapshot.count, "template")
+        if result.query.empty
+        else f"{result.count:,} of {plural(snapshot.count, 'template')} match"
+    )
+    if result.pages > 1:
+        fallback += f" (page {result.page + 1} of {result.pages})"
+    return fallback
+
+
+def _no_match(result: LookupResult) -> str:
+    snapshot = result.snapshot
+    text = (
+        f"No template matches these filters among the {plural(snapshot.count, 'template')} "
+        f"of connector *{escape(snapshot.connector)}*."
+    )
+    relaxed = result.relaxation
+    if relaxed is not None:
+        command = " ".join([COMMAND, snapshot.connector, *relaxed.rest.split()])
+        text += (
+            f"\nWithout {code(relaxed.dropped, MAX_LISTED_NAME)}, {relaxed.count:,} match: "
+            f"{code(command, 300)}"
+        )
+    if result.close_names:
+        names = ", ".join(code(n, MAX_LISTED_NAME) for n in result.close_names)
+        text += "\nNames that look close: " + names
+    return text
+
+
+def _template_line(template: Template) -> str:
+    return (
+        f"• {code(template.name, MAX_LISTED_NAME)}  "
+        f"{plain(template.language, MAX_LISTED_LANGUAGE)} · "
+        f"{plain(template.category, MAX_LISTED_CATEGORY)}"
+    )
+
+
+def _counts(title: str, counts: Sequence[tuple[str, int]]) -> str:
+    lines = [f"*{title}*"]
+    lines += [
+        f"{plain(value, MAX_LISTED_CATEGORY)} · {n:,}" for value, n in counts[:MAX_COUNT_ROWS]
+    ]
+    if len(counts) > MAX_COUNT_ROWS:
+        rest = sum(n for _, n in counts[MAX_COUNT_ROWS:])
+        lines.append(f"_{len(counts) - MAX_COUNT_ROWS} more ({rest:,})_")
+    return clip("\n".join(lines), MAX_FIELD_TEXT)
+
+
+def _actions(result: LookupResult) -> ActionsBlock:
+    snapshot = result.snapshot
+    view = ViewRef(snapshot.connector, snapshot.id, result.page, result.query.text())
+    elements = []
+    if view.page > 0:
+        previous = ViewRef(view.connector, view.snapshot_id, view.page - 1, view.query)
+        elements.append(button("◀ Previous", ACTION_PREVIOUS, encode_view(previous)))
+    if view.page < result.pages - 1:
+        following = ViewRef(view.connector, view.snapshot_id, view.page + 1, view.query)
+        elements.append(button("Next ▶", ACTION_NEXT, encode_view(following)))
+    refresh = ViewRef(snapshot.connector, query=view.query)
+    elements.append(button("Refresh", ACTION_REFRESH, encode_view(refresh)))
+    if result.count:
+        value = encode_view(view)
+        elements.append(button("Share in channel", ACTION_SHARE, value))
+        elements.append(button("Export CSV", ACTION_EXPORT, value))
+    return ActionsBlock(elements=elements)
+
+
+def _open_menu(result: LookupResult) -> ActionsBlock:
+    snapshot = result.snapshot
+    options = []
+    for i in result.shown:
+        template = snapshot.templates[i]
+        label = f"{one_line(template.name)} · {one_line(template.language)}"
+        value = encode_template(TemplateRef(snapshot.connector, snapshot.id, i))
+        options.append(Option(text=clip(label, MAX_OPTION_TEXT), value=value))
+    menu = StaticSelectElement(
+        placeholder="Open a template…", action_id=ACTION_OPEN, options=options
+    )
+    return ActionsBlock(elements=[menu])
