@@ -11,7 +11,7 @@ from bot.errors import QuotaExceeded
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.model import Snapshot
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
-from bot.wolkvox.client import WolkvoxClient
+from bot.wolkvox import WolkvoxClient
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 

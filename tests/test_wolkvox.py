@@ -12,7 +12,7 @@ import pytest
 from bot import errors
 from bot.slack.error_messages import describe
 from bot.testing.fake_wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
-from bot.wolkvox.client import WolkvoxClient, parse_sync_answer
+from bot.wolkvox import WolkvoxClient, parse_sync_answer
 
 
 def client(fake: FakeWolkvox, *, timeout: float = 5, token: str = TOKEN) -> WolkvoxClient:

@@ -25,7 +25,7 @@ from bot.sync.shared import SharedState
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates
 from bot.templates.query import search_index_async
-from bot.wolkvox.client import SyncAnswer
+from bot.wolkvox import SyncAnswer
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,6 @@ class SyncOutcome:
     error: WolkvoxError | None = None
     changes: Changes | None = None  # what this fresh sync changed, when history is kept
 
-    @property
-    def fresh(self) -> bool:
-        return self.origin in ("wolkvox", "shared")
-
 
 AfterSync = Callable[[Snapshot, Changes | None, SyncTrigger], Awaitable[None]]
 Recorder = Callable[[Snapshot, SyncTrigger], Awaitable[Changes | None]]
@@ -80,12 +76,11 @@ class TemplateService:
         timer: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_kept_templates: int = MAX_KEPT_TEMPLATES,
-        recorder: Recorder | None = None,
         shared: SharedState | None = None,
         flight_deadline: float = 90.0,
     ) -> None:
         self._source = source
-        self._recorder = recorder
+        self._recorder: Recorder | None = None
         self._shared = shared
         self._flight_deadline = flight_deadline
         self._now = now
