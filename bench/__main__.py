@@ -256,6 +256,7 @@ async def cache_hits(
 def rendering() -> dict[str, Any]:
     from bot.slack import replies
     from bot.slack.commands import parse_query_text
+    from bot.slack.views.kit import About
     from bot.templates.model import Snapshot, Template, sorted_templates
     from bot.templates.query import search_index
 
@@ -278,7 +279,7 @@ def rendering() -> dict[str, Any]:
             if cold:
                 snapshot = Snapshot("bench", "1234", templates, 0, now, index)
             t0 = time.perf_counter()
-            replies.lookup_reply(snapshot, now=now, query=query, page=3)
+            replies.lookup_reply(snapshot, About(now=now), query=query, page=3)
             runs.append((time.perf_counter() - t0) * 1000)
         return runs
 

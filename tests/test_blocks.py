@@ -1,18 +1,30 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from bot.slack import action_ids, replies, values
 from bot.slack.views import common, results, template
 from bot.slack.views.changes import change_notification
+from bot.slack.views.kit import About
 from bot.templates import lookup
 from bot.templates.diff import diff
 from bot.templates.model import Snapshot, Template, sorted_templates
 from tests.blockkit import all_text, buttons, check_message, live_markup
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def lookup_reply(
+    snap: Snapshot, *, query: Any = None, page: int = 0, **about: Any
+) -> dict[str, Any]:
+    return replies.lookup_reply(snap, About(**about), query=query, page=page)
+
+
+def show_reply(snap: Snapshot, name: str, **about: Any) -> dict[str, Any]:
+    return replies.show_reply(snap, name, About(**about))
 
 
 def snapshot(
@@ -50,7 +62,7 @@ def test_every_page_stays_within_slack_limits(count: int) -> None:
     snap = snapshot(many(count, name_len=512), skipped=3)
     pages = max(1, -(-count // lookup.PAGE_SIZE))
     for page in {0, 1, pages // 2, pages - 1, pages}:
-        message = replies.lookup_reply(snap, now=NOW, page=page, asked_by="U123")
+        message = lookup_reply(snap, now=NOW, page=page, asked_by="U123")
         check_message(message)
 
 
@@ -62,7 +74,7 @@ def test_header_and_counts() -> None:
             Template("promo_navidad", "pt_BR", "MARKETING", "Feliz natal"),
         ]
     )
-    message = replies.lookup_reply(snap, now=NOW, asked_by="U0USER1")
+    message = lookup_reply(snap, now=NOW, asked_by="U0USER1")
     text = all_text(message)
     assert message["blocks"][0] == {
         "type": "header",
@@ -77,26 +89,26 @@ def test_header_and_counts() -> None:
 
 def test_paging_buttons_point_to_the_neighbouring_pages() -> None:
     snap = snapshot(many(45))
-    first = buttons(replies.lookup_reply(snap, now=NOW, page=0))
+    first = buttons(lookup_reply(snap, now=NOW, page=0))
     assert set(first) == {action_ids.ACTION_NEXT, *ALWAYS}
     assert values.decode_view(first[action_ids.ACTION_NEXT]["value"]) == values.ViewRef(
         "1234", "a1b2c3", 1
     )
-    middle = buttons(replies.lookup_reply(snap, now=NOW, page=1))
+    middle = buttons(lookup_reply(snap, now=NOW, page=1))
     assert set(middle) == {action_ids.ACTION_PREVIOUS, action_ids.ACTION_NEXT, *ALWAYS}
-    last = replies.lookup_reply(snap, now=NOW, page=2)
+    last = lookup_reply(snap, now=NOW, page=2)
     assert set(buttons(last)) == {action_ids.ACTION_PREVIOUS, *ALWAYS}
     assert "Templates 41–45 of 45" in all_text(last)
     assert "Page 3 of 3" in all_text(last)
 
 
 def test_page_past_the_end_shows_the_last_page() -> None:
-    message = replies.lookup_reply(snapshot(many(45)), now=NOW, page=99)
+    message = lookup_reply(snapshot(many(45)), now=NOW, page=99)
     assert "Templates 41–45 of 45" in all_text(message)
 
 
 def test_zero_templates_is_said_plainly() -> None:
-    message = replies.lookup_reply(snapshot([]), now=NOW)
+    message = lookup_reply(snapshot([]), now=NOW)
     check_message(message)
     assert "Connector 1234 · 0 templates" in all_text(message)
     assert "no templates" in all_text(message)
@@ -111,7 +123,7 @@ def test_zero_templates_is_said_plainly() -> None:
     ],
 )
 def test_unreadable_entries_are_counted(skipped: int, says: str) -> None:
-    assert says in all_text(replies.lookup_reply(snapshot(many(2), skipped=skipped), now=NOW))
+    assert says in all_text(lookup_reply(snapshot(many(2), skipped=skipped), now=NOW))
 
 
 HOSTILE = [
@@ -128,7 +140,7 @@ HOSTILE = [
 def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
     snap = snapshot([Template(hostile, hostile, hostile, hostile)], skipped=0)
     for message in (
-        replies.lookup_reply(snap, now=NOW),
+        lookup_reply(snap, now=NOW),
         change_notification(
             snap, diff([], snap.templates), user_id="", user_name=hostile, source="slack"
         )[0],
@@ -145,13 +157,13 @@ def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
 
 def test_backticks_and_newlines_cannot_break_the_list() -> None:
     snap = snapshot([Template("a`b\n*c*", "es\nX", "MARK\rETING", "")])
-    text = all_text(replies.lookup_reply(snap, now=NOW))
+    text = all_text(lookup_reply(snap, now=NOW))
     assert "• `a'b *c*`  es X · MARK ETING" in text
 
 
 def test_long_names_are_clipped_in_the_list() -> None:
     snap = snapshot([Template("x" * 512, "es", "UTILITY", "")])
-    message = replies.lookup_reply(snap, now=NOW)
+    message = lookup_reply(snap, now=NOW)
     [listing] = [
         b["text"]["text"]
         for b in message["blocks"]
@@ -170,7 +182,7 @@ def test_long_names_are_clipped_in_the_list() -> None:
 
 
 def test_many_languages_are_summarised() -> None:
-    text = all_text(replies.lookup_reply(snapshot(many(700)), now=NOW))
+    text = all_text(lookup_reply(snapshot(many(700)), now=NOW))
     assert f"_{70 - results.MAX_COUNT_ROWS} more (" in text
 
 
@@ -186,12 +198,12 @@ def test_many_languages_are_summarised() -> None:
     ],
 )
 def test_says_when_the_data_was_synced(origin: str, age: timedelta, says: str) -> None:
-    message = replies.lookup_reply(snapshot(many(1), age=age), now=NOW, origin=origin)
+    message = lookup_reply(snapshot(many(1), age=age), now=NOW, origin=origin)
     assert says in all_text(message)
 
 
 def test_warning_is_shown_above_a_stale_copy() -> None:
-    message = replies.lookup_reply(snapshot(many(1)), now=NOW, origin="stale", warning="It failed.")
+    message = lookup_reply(snapshot(many(1)), now=NOW, origin="stale", warning="It failed.")
     assert ":warning: It failed." in all_text(message)
 
 
@@ -232,7 +244,7 @@ def test_show_with_many_languages_stays_within_limits() -> None:
     versions = [
         Template("promo", f"l{i:02d}_XX", "MARKETING", "{{1}} " + "b" * 1018) for i in range(70)
     ]
-    message = replies.show_reply(snapshot(versions), "promo", now=NOW)
+    message = show_reply(snapshot(versions), "promo", now=NOW)
     check_message(message)
     text = all_text(message)
     assert "promo · 70 languages" in text
@@ -247,7 +259,7 @@ def test_show_marks_variables_and_fills_a_preview() -> None:
         "UTILITY",
         "Hola {{first_name}}, tu cita es el {{date}} a las {{ 3 }}. {{first_name}}",
     )
-    text = all_text(replies.show_reply(snapshot([t]), "CITA", now=NOW))
+    text = all_text(show_reply(snapshot([t]), "CITA", now=NOW))
     assert "3 variables: `{{first_name}}`, `{{date}}`, `{{3}}`" in text
     assert "Hola `{{first_name}}`, tu cita es el `{{date}}` a las `{{ 3 }}`." in text
     assert "Hola María, tu cita es el 25/12/2026 a las 25/12/2026. María" in text
@@ -268,13 +280,11 @@ def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None
     templates = sorted_templates(many(5000, name_len=512))
     snap = Snapshot("a1b2c3", "1234", templates, 0, NOW, search_index(templates))
     for page in (0, 3, 999):
-        check_message(
-            replies.lookup_reply(snap, now=NOW, query=parse_query_text(query_text), page=page)
-        )
+        check_message(lookup_reply(snap, now=NOW, query=parse_query_text(query_text), page=page))
 
 
 def test_shared_result_has_no_buttons_and_says_who_shared() -> None:
-    message = replies.lookup_reply(snapshot(many(30)), now=NOW, shared_by="U0SHARER")
+    message = lookup_reply(snapshot(many(30)), now=NOW, shared_by="U0SHARER")
     check_message(message)
     assert not any(b["type"] == "actions" for b in message["blocks"])
     assert "shared by <@U0SHARER>" in all_text(message)
@@ -289,8 +299,8 @@ def test_the_per_request_context_matches_the_model() -> None:
 
 def test_repeated_renderings_are_reused_but_never_across_snapshots() -> None:
     snap = snapshot(many(30))
-    first = replies.lookup_reply(snap, now=NOW, asked_by="U1")
-    again = replies.lookup_reply(snap, now=NOW, asked_by="U2")
+    first = lookup_reply(snap, now=NOW, asked_by="U1")
+    again = lookup_reply(snap, now=NOW, asked_by="U2")
     assert first["blocks"][2:] == again["blocks"][2:] and first["blocks"][1] != again["blocks"][1]
     other = snapshot(many(5))  # the same id, another sync: must not reuse the first's rendering
-    assert "5 templates" in all_text(replies.lookup_reply(other, now=NOW))
+    assert "5 templates" in all_text(lookup_reply(other, now=NOW))

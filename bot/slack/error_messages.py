@@ -45,58 +45,78 @@ def describe(error: BotError) -> str:
     return ":x: Something went wrong."
 
 
+# Why a sync failed, by kind of error: whole sentences with named placeholders ({said} is what
+# Wolkvox said, if anything). The first class in this order that matches wins.
+_CAUSES: tuple[tuple[type[WolkvoxError], str], ...] = (
+    (
+        QuotaExceeded,
+        "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} "
+        "The quota resets daily; cached results still work until then.",
+    ),
+    (
+        TooManyRequests,
+        "Wolkvox refused the call because 2 requests were already running with this token "
+        "(another app or instance may be using it).{said} Try again in a minute.",
+    ),
+    (
+        InvalidToken,
+        "Wolkvox did not accept the token (PLEASE VALIDATE TOKEN).{said} "
+        "Check WOLKVOX_TOKEN against Wolkvox Manager > Configuration > Integrations > Tokens.",
+    ),
+    (
+        MissingToken,
+        "Wolkvox says no token was sent (HTTP 401).{said} Check that WOLKVOX_TOKEN is set.",
+    ),
+    (
+        Forbidden,
+        "Wolkvox refused the call (HTTP 403).{said} This also happens during Wolkvox "
+        "maintenance (backups): try again later.",
+    ),
+    (
+        BadRequest,
+        "Wolkvox rejected the request (HTTP 400).{said} Check the connector id and "
+        "WOLKVOX_SERVER (the operation's server code).",
+    ),
+    (WolkvoxRejected, "Wolkvox answered with error code {code}.{said}"),
+    (
+        Unavailable,
+        "Wolkvox is not available right now (HTTP {status}, a server error on their side). "
+        "Try again in a few minutes.",
+    ),
+    (
+        WolkvoxTimeout,
+        "the sync timed out: Wolkvox did not answer within {seconds} seconds. "
+        "Large accounts can be slow; try again, or raise WOLKVOX_TIMEOUT.",
+    ),
+    (
+        ConnectionFailed,
+        "could not connect to Wolkvox ({detail}). Check WOLKVOX_SERVER; if it is right, this "
+        "server's IP address may be missing from the operation's allow list in Wolkvox Manager.",
+    ),
+    (BadResponse, "Wolkvox's answer could not be read: {detail}."),
+)
+_UNKNOWN_CAUSE = "the sync failed ({detail})."
+
+
 def cause(error: WolkvoxError) -> str:
     """Why a Wolkvox sync failed, in a sentence or two."""
-    said = _wolkvox_said(error)
-    if isinstance(error, QuotaExceeded):
-        return (
-            f"TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} "
-            "The quota resets daily; cached results still work until then."
-        )
-    if isinstance(error, TooManyRequests):
-        return (
-            "Wolkvox refused the call because 2 requests were already running with this token "
-            f"(another app or instance may be using it).{said} Try again in a minute."
-        )
-    if isinstance(error, InvalidToken):
-        return (
-            f"Wolkvox did not accept the token (PLEASE VALIDATE TOKEN).{said} "
-            "Check WOLKVOX_TOKEN against Wolkvox Manager > Configuration > Integrations > Tokens."
-        )
-    if isinstance(error, MissingToken):
-        return f"Wolkvox says no token was sent (HTTP 401).{said} Check that WOLKVOX_TOKEN is set."
-    if isinstance(error, Forbidden):
-        return (
-            f"Wolkvox refused the call (HTTP 403).{said} This also happens during Wolkvox "
-            "maintenance (backups): try again later."
-        )
-    if isinstance(error, BadRequest):
-        return (
-            f"Wolkvox rejected the request (HTTP 400).{said} Check the connector id and "
-            "WOLKVOX_SERVER (the operation's server code)."
-        )
+    sentence = next((text for kind, text in _CAUSES if isinstance(error, kind)), _UNKNOWN_CAUSE)
+    return sentence.format(**_facts(error))
+
+
+def _facts(error: WolkvoxError) -> dict[str, str]:
+    """The values a cause's sentence may name, each made safe for mrkdwn."""
+    facts = {
+        "said": _wolkvox_said(error),
+        "detail": plain(error.detail, 120 if isinstance(error, ConnectionFailed) else 200),
+        "status": str(getattr(error, "status", "")),
+        "seconds": f"{getattr(error, 'seconds', 0):g}",
+        "code": "?",
+    }
     if isinstance(error, WolkvoxRejected):
         status = error.code if 200 <= error.status < 300 else str(error.status)
-        return f"Wolkvox answered with error code {escape(status or '?')}.{said}"
-    if isinstance(error, Unavailable):
-        return (
-            f"Wolkvox is not available right now (HTTP {error.status}, a server error on their "
-            "side). Try again in a few minutes."
-        )
-    if isinstance(error, WolkvoxTimeout):
-        return (
-            f"the sync timed out: Wolkvox did not answer within {error.seconds:g} seconds. "
-            "Large accounts can be slow; try again, or raise WOLKVOX_TIMEOUT."
-        )
-    if isinstance(error, ConnectionFailed):
-        return (
-            f"could not connect to Wolkvox ({plain(error.detail, 120)}). Check WOLKVOX_SERVER; "
-            "if it is right, this server's IP address may be missing from the operation's "
-            "allow list in Wolkvox Manager."
-        )
-    if isinstance(error, BadResponse):
-        return f"Wolkvox's answer could not be read: {plain(error.detail, 200)}."
-    return f"the sync failed ({plain(error.detail, 200)})."
+        facts["code"] = escape(status or "?")
+    return facts
 
 
 def slack_problem(error: SlackApiError, doing: str) -> str:

@@ -8,12 +8,11 @@ The memo lives as long as its snapshot does.
 
 from __future__ import annotations
 
-from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
-from bot.slack.views.kit import Message
+from bot.slack.views.kit import About, Message
 from bot.slack.views.results import ResultsView, results_message, results_view
 from bot.slack.views.template import template_message
 from bot.templates.lookup import find_versions, lookup
@@ -28,43 +27,16 @@ _VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool], ResultsVie
 
 
 def lookup_reply(
-    snapshot: Snapshot,
-    *,
-    now: datetime,
-    query: Query | None = None,
-    page: int = 0,
-    origin: str = "wolkvox",
-    asked_by: str = "",
-    shared_by: str = "",
-    warning: str = "",
-    note: str = "",
+    snapshot: Snapshot, about: About, *, query: Query | None = None, page: int = 0
 ) -> Message:
     """One page of a lookup over `snapshot`, for the person who asked or shared it."""
-    view = _view(snapshot, query or Query(), page, bool(shared_by))
-    return results_message(
-        view,
-        synced_at=snapshot.synced_at,
-        now=now,
-        origin=origin,
-        asked_by=asked_by,
-        shared_by=shared_by,
-        warning=warning,
-        note=note,
-    )
+    view = _view(snapshot, query or Query(), page, bool(about.shared_by))
+    return results_message(view, synced_at=snapshot.synced_at, about=about)
 
 
-def show_reply(
-    snapshot: Snapshot,
-    name: str,
-    *,
-    now: datetime,
-    origin: str = "wolkvox",
-    asked_by: str = "",
-    warning: str = "",
-) -> Message:
+def show_reply(snapshot: Snapshot, name: str, about: About) -> Message:
     """`show <name>`: the template in every language, or the closest names."""
-    found = find_versions(snapshot, name)
-    return template_message(found, now=now, origin=origin, asked_by=asked_by, warning=warning)
+    return template_message(find_versions(snapshot, name), about)
 
 
 def _view(snapshot: Snapshot, query: Query, page: int, shared: bool) -> ResultsView:

@@ -43,23 +43,21 @@ def sign(
     }
 
 
-def command_body(
-    text: str,
-    *,
-    response_url: str,
-    user_id: str = "U0USER1",
-    user_name: str = "maria",
-    channel_id: str = "C0CHAN1",
-) -> str:
+COMMAND_SENDER = {"user_id": "U0USER1", "user_name": "maria", "channel_id": "C0CHAN1"}
+
+
+def command_body(text: str, *, response_url: str, **sender: str) -> str:
+    """A slash command's form body; `sender` overrides user_id, user_name or channel_id."""
+    who = {**COMMAND_SENDER, **sender}
     return urlencode(
         {
             "token": "legacy",
             "team_id": "T0001",
             "team_domain": "acme",
-            "channel_id": channel_id,
+            "channel_id": who["channel_id"],
             "channel_name": "campaigns",
-            "user_id": user_id,
-            "user_name": user_name,
+            "user_id": who["user_id"],
+            "user_name": who["user_name"],
             "command": "/wolkvox-sync",
             "text": text,
             "api_app_id": "A0APP",

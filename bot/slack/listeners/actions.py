@@ -17,7 +17,7 @@ from bot.slack.mrkdwn import escape
 from bot.slack.replies import lookup_reply
 from bot.slack.values import ViewRef, decode_template, decode_view
 from bot.slack.views.common import expired_message, progress_message, text_message
-from bot.slack.views.kit import Message
+from bot.slack.views.kit import About, Message
 from bot.slack.views.template import detail_message
 from bot.sync.service import SyncTrigger
 from bot.templates import export
@@ -48,15 +48,14 @@ class ActionListeners:
         if viewed is None:
             return
         ref, query, snapshot = viewed
-        message = lookup_reply(
-            snapshot,
+        who = clicker(body)
+        about = About(
             now=self.bot.now(),
-            query=query,
-            page=ref.page,
             origin="cache",
-            asked_by="" if share else clicker(body),
-            shared_by=clicker(body) if share else "",
+            asked_by="" if share else who,
+            shared_by=who if share else "",
         )
+        message = lookup_reply(snapshot, about, query=query, page=ref.page)
         await reply(respond, message, replace=not share, in_channel=share)
 
     async def refresh(

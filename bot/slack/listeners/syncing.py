@@ -10,7 +10,7 @@ from bot.slack.error_messages import describe, stale_warning
 from bot.slack.replies import lookup_reply, show_reply
 from bot.slack.views.changes import changes_note
 from bot.slack.views.common import text_message
-from bot.slack.views.kit import Message
+from bot.slack.views.kit import About, Message
 from bot.sync.service import SyncTrigger
 from bot.templates.model import Snapshot
 
@@ -41,16 +41,7 @@ def render(
     note: str = "",
 ) -> Message:
     """The reply to a lookup or `show` over `snapshot`."""
+    about = About(now=bot.now(), origin=origin, asked_by=user_id, warning=warning, note=note)
     if isinstance(command, Show):
-        return show_reply(
-            snapshot, command.name, now=bot.now(), origin=origin, asked_by=user_id, warning=warning
-        )
-    return lookup_reply(
-        snapshot,
-        now=bot.now(),
-        query=command.query,
-        origin=origin,
-        asked_by=user_id,
-        warning=warning,
-        note=note,
-    )
+        return show_reply(snapshot, command.name, about)
+    return lookup_reply(snapshot, about, query=command.query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,3 +90,25 @@ def synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
     if origin == "stale":
         return f":warning: Showing the last good sync, from {age}"
     return f":package: Cached, synced {age}"
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """Who a reply is for and how fresh its data is: the context line under its header, and
+    the warning (a failed fresh sync) or note (what changed) it carries."""
+
+    now: datetime
+    origin: str = "wolkvox"
+    asked_by: str = ""
+    shared_by: str = ""  # set for the in-channel copy: no buttons, who shared it
+    warning: str = ""
+    note: str = ""
+
+    def line(self, synced_at: datetime) -> str:
+        """ ":package: Cached, synced 4 min ago · asked by @maria"."""
+        parts = [synced_phrase(synced_at, self.now, self.origin)]
+        if self.shared_by:
+            parts.append(f"shared by {user_ref(self.shared_by)}")
+        elif self.asked_by:
+            parts.append(f"asked by {user_ref(self.asked_by)}")
+        return " · ".join(parts)

@@ -40,14 +40,13 @@ from bot.slack.views.kit import (
     MAX_FIELD_TEXT,
     MAX_HEADER,
     MAX_OPTION_TEXT,
+    About,
     Message,
     button,
     context,
     context_json,
     plural,
     section,
-    synced_phrase,
-    user_ref,
 )
 from bot.templates.lookup import LookupResult
 from bot.templates.model import Template
@@ -68,30 +67,15 @@ class ResultsView:
     fallback: str
 
 
-def results_message(
-    view: ResultsView,
-    *,
-    synced_at: datetime,
-    now: datetime,
-    origin: str = "wolkvox",
-    asked_by: str = "",
-    shared_by: str = "",
-    warning: str = "",
-    note: str = "",
-) -> Message:
+def results_message(view: ResultsView, *, synced_at: datetime, about: About) -> Message:
     """A rendered result with who asked (or shared) it, when it was synced, and any warning or
-    change note. With `shared_by`, the in-channel version: no buttons, who shared it."""
-    about = [synced_phrase(synced_at, now, origin)]
-    if shared_by:
-        about.append(f"shared by {user_ref(shared_by)}")
-    elif asked_by:
-        about.append(f"asked by {user_ref(asked_by)}")
-    extra = [section(f":warning: {warning}")] if warning else []
-    if note:
-        extra.append(section(note))
+    change note."""
+    extra = [section(f":warning: {about.warning}")] if about.warning else []
+    if about.note:
+        extra.append(section(about.note))
     blocks = [
         view.header,
-        context_json(" · ".join(about)),
+        context_json(about.line(synced_at)),
         *view.filters,
         *(block.to_dict() for block in extra),
         *view.body,

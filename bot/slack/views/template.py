@@ -12,13 +12,13 @@ from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.views.kit import (
     MAX_BLOCKS,
     MAX_HEADER,
+    About,
     Message,
     context,
     message,
     plural,
     section,
     synced_phrase,
-    user_ref,
 )
 from bot.templates.lookup import TemplateVersions
 from bot.templates.model import VARIABLE, Snapshot, Template
@@ -32,24 +32,15 @@ DETAIL_BUDGET = 8000  # characters of template detail in one message
 MAX_VARIABLES_LISTED = 20
 
 
-def template_message(
-    found: TemplateVersions,
-    *,
-    now: datetime,
-    origin: str = "wolkvox",
-    asked_by: str = "",
-    warning: str = "",
-) -> Message:
+def template_message(found: TemplateVersions, about: About) -> Message:
     """`show <name>`: every language version of one template in full, or the closest names."""
     snapshot = found.snapshot
-    about = synced_phrase(snapshot.synced_at, now, origin)
-    if asked_by:
-        about += f" · asked by {user_ref(asked_by)}"
+    line, warning = about.line(snapshot.synced_at), about.warning
     if not found.versions:
-        return _not_found(found, about, warning)
+        return _not_found(found, line, warning)
     first = found.versions[0]
     header = f"{one_line(first.name)} · {plural(len(found.versions), 'language')}"
-    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), context(about)]
+    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), context(line)]
     if warning:
         blocks.append(section(f":warning: {warning}"))
     used = 0
@@ -71,10 +62,10 @@ def template_message(
 
 def detail_message(snapshot: Snapshot, template: Template, *, now: datetime) -> Message:
     """One template in full (from the Open menu)."""
-    about = f"Connector {escape(snapshot.connector)} · " + synced_phrase(
+    line = f"Connector {escape(snapshot.connector)} · " + synced_phrase(
         snapshot.synced_at, now, "cache"
     )
-    blocks: list[Block] = [*detail_blocks(template), context(about)]
+    blocks: list[Block] = [*detail_blocks(template), context(line)]
     return message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
 
 
@@ -101,7 +92,7 @@ def detail_blocks(template: Template) -> list[Block]:
     ]
 
 
-def _not_found(found: TemplateVersions, about: str, warning: str) -> Message:
+def _not_found(found: TemplateVersions, line: str, warning: str) -> Message:
     snapshot = found.snapshot
     text = (
         f"Connector *{escape(snapshot.connector)}* has no template named "
@@ -110,7 +101,7 @@ def _not_found(found: TemplateVersions, about: str, warning: str) -> Message:
     if found.close_names:
         names = ", ".join(code(n, MAX_LISTED_NAME) for n in found.close_names)
         text += f" Closest names: {names}."
-    blocks: list[Block] = [section(text), context(about)]
+    blocks: list[Block] = [section(text), context(line)]
     if warning:
         blocks.append(section(f":warning: {warning}"))
     return message(f"No template named {plain(found.name, MAX_LISTED_NAME)}", blocks)
