@@ -10,7 +10,7 @@ import sys
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.config import Settings
+from bot.config import DEFAULT_DATABASE_URL, Settings
 from bot.errors import ConfigError
 from bot.logs import setup_logging
 
@@ -18,7 +18,8 @@ from bot.logs import setup_logging
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wolkvox-sync",
-        description="Serve the Slack app (serve, the default) or sync connectors now (sync). "
+        description="Serve the Slack app (serve, the default), sync connectors now (sync) or "
+        "upgrade the history database (db upgrade). "
         "Settings come from the environment and .env; see .env.example.",
     )
     sub = parser.add_subparsers(dest="command")
@@ -43,9 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
     sync.add_argument("--json", action="store_true", help="print the results as JSON")
+    db = sub.add_parser("db", help="manage the history database (DATABASE_URL)")
+    db.add_argument(
+        "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
+    )
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True), override=False)
+    if args.command == "db":
+        return _db_upgrade(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
         mode = "console" if args.command == "sync" else getattr(args, "mode", None)
         settings = Settings.from_env(os.environ, mode=mode)
@@ -80,6 +87,39 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
         return 2
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
     return asyncio.run(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
+
+
+def _db_upgrade(database_url: str) -> int:
+    """`db upgrade`: one line saying the revision reached, or one line saying why not."""
+    from alembic.util import CommandError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+    from bot.history.migrate import upgrade
+    from bot.history.store import create_engine
+
+    async def run() -> str:
+        engine = create_engine(database_url)
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision = asyncio.run(run())
+    except (ValueError, ArgumentError, SQLAlchemyError, CommandError, OSError) as error:
+        reason = str(error.orig if isinstance(error, DBAPIError) else error).strip()
+        reason = reason.splitlines()[0] if reason else type(error).__name__
+        try:
+            password = make_url(database_url).password
+        except (ArgumentError, ValueError):
+            password = None
+        if password:
+            reason = reason.replace(str(password), "***")
+        print(f"wolkvox-sync db upgrade failed: {reason}", file=sys.stderr)
+        return 1
+    print(f"database schema at revision {revision} (the newest)")
+    return 0
 
 
 def _http(settings: Settings) -> None:

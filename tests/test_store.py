@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import engine_url
+from bot.history.migrate import head_revision
 from bot.history.store import Outgoing, Store
 from bot.templates.diff import diff
 from bot.templates.model import Template
@@ -75,7 +76,7 @@ async def test_everything_survives_a_restart(database: str) -> None:
     await store.enqueue("s2", [Outgoing("C1", "1234", {"text": "hi", "blocks": []}, "U1")], NOW)
     await store.aclose()
 
-    reopened = await Store.open(url)  # migrate() again: idempotent
+    reopened = await Store.open(url)  # upgrading again: nothing to do
     history = await reopened.history("1234")
     assert [h.id for h in history] == ["s2", "s1"]
     assert history[0].removed == 1 and history[1].first
@@ -84,7 +85,8 @@ async def test_everything_survives_a_restart(database: str) -> None:
     assert [s.channel_id for s in await reopened.subscriptions(connector="1234")] == ["C1"]
     assert await reopened.pending_count() == 1
     async with reopened.engine.connect() as conn:
-        assert (await conn.execute(text("select version from schema_version"))).scalar() == 1
+        revision = (await conn.execute(text("select version_num from alembic_version"))).scalar()
+    assert revision == head_revision()
     await reopened.aclose()
 
 
@@ -144,7 +146,7 @@ async def test_instances_starting_together_migrate_once(postgres_url: str) -> No
 
     stores = await asyncio.gather(*(Store.open(postgres_url) for _ in range(4)))
     async with stores[0].engine.connect() as conn:
-        assert (await conn.execute(text("select count(*) from schema_version"))).scalar() == 1
+        assert (await conn.execute(text("select count(*) from alembic_version"))).scalar() == 1
     for store in stores:
         await store.aclose()
 

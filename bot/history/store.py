@@ -1,119 +1,26 @@
 """The database: sync history, subscriptions and the notification outbox.
 
 SQLAlchemy Core over an async driver: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)
-when DATABASE_URL says so. The schema is created or upgraded at start (`migrate`). Times are
-stored as Unix seconds (floats), the same on every engine.
+when DATABASE_URL says so. The tables are in `schema`; `Store.open` brings them to the newest
+Alembic revision (`migrate`). Times are stored as Unix seconds (floats), the same on every engine.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import engine_url
+from bot.history.migrate import upgrade
+from bot.history.schema import outbox, snapshot_templates, snapshots, subscriptions
 from bot.templates.diff import Changes
 from bot.templates.model import Template
-
-log = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-metadata = MetaData()
-
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
-
-snapshots = Table(
-    "snapshots",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("connector", String(20), nullable=False),
-    Column("synced_at", Float, nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("user_id", String(32), nullable=False, default=""),
-    Column("user_name", String(100), nullable=False, default=""),
-    Column("command", String(1100), nullable=False, default=""),
-    Column("template_count", Integer, nullable=False),
-    Column("skipped", Integer, nullable=False),
-    Column("first", Boolean, nullable=False),
-    Column("added", Integer, nullable=False),
-    Column("removed", Integer, nullable=False),
-    Column("changed", Integer, nullable=False),
-)
-Index("ix_snapshots_connector_time", snapshots.c.connector, snapshots.c.synced_at)
-Index("ix_snapshots_time", snapshots.c.synced_at)
-
-snapshot_templates = Table(
-    "snapshot_templates",
-    metadata,
-    Column(
-        "snapshot_id", String(32), ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("position", Integer, nullable=False),
-    Column("name", String(512), nullable=False),
-    Column("language", String(32), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("body", Text, nullable=False),
-)
-Index("ix_snapshot_templates_snapshot", snapshot_templates.c.snapshot_id)
-
-subscriptions = Table(
-    "subscriptions",
-    metadata,
-    Column("team_id", String(32), nullable=False, default=""),
-    Column("channel_id", String(32), nullable=False),
-    Column("connector", String(20), nullable=False),
-    Column("created_by", String(32), nullable=False, default=""),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("channel_id", "connector", name="uq_subscription"),
-)
-Index("ix_subscriptions_connector", subscriptions.c.connector)
-
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("snapshot_id", String(32), nullable=False),
-    Column("channel_id", String(32), nullable=False),
-    Column("connector", String(20), nullable=False),
-    Column("subscriber", String(32), nullable=False, default=""),
-    Column("payload", Text, nullable=False),
-    Column("details_csv", Text, nullable=True),
-    Column("details_name", String(200), nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", String(200), nullable=False, default=""),
-    Column("warned", Boolean, nullable=False, default=False),
-    Column("claimed_until", Float, nullable=True),
-    Column("delivered_at", Float, nullable=True),
-    Column("failed", Boolean, nullable=False, default=False),
-)
-Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.failed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +78,15 @@ class Outgoing:
     details_name: str | None = None
 
 
+def create_engine(database_url: str) -> AsyncEngine:
+    """The async engine for DATABASE_URL, with a pool sized for PostgreSQL when it is one."""
+    url = engine_url(database_url)
+    options: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        options = {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True}
+    return create_async_engine(url, **options)
+
+
 class Store:
     """Everything the bot keeps across restarts."""
 
@@ -180,29 +96,16 @@ class Store:
     @classmethod
     async def open(cls, database_url: str) -> Store:
         """Connect and create or upgrade the schema."""
-        url = engine_url(database_url)
-        options: dict[str, Any] = {}
-        if url.startswith("postgresql"):
-            options = {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True}
-        store = cls(create_async_engine(url, **options))
-        await store.migrate()
-        return store
+        engine = create_engine(database_url)
+        try:
+            await upgrade(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
 
     async def aclose(self) -> None:
         await self.engine.dispose()
-
-    async def migrate(self) -> None:
-        async with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":  # instances starting together take turns
-                await conn.execute(text("SELECT pg_advisory_xact_lock(72430001)"))
-            await conn.run_sync(lambda sync: schema_version.create(sync, checkfirst=True))
-            current = (await conn.execute(select(func.max(schema_version.c.version)))).scalar()
-            version = int(current or 0)
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                await _MIGRATIONS[target](conn)
-                await conn.execute(delete(schema_version))
-                await conn.execute(insert(schema_version).values(version=target))
-                log.info("database schema upgraded to version %d", target)
 
     # --- history ---
 
@@ -481,10 +384,3 @@ class Store:
                 .where(and_(outbox.c.delivered_at.is_(None), outbox.c.failed.is_(False)))
             )
             return int(value.scalar() or 0)
-
-
-async def _v1(conn: AsyncConnection) -> None:
-    await conn.run_sync(lambda sync: metadata.create_all(sync, checkfirst=True))
-
-
-_MIGRATIONS = {1: _v1}

@@ -1,0 +1,308 @@
+"""Alembic migrations on real SQLite files and a real PostgreSQL: fresh, legacy, concurrent, CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.history.migrate import alembic_config, head_revision
+from bot.history.schema import metadata
+from bot.history.store import Store, create_engine
+from bot.templates.model import Template
+from tests.deployed import ROOT, base_env
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bot.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+# The schema as the hand-written migrations made it (their version 1), frozen here.
+LEGACY = MetaData()
+Table("schema_version", LEGACY, Column("version", Integer, nullable=False))
+legacy_snapshots = Table(
+    "snapshots",
+    LEGACY,
+    Column("id", String(32), primary_key=True),
+    Column("connector", String(20), nullable=False),
+    Column("synced_at", Float, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("user_id", String(32), nullable=False, default=""),
+    Column("user_name", String(100), nullable=False, default=""),
+    Column("command", String(1100), nullable=False, default=""),
+    Column("template_count", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("first", Boolean, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+)
+Index("ix_snapshots_connector_time", legacy_snapshots.c.connector, legacy_snapshots.c.synced_at)
+Index("ix_snapshots_time", legacy_snapshots.c.synced_at)
+legacy_templates = Table(
+    "snapshot_templates",
+    LEGACY,
+    Column(
+        "snapshot_id", String(32), ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("position", Integer, nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("language", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+)
+Index("ix_snapshot_templates_snapshot", legacy_templates.c.snapshot_id)
+legacy_subscriptions = Table(
+    "subscriptions",
+    LEGACY,
+    Column("team_id", String(32), nullable=False, default=""),
+    Column("channel_id", String(32), nullable=False),
+    Column("connector", String(20), nullable=False),
+    Column("created_by", String(32), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("channel_id", "connector", name="uq_subscription"),
+)
+Index("ix_subscriptions_connector", legacy_subscriptions.c.connector)
+legacy_outbox = Table(
+    "outbox",
+    LEGACY,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("snapshot_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("connector", String(20), nullable=False),
+    Column("subscriber", String(32), nullable=False, default=""),
+    Column("payload", Text, nullable=False),
+    Column("details_csv", Text, nullable=True),
+    Column("details_name", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", String(200), nullable=False, default=""),
+    Column("warned", Boolean, nullable=False, default=False),
+    Column("claimed_until", Float, nullable=True),
+    Column("delivered_at", Float, nullable=True),
+    Column("failed", Boolean, nullable=False, default=False),
+)
+Index("ix_outbox_pending", legacy_outbox.c.delivered_at, legacy_outbox.c.failed)
+
+OLD = [Template("a", "es", "UTILITY", "x {{1}}"), Template("b", "pt_BR", "MARKETING", "y")]
+NEW = [OLD[0], Template("c", "en_US", "UTILITY", "z"), Template("b", "pt_BR", "MARKETING", "y2")]
+
+
+async def build_legacy_database(url: str) -> None:
+    """What the hand-written migrations and the old Store left: the tables and some of each row."""
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(LEGACY.create_all)
+        await conn.execute(text("INSERT INTO schema_version (version) VALUES (1)"))
+        for number, (snapshot_id, templates) in enumerate((("s1", OLD), ("s2", NEW))):
+            await conn.execute(
+                legacy_snapshots.insert().values(
+                    id=snapshot_id,
+                    connector="1234",
+                    synced_at=NOW.timestamp() + 60 * number,
+                    source="slack",
+                    user_id="U1",
+                    user_name="maria",
+                    command="/wolkvox-sync 1234",
+                    template_count=len(templates),
+                    skipped=number,
+                    first=number == 0,
+                    added=number,
+                    removed=0,
+                    changed=number,
+                )
+            )
+            await conn.execute(
+                legacy_templates.insert(),
+                [
+                    {"snapshot_id": snapshot_id, "position": i, "name": t.name}
+                    | {"language": t.language, "category": t.category, "body": t.body}
+                    for i, t in enumerate(templates)
+                ],
+            )
+        await conn.execute(
+            legacy_subscriptions.insert().values(
+                team_id="T1", channel_id="C1", connector="1234", created_by="U1", created_at=1.0
+            )
+        )
+        await conn.execute(
+            legacy_outbox.insert().values(
+                snapshot_id="s2",
+                channel_id="C1",
+                connector="1234",
+                subscriber="U1",
+                payload=json.dumps({"text": "2 changes"}),
+                details_csv="name\nc\n",
+                details_name="changes.csv",
+                created_at=NOW.timestamp(),
+            )
+        )
+    await engine.dispose()
+
+
+async def revision_and_tables(engine: AsyncEngine) -> tuple[str, set[str]]:
+    async with engine.connect() as conn:
+        revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    return str(revision), tables
+
+
+def schema_differences(conn: Connection, target: MetaData) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(conn), target))
+
+
+async def test_a_database_of_the_hand_written_schema_upgrades_in_place(database: str) -> None:
+    await build_legacy_database(database)
+    store = await Store.open(database)
+    history = await store.history("1234")
+    assert [(h.id, h.template_count, h.skipped, h.first) for h in history] == [
+        ("s2", 3, 1, False),
+        ("s1", 2, 0, True),
+    ]
+    assert history[1].synced_at == NOW and history[0].user_name == "maria"
+    assert await store.latest_templates("1234") == ("s2", NEW)
+    [subscription] = await store.subscriptions(connector="1234")
+    assert (subscription.team_id, subscription.channel_id, subscription.created_by) == (
+        "T1",
+        "C1",
+        "U1",
+    )
+    [delivery] = await store.claim(NOW)
+    assert (delivery.snapshot_id, delivery.channel_id, delivery.message) == (
+        "s2",
+        "C1",
+        {"text": "2 changes"},
+    )
+    assert (delivery.details_csv, delivery.details_name) == ("name\nc\n", "changes.csv")
+    revision, tables = await revision_and_tables(store.engine)
+    assert revision == head_revision()
+    assert "schema_version" not in tables
+    await store.aclose()
+
+
+async def test_a_fresh_database_reaches_the_head_and_matches_the_schema(database: str) -> None:
+    store = await Store.open(database)
+    assert (await revision_and_tables(store.engine))[0] == head_revision()
+    async with store.engine.connect() as conn:
+        assert await conn.run_sync(schema_differences, metadata) == []
+    await store.aclose()
+
+
+async def test_revision_0001_is_the_hand_written_schema(database: str) -> None:
+    engine = create_engine(database)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0001"))
+    async with engine.connect() as conn:
+        assert await conn.run_sync(schema_differences, LEGACY) == []
+    await engine.dispose()
+
+
+async def test_opening_again_changes_nothing(database: str) -> None:
+    store = await Store.open(database)
+    await store.subscribe(team_id="T", channel_id="C1", connector="1", user_id="U", now=NOW)
+    before = await revision_and_tables(store.engine)
+    await store.aclose()
+    again = await Store.open(database)
+    assert await revision_and_tables(again.engine) == before
+    assert len(await again.subscriptions()) == 1
+    await again.aclose()
+
+
+async def test_instances_upgrading_an_old_database_together_take_turns(postgres_url: str) -> None:
+    await build_legacy_database(postgres_url)
+    stores = await asyncio.gather(*(Store.open(postgres_url) for _ in range(4)))
+    for store in stores:
+        assert await store.latest_templates("1234") == ("s2", NEW)
+    async with stores[0].engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM alembic_version"))).scalar() == 1
+    for store in stores:
+        await store.aclose()
+
+
+def db_upgrade(
+    cwd: Path, database_url: str, program: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*(program or [sys.executable, "-m", "bot"]), "db", "upgrade"],
+        cwd=cwd,
+        env=base_env() | {"DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_db_upgrade_on_the_command_line(database: str, tmp_path: Path) -> None:
+    """Needs only DATABASE_URL: no Slack or Wolkvox settings."""
+    await build_legacy_database(database)
+    first = db_upgrade(tmp_path, database)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        f"database schema at revision {head_revision()} (the newest)"
+    ]
+    script = Path(sys.executable).parent / "wolkvox-sync"
+    again = db_upgrade(tmp_path, database, [str(script)])
+    assert again.returncode == 0 and again.stdout == first.stdout
+    store = await Store.open(database)
+    assert await store.latest_templates("1234") == ("s2", NEW)
+    await store.aclose()
+
+
+def test_db_upgrade_failure_is_one_line_without_the_password(tmp_path: Path) -> None:
+    unreachable = "postgresql://bot:hunter2secret@127.0.0.1:9/wolkvox"
+    result = db_upgrade(tmp_path, unreachable)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("wolkvox-sync db upgrade failed: ")
+    assert "hunter2secret" not in line
+
+
+def test_db_upgrade_reads_the_default_database_in_the_working_directory(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "wolkvox.db").exists()
+
+
+def test_the_revisions_ship_in_the_package() -> None:
+    """A non-editable install carries packages: every folder of revisions must be one."""
+    folders = {path.parent for path in (ROOT / "bot" / "history").rglob("*.py")}
+    assert ROOT / "bot" / "history" / "migrations" / "versions" in folders
+    assert all((folder / "__init__.py").exists() for folder in folders)
