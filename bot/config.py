@@ -1,27 +1,41 @@
-"""Settings, read once from the environment at start-up. Nothing else reads `os.environ`."""
+"""Settings, read once from the environment at start-up. Nothing else reads `os.environ`.
+
+One small reader per concern (Slack, Wolkvox, limits, stores, notifications, schedule, access,
+web) reads its variables through one `EnvReader`, which collects every problem so that a single
+ConfigError names all of them. Imports nothing of the project but two pure leaf modules.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
 from bot.templates.connectors import is_connector_id, read_aliases
 
+MB = 1024 * 1024
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CACHE_TTL = 300
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_REFRESH_COOLDOWN = 30.0
+DEFAULT_USER_SYNCS_PER_MINUTE = 20
+DEFAULT_KEEP_MB = 64
 DEFAULT_PORT = 3000
-DEFAULT_DATABASE_URL = "sqlite:///./wolkvox.db"
-DEFAULT_AUTO_SYNC_MINUTES = 60
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a web dyno must listen on every interface
+DEFAULT_SHUTDOWN_GRACE = 25.0
+DEFAULT_DATABASE_URL = "sqlite:///./wolkvox.db"
+DEFAULT_HISTORY_DAYS = 180
+DEFAULT_AUTO_SYNC_MINUTES = 60
 
 _SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -37,11 +51,16 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     cache_ttl: int = DEFAULT_CACHE_TTL
     timeout: float = DEFAULT_TIMEOUT
+    refresh_cooldown: float = DEFAULT_REFRESH_COOLDOWN  # 0: no cooldown
+    user_syncs_per_minute: int = DEFAULT_USER_SYNCS_PER_MINUTE  # 0: no per-user limit
+    keep_bytes: int = DEFAULT_KEEP_MB * MB  # snapshots kept in memory, in bytes
     notify_channel: str = ""
     port: int = DEFAULT_PORT
     host: str = DEFAULT_HOST
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     connectors: tuple[tuple[str, str], ...] = ()
     database_url: str = DEFAULT_DATABASE_URL
+    history_days: int = DEFAULT_HISTORY_DAYS
     notify_unchanged: bool = False
     auto_sync: tuple[str, ...] = ()
     auto_sync_minutes: int = DEFAULT_AUTO_SYNC_MINUTES
@@ -66,145 +85,296 @@ class Settings:
         `mode` forces "http" or "socket" ("console" needs no signing secret); by default
         SLACK_APP_TOKEN decides.
         """
-        problems: list[str] = []
-
-        def get(name: str) -> str:
-            return env.get(name, "").strip()
-
-        bot_token = get("SLACK_BOT_TOKEN")
-        if not bot_token:
-            problems.append(
-                "SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)"
-            )
-        elif not bot_token.startswith("xoxb-"):
-            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-
-        app_token = get("SLACK_APP_TOKEN")
-        if app_token and not app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-        if mode == "http":
-            app_token = ""
-        elif mode == "socket" and not app_token:
-            problems.append(
-                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...)"
-            )
-
-        signing_secret = get("SLACK_SIGNING_SECRET")
-        if mode == "console":
-            app_token = ""
-        elif not app_token and not signing_secret:
-            problems.append(
-                "SLACK_SIGNING_SECRET is missing (Basic Information > App Credentials); "
-                "HTTP mode needs it to verify requests from Slack"
-            )
-
-        slack_api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
-        if not _is_http_url(slack_api_url):
-            problems.append(f"SLACK_API_URL must be an http(s) URL, got {slack_api_url!r}")
-        elif not slack_api_url.endswith("/"):
-            slack_api_url += "/"
-
-        wolkvox_token = get("WOLKVOX_TOKEN")
-        if not wolkvox_token:
-            problems.append(
-                "WOLKVOX_TOKEN is missing (Wolkvox Manager > Configuration > Integrations > Tokens)"
-            )
-
-        server = ""
-        raw_server = get("WOLKVOX_SERVER")
-        if raw_server:
-            match = _SERVER.fullmatch(raw_server)
-            if match:
-                server = match.group(1).zfill(4)
-            else:
-                problems.append(
-                    f"WOLKVOX_SERVER must be the operation's server code, like 0032 or wv0032; "
-                    f"got {raw_server!r}"
-                )
-        base_url = get("WOLKVOX_BASE_URL").rstrip("/")
-        if base_url and not _is_http_url(base_url):
-            problems.append(f"WOLKVOX_BASE_URL must be an http(s) URL, got {base_url!r}")
-        if not base_url:
-            if server:
-                base_url = f"https://wv{server}.wolkvox.com"
-            elif not raw_server:
-                problems.append(
-                    "WOLKVOX_SERVER is missing (the digits in your Wolkvox URL: wv0032 means 0032)"
-                )
-
-        cache_ttl = _number(env, "WOLKVOX_CACHE_TTL", DEFAULT_CACHE_TTL, int, 1, 86_400, problems)
-        timeout = _number(env, "WOLKVOX_TIMEOUT", DEFAULT_TIMEOUT, float, 0.1, 120, problems)
-        port = _number(env, "PORT", DEFAULT_PORT, int, 1, 65_535, problems)
-
-        notify_channel = get("WOLKVOX_NOTIFY_CHANNEL")
-        if notify_channel and not _CHANNEL_ID.fullmatch(notify_channel):
-            problems.append(
-                f"WOLKVOX_NOTIFY_CHANNEL must be a channel id like C0123ABCD (not a #name); "
-                f"got {notify_channel!r}"
-            )
-
-        aliases: dict[str, str] = {}
-        try:
-            aliases = read_aliases(get("WOLKVOX_CONNECTORS"))
-        except ValueError as error:
-            problems.append(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
-
-        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-        try:
-            engine_url(database_url)
-        except ValueError as error:
-            problems.append(
-                f"DATABASE_URL: {error}; e.g. sqlite:///./wolkvox.db or postgresql://user@host/db"
-            )
-        notify_unchanged = _flag(env, "WOLKVOX_NOTIFY_UNCHANGED", problems)
-        auto_sync: list[str] = []
-        for word in filter(None, (w.strip() for w in get("WOLKVOX_AUTO_SYNC").split(","))):
-            if is_connector_id(word):
-                auto_sync.append(word)
-            elif word.lower() in aliases:
-                auto_sync.append(aliases[word.lower()])
-            else:
-                problems.append(
-                    f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias"
-                )
-        minutes = _number(
-            env, "WOLKVOX_AUTO_SYNC_MINUTES", DEFAULT_AUTO_SYNC_MINUTES, int, 1, 1440, problems
-        )
-        allowed_users = _ids(
-            env, "WOLKVOX_ALLOWED_USERS", _USER_ID, "user ids like U0123ABCD", problems
-        )
-        allowed_channels = _ids(
-            env, "WOLKVOX_ALLOWED_CHANNELS", _CHANNEL_ID, "channel ids like C0123ABCD", problems
-        )
-
-        redis_url = get("REDIS_URL")
-        if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append("REDIS_URL must be a redis:// or rediss:// URL")
-
-        if problems:
-            raise ConfigError(problems)
+        read = EnvReader(env)
+        slack = _slack(read, mode)
+        wolkvox = _wolkvox(read)
+        aliases = _aliases(read)
+        limits = _limits(read)
+        stores = _stores(read)
+        notifications = _notifications(read)
+        schedule = _schedule(read, aliases)
+        access = _access(read)
+        web = _web(read)
+        read.raise_problems()
         return cls(
-            slack_bot_token=bot_token,
-            slack_signing_secret=signing_secret,
-            slack_app_token=app_token,
-            slack_api_url=slack_api_url,
-            wolkvox_server=server,
-            wolkvox_token=wolkvox_token,
-            wolkvox_base_url=base_url,
-            cache_ttl=int(cache_ttl),
-            timeout=float(timeout),
-            notify_channel=notify_channel,
-            port=int(port),
-            host=get("HOST") or DEFAULT_HOST,
+            **slack,
+            **wolkvox,
             connectors=tuple(aliases.items()),
-            database_url=database_url,
-            notify_unchanged=notify_unchanged,
-            auto_sync=tuple(dict.fromkeys(auto_sync)),
-            auto_sync_minutes=int(minutes),
-            allowed_users=allowed_users,
-            allowed_channels=allowed_channels,
-            redis_url=redis_url,
+            **limits,
+            **stores,
+            **notifications,
+            **schedule,
+            **access,
+            **web,
         )
+
+
+class EnvReader:
+    """Reads variables from `env`; records each problem and goes on with the default."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        """Record a problem; `raise_problems` reports them all together."""
+        self.problems.append(message)
+
+    def raise_problems(self) -> None:
+        """Raise one ConfigError naming every recorded problem, if there is any."""
+        if self.problems:
+            raise ConfigError(self.problems)
+
+    def text(self, name: str) -> str:
+        """The variable without surrounding whitespace; "" when unset."""
+        return self._env.get(name, "").strip()
+
+    def number(self, name: str, default: _N, low: _N, high: _N, unit: str) -> _N:
+        """A number between `low` and `high` of the type of `default`, in `unit` (for messages)."""
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = type(default)(raw)
+        except ValueError:
+            self.problem(f"{name} must be {unit}, got {raw!r}")
+            return default
+        if not low <= value <= high:  # also refuses nan
+            self.problem(f"{name} must be {unit} between {low:g} and {high:g}, got {raw!r}")
+            return default
+        return value
+
+    def flag(self, name: str) -> bool:
+        """true/false, yes/no, on/off or 1/0; unset is false."""
+        raw = self.text(name).lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        self.problem(f"{name} must be true or false, got {raw!r}")
+        return False
+
+    def ids(self, name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
+        """Comma-separated Slack ids, each matching `pattern` (`what` names them for messages)."""
+        ids = [word.strip() for word in self.text(name).split(",") if word.strip()]
+        bad = [i for i in ids if not pattern.fullmatch(i)]
+        if bad:
+            self.problem(f"{name} must be comma-separated {what}; not: {', '.join(bad[:5])}")
+        return frozenset(ids)
+
+
+class _Slack(TypedDict):
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_api_url: str
+
+
+def _slack(read: EnvReader, mode: str | None) -> _Slack:
+    bot_token = read.text("SLACK_BOT_TOKEN")
+    if not bot_token:
+        read.problem(
+            "SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)"
+        )
+    elif not bot_token.startswith("xoxb-"):
+        read.problem("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = _app_token(read, mode)
+    signing_secret = read.text("SLACK_SIGNING_SECRET")
+    if not app_token and not signing_secret and mode != "console":
+        read.problem(
+            "SLACK_SIGNING_SECRET is missing (Basic Information > App Credentials); "
+            "HTTP mode needs it to verify requests from Slack"
+        )
+    api_url = read.text("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not _is_http_url(api_url):
+        read.problem(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    elif not api_url.endswith("/"):
+        api_url += "/"
+    return _Slack(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+    )
+
+
+def _app_token(read: EnvReader, mode: str | None) -> str:
+    """SLACK_APP_TOKEN; "" when `mode` is "http" or "console", required when "socket"."""
+    app_token = read.text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        read.problem("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if mode == "socket" and not app_token:
+        read.problem("SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...)")
+    return "" if mode in ("http", "console") else app_token
+
+
+class _Wolkvox(TypedDict):
+    wolkvox_token: str
+    wolkvox_server: str
+    wolkvox_base_url: str
+
+
+def _wolkvox(read: EnvReader) -> _Wolkvox:
+    token = read.text("WOLKVOX_TOKEN")
+    if not token:
+        read.problem(
+            "WOLKVOX_TOKEN is missing (Wolkvox Manager > Configuration > Integrations > Tokens)"
+        )
+    raw_server = read.text("WOLKVOX_SERVER")
+    server = _server_code(read, raw_server)
+    base_url = read.text("WOLKVOX_BASE_URL").rstrip("/")
+    if base_url and not _is_http_url(base_url):
+        read.problem(f"WOLKVOX_BASE_URL must be an http(s) URL, got {base_url!r}")
+    if not base_url and server:
+        base_url = f"https://wv{server}.wolkvox.com"
+    elif not base_url and not raw_server:
+        read.problem(
+            "WOLKVOX_SERVER is missing (the digits in your Wolkvox URL: wv0032 means 0032)"
+        )
+    return _Wolkvox(wolkvox_token=token, wolkvox_server=server, wolkvox_base_url=base_url)
+
+
+def _server_code(read: EnvReader, raw: str) -> str:
+    """WOLKVOX_SERVER as four digits ("wv32" -> "0032"); "" when unset or malformed."""
+    if not raw:
+        return ""
+    match = _SERVER.fullmatch(raw)
+    if not match:
+        read.problem(
+            f"WOLKVOX_SERVER must be the operation's server code, like 0032 or wv0032; got {raw!r}"
+        )
+        return ""
+    return match.group(1).zfill(4)
+
+
+def _aliases(read: EnvReader) -> dict[str, str]:
+    try:
+        return read_aliases(read.text("WOLKVOX_CONNECTORS"))
+    except ValueError as error:
+        read.problem(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
+        return {}
+
+
+class _Limits(TypedDict):
+    cache_ttl: int
+    timeout: float
+    refresh_cooldown: float
+    user_syncs_per_minute: int
+    keep_bytes: int
+
+
+def _limits(read: EnvReader) -> _Limits:
+    """How long results are reused and Wolkvox is waited for, and what bounds its use."""
+    seconds = "a number of seconds"
+    return _Limits(
+        cache_ttl=read.number(
+            "WOLKVOX_CACHE_TTL", DEFAULT_CACHE_TTL, 1, 86_400, "a whole number of seconds"
+        ),
+        timeout=read.number("WOLKVOX_TIMEOUT", DEFAULT_TIMEOUT, 0.1, 120.0, seconds),
+        refresh_cooldown=read.number(
+            "WOLKVOX_REFRESH_COOLDOWN", DEFAULT_REFRESH_COOLDOWN, 0.0, 3600.0, seconds
+        ),
+        user_syncs_per_minute=read.number(
+            "WOLKVOX_USER_SYNCS_PER_MINUTE",
+            DEFAULT_USER_SYNCS_PER_MINUTE,
+            0,
+            1000,
+            "a whole number of syncs per minute",
+        ),
+        keep_bytes=MB
+        * read.number("WOLKVOX_KEEP_MB", DEFAULT_KEEP_MB, 1, 4096, "a whole number of megabytes"),
+    )
+
+
+class _Stores(TypedDict):
+    database_url: str
+    history_days: int
+    redis_url: str
+
+
+def _stores(read: EnvReader) -> _Stores:
+    """Where history lives and for how long, and the Redis that instances share."""
+    database_url = read.text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        engine_url(database_url)
+    except ValueError as error:
+        read.problem(
+            f"DATABASE_URL: {error}; e.g. sqlite:///./wolkvox.db or postgresql://user@host/db"
+        )
+    history_days = read.number(
+        "WOLKVOX_HISTORY_DAYS", DEFAULT_HISTORY_DAYS, 1, 36_500, "a whole number of days"
+    )
+    redis_url = read.text("REDIS_URL")
+    if redis_url and _scheme(redis_url) not in ("redis", "rediss", "unix"):
+        read.problem("REDIS_URL must be a redis:// or rediss:// URL")
+    return _Stores(database_url=database_url, history_days=history_days, redis_url=redis_url)
+
+
+class _Notifications(TypedDict):
+    notify_channel: str
+    notify_unchanged: bool
+
+
+def _notifications(read: EnvReader) -> _Notifications:
+    channel = read.text("WOLKVOX_NOTIFY_CHANNEL")
+    if channel and not _CHANNEL_ID.fullmatch(channel):
+        read.problem(
+            f"WOLKVOX_NOTIFY_CHANNEL must be a channel id like C0123ABCD (not a #name); "
+            f"got {channel!r}"
+        )
+    unchanged = read.flag("WOLKVOX_NOTIFY_UNCHANGED")
+    return _Notifications(notify_channel=channel, notify_unchanged=unchanged)
+
+
+class _Schedule(TypedDict):
+    auto_sync: tuple[str, ...]
+    auto_sync_minutes: int
+
+
+def _schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
+    """The connectors (ids or aliases) synced by themselves, and how often."""
+    connectors: list[str] = []
+    for word in filter(None, (w.strip() for w in read.text("WOLKVOX_AUTO_SYNC").split(","))):
+        if is_connector_id(word):
+            connectors.append(word)
+        elif word.lower() in aliases:
+            connectors.append(aliases[word.lower()])
+        else:
+            read.problem(f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias")
+    minutes = read.number(
+        "WOLKVOX_AUTO_SYNC_MINUTES", DEFAULT_AUTO_SYNC_MINUTES, 1, 1440, "a whole number of minutes"
+    )
+    return _Schedule(auto_sync=tuple(dict.fromkeys(connectors)), auto_sync_minutes=minutes)
+
+
+class _Access(TypedDict):
+    allowed_users: frozenset[str]
+    allowed_channels: frozenset[str]
+
+
+def _access(read: EnvReader) -> _Access:
+    return _Access(
+        allowed_users=read.ids("WOLKVOX_ALLOWED_USERS", _USER_ID, "user ids like U0123ABCD"),
+        allowed_channels=read.ids(
+            "WOLKVOX_ALLOWED_CHANNELS", _CHANNEL_ID, "channel ids like C0123ABCD"
+        ),
+    )
+
+
+class _Web(TypedDict):
+    port: int
+    host: str
+    shutdown_grace: float
+
+
+def _web(read: EnvReader) -> _Web:
+    return _Web(
+        port=read.number("PORT", DEFAULT_PORT, 1, 65_535, "a port number"),
+        host=read.text("HOST") or DEFAULT_HOST,
+        shutdown_grace=read.number(
+            "WOLKVOX_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, 0.0, 600.0, "a number of seconds"
+        ),
+    )
 
 
 def engine_url(database_url: str) -> str:
@@ -221,50 +391,15 @@ def engine_url(database_url: str) -> str:
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed [ in the host
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _number(
-    env: Mapping[str, str],
-    name: str,
-    default: float,
-    kind: type[int] | type[float],
-    low: float,
-    high: float,
-    problems: list[str],
-) -> float:
-    """Read a bounded number; on trouble record a problem and return the default."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    what = "a port number" if name == "PORT" else "a number of seconds"
+def _scheme(url: str) -> str:
     try:
-        value = kind(raw)
+        return urlsplit(url).scheme
     except ValueError:
-        problems.append(f"{name} must be {what}, got {raw!r}")
-        return default
-    if not low <= value <= high:
-        problems.append(f"{name} must be {what} between {low:g} and {high:g}, got {raw!r}")
-        return default
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str, problems: list[str]) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    problems.append(f"{name} must be true or false, got {raw!r}")
-    return False
-
-
-def _ids(
-    env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str, problems: list[str]
-) -> frozenset[str]:
-    ids = [w.strip() for w in env.get(name, "").split(",") if w.strip()]
-    bad = [i for i in ids if not pattern.fullmatch(i)]
-    if bad:
-        problems.append(f"{name} must be comma-separated {what}; not: {', '.join(bad[:5])}")
-    return frozenset(ids)
+        return ""

@@ -12,8 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.errors import ConfigError
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
@@ -66,42 +64,6 @@ def test_malformed_settings_are_each_named(tmp_path: Path) -> None:
         "PORT must be",
     ):
         assert says in run.stderr
-
-
-@pytest.mark.parametrize(
-    ("raw", "server"), [("0032", "0032"), ("wv0032", "0032"), ("WV41", "0041"), ("100", "0100")]
-)
-def test_server_code_is_accepted_in_both_spellings(raw: str, server: str) -> None:
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-1",
-            "SLACK_SIGNING_SECRET": "s",
-            "WOLKVOX_TOKEN": "t",
-            "WOLKVOX_SERVER": raw,
-        }
-    )
-    assert settings.wolkvox_server == server
-    assert settings.wolkvox_base_url == f"https://wv{server}.wolkvox.com"
-    assert (settings.cache_ttl, settings.timeout, settings.port) == (300, 30.0, 3000)
-    assert settings.mode == "http"
-
-
-def test_socket_mode_needs_no_signing_secret_and_secrets_stay_out_of_repr() -> None:
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-secret1",
-            "SLACK_APP_TOKEN": "xapp-secret2",
-            "WOLKVOX_TOKEN": "secret3",
-            "WOLKVOX_SERVER": "0032",
-        }
-    )
-    assert settings.mode == "socket"
-    assert not any(s in repr(settings) for s in ("secret1", "secret2", "secret3"))
-    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is missing"):
-        Settings.from_env(
-            {"SLACK_BOT_TOKEN": "xoxb-1", "WOLKVOX_TOKEN": "t", "WOLKVOX_SERVER": "1"},
-            mode="socket",
-        )
 
 
 @pytest.fixture
