@@ -28,6 +28,22 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OneLine(logging.Filter):
+    """Keep every log record on one line: untrusted text (Wolkvox's `msg`, Slack's errors,
+    template names) with line breaks could otherwise forge log lines. Tracebacks are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(c in message for c in _BREAKS):
+            record.msg, record.args = message.translate(_ESCAPES), None
+        return True
+
+
+_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ESCAPES = {ord(c): f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in _BREAKS}
+_ESCAPES |= {ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
 class _ClientGivenNotice(logging.Filter):
     """Bolt warns that SLACK_BOT_TOKEN is unused when it is given a client built from it."""
 
@@ -39,6 +55,7 @@ def setup_logging(*, secrets: Iterable[str], level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(OneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -113,8 +113,12 @@ The connector is the WhatsApp connector's id in Wolkvox Manager (digits only).""
 
 
 def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
-    """Read the text typed after the slash command. Raises InputError with a clear message."""
+    """Read the text typed after the slash command. Raises InputError with a clear message.
+
+    Slack sends `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`: they are read as typed.
+    """
     aliases = aliases or {}
+    text = unescape_command_text(text)
     if len(text) > MAX_COMMAND_CHARS:
         raise InputError(
             f"That command is {len(text):,} characters long; the most I read is "
@@ -144,6 +148,11 @@ def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
     return Lookup(connector=connector, query=parse_query(tokens, connector), refresh=refresh)
 
 
+def unescape_command_text(text: str) -> str:
+    """Undo Slack's escaping of a slash command's text (only these three entities)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_query_text(text: str) -> Query:
     """A query written back by Query.text() (button values): read with the same rules."""
     if len(text) > MAX_COMMAND_CHARS or _CONTROL.search(text):
@@ -151,7 +160,7 @@ def parse_query_text(text: str) -> Query:
     return parse_query(_tokens(text), "1234")
 
 
-def parse_query(tokens: list[str], connector: str) -> Query:
+def parse_query(tokens: list[_Token], connector: str) -> Query:
     if len(tokens) > MAX_TERMS:
         raise InputError(
             f"That is {len(tokens)} filters and words; the most I take is {MAX_TERMS}. "
@@ -166,6 +175,10 @@ def parse_query(tokens: list[str], connector: str) -> Query:
         "not_words": [],
     }
     for token in tokens:
+        if token.phrase is not None:
+            negative = token.startswith("-")
+            found["not_words" if negative else "words"].append(_word(token.phrase, connector))
+            continue
         keyed = _KEY.fullmatch(token)
         if token.startswith("--"):
             raise InputError(
@@ -186,15 +199,21 @@ def parse_query(tokens: list[str], connector: str) -> Query:
                 )
             continue
         negative = token.startswith("-") and len(token) > 1
-        word = fold(token[1:] if negative else token)
-        if len(word) > MAX_WORD:
-            raise InputError(
-                f"The word {echo(word)} is {len(word)} characters long; the most I search for "
-                f"is {MAX_WORD}. Search for a shorter part, as in `{COMMAND} {connector} navidad`."
-            )
-        if word:
-            found["not_words" if negative else "words"].append(word)
-    return Query(**{k: tuple(dict.fromkeys(v)) for k, v in found.items()})
+        found["not_words" if negative else "words"].append(
+            _word(token[1:] if negative else token, connector)
+        )
+    return Query(**{k: tuple(v for v in dict.fromkeys(v) if v) for k, v in found.items()})
+
+
+def _word(text: str, connector: str) -> str:
+    """A search word or phrase, folded (any case, any accent); too long is an InputError."""
+    word = fold(text)
+    if len(word) > MAX_WORD:
+        raise InputError(
+            f"The word {echo(word)} is {len(word)} characters long; the most I search for "
+            f"is {MAX_WORD}. Search for a shorter part, as in `{COMMAND} {connector} navidad`."
+        )
+    return word
 
 
 def _subscription(keyword: str, words: list[str], aliases: Mapping[str, str]) -> Command:
@@ -208,7 +227,7 @@ def _subscription(keyword: str, words: list[str], aliases: Mapping[str, str]) ->
     return Subscribe(connector) if keyword == "subscribe" else Unsubscribe(connector)
 
 
-def _show(connector: str, tokens: list[str], refresh: bool) -> Show:
+def _show(connector: str, tokens: list[_Token], refresh: bool) -> Show:
     if len(tokens) != 1 or not _NAME.fullmatch(tokens[0]):
         raise InputError(
             f"`show` takes one template name, as in `{COMMAND} {connector} show recordatorio_pago`."
@@ -239,17 +258,31 @@ def _category(value: str, connector: str) -> str:
     return key
 
 
-def _tokens(text: str) -> list[str]:
-    tokens = []
+class _Token(str):
+    """A word of the command. A quoted phrase is always a search phrase (`phrase`), never a
+    filter, an option or a negation by its own leading minus; its text keeps the quotes so it
+    never equals a command word."""
+
+    phrase: str | None = None
+
+
+def _phrase(minus: str, content: str) -> _Token:
+    token = _Token(f'{minus}"{content}"')
+    token.phrase = " ".join(content.split())
+    return token
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
     for match in _TOKEN.finditer(text):
         if match.group(2) is not None:
-            tokens.append(match.group(1) + " ".join(match.group(2).split()))
+            tokens.append(_phrase(match.group(1), match.group(2)))
         elif match.group(4) is not None:
-            tokens.append(match.group(3) + " ".join(match.group(4).split()))
+            tokens.append(_phrase(match.group(3), match.group(4)))
         else:
             plain = match.group(5)
-            tokens.append(plain if _KEY.fullmatch(plain) else plain.strip('"“”') or plain)
-    return [t for t in tokens if t and t != "-"]
+            tokens.append(_Token(plain if _KEY.fullmatch(plain) else plain.strip('"“”') or plain))
+    return [t for t in tokens if (t.phrase if t.phrase is not None else t) and t != "-"]
 
 
 def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:

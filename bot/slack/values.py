@@ -87,7 +87,7 @@ def _object(value: object) -> dict[str, Any]:
         raise InputError(_UNREADABLE)
     try:
         raw = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON exhausts the parser's stack
         raw = None
     if not isinstance(raw, dict):
         raise InputError(_UNREADABLE)

@@ -15,12 +15,15 @@ from bot.templates.model import Template
 
 TEMPLATE_COLUMNS = ("name", "language", "category", "variables", "body")
 CHANGE_COLUMNS = ("change", "name", "language", "category", "what", "before", "after")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+_FORMULA_START = ("=", "+", "-", "@", "|", "%")
+_CONTROL_START = ("\t", "\r", "\n")
 
 
 def safe_cell(value: str) -> str:
-    """A cell no spreadsheet will run as a formula: a leading = + - @ (or tab, CR) gets a '."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """A cell no spreadsheet will run as a formula: one that starts with a tab or line break,
+    or with = + - @ | % after any white space (spaces, no-break spaces), gets a leading '."""
+    risky = value.startswith(_CONTROL_START) or value.lstrip().startswith(_FORMULA_START)
+    return "'" + value if risky else value
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -114,7 +114,11 @@ def _language_matches(language: str, wanted: str) -> bool:
 
 
 def _word_term(word: str) -> str:
-    return f'"{word}"' if " " in word or ":" in word or word.startswith("-") else word
+    """A word written back so that the grammar reads it as the same word: quoted when it has a
+    space or a colon or starts with a minus, in curly quotes when it holds a straight one."""
+    if " " not in word and ":" not in word and not word.startswith("-"):
+        return word
+    return f"“{word}”" if '"' in word else f'"{word}"'
 
 
 def searchable_text(template: Template) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.slack.access import REFUSAL
-from bot.slack.views.home import home_view, refused_home_view
+from bot.slack.views.home import channels_home_view, home_view, refused_home_view
 
 if TYPE_CHECKING:
     from bot.slack.app import Bot
@@ -23,9 +23,11 @@ class HomeListener:
         if event.get("tab") not in (None, "home") or not event.get("user"):
             return
         user_id = str(event["user"])
-        allowed_users = self.bot.settings.allowed_users
-        if allowed_users and user_id not in allowed_users:
+        settings = self.bot.settings
+        if settings.allowed_users and user_id not in settings.allowed_users:
             view = refused_home_view(REFUSAL)
+        elif settings.allowed_channels and not settings.allowed_users:
+            view = channels_home_view(tuple(settings.allowed_channels))
         else:
             store = self.bot.require_store()
             recent = await store.history(None, RECENT_SYNCS)

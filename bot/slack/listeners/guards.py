@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.slack.access import REFUSAL, allowed
@@ -31,14 +32,15 @@ class ClickGuard:
         ack: AsyncAck,
         respond: AsyncRespond,
         next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
-    ) -> None:
+    ) -> BoltResponse | None:
         if body.get("type") != "block_actions" or allowed(
             self.bot.settings, user_id=clicker(body), channel_id=channel_of(body)
         ):
             await next()
-            return
-        await ack()
+            return None
+        acknowledged = await ack()
         await reply(respond, text_message(REFUSAL), replace=False)
+        return acknowledged  # Slack gets its 200; without a response Bolt answers 404
 
 
 async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:

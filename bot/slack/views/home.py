@@ -52,3 +52,12 @@ def refused_home_view(text: str) -> dict[str, Any]:
     """The Home tab for someone WOLKVOX_ALLOWED_USERS leaves out: no history, no channels."""
     blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync"), section(text)]
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+
+
+def channels_home_view(channels: Sequence[str]) -> dict[str, Any]:
+    """The Home tab when only WOLKVOX_ALLOWED_CHANNELS is set: where the bot can be used, and
+    no history (it belongs to those channels)."""
+    where = ", ".join(f"<#{c}>" for c in sorted(channels)[:50])
+    text = f"I answer in these channels: {where}. Type `{COMMAND} help` there for what I can do."
+    blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync"), section(text)]
+    return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
