@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from dotenv import find_dotenv, load_dotenv
@@ -151,8 +152,14 @@ async def _socket_mode(settings: Settings) -> None:
     bot = build_app(settings)
     await bot.start()
     handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     try:
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        await stopping.wait()  # SIGTERM: stop taking requests, finish what runs, then exit
+        await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
         await bot.aclose()
 

@@ -20,6 +20,7 @@ from bot.history.recorder import History
 from bot.history.store import Store
 from bot.slack.listeners import register
 from bot.slack.notifier import Notifier
+from bot.slack.pending import PendingReplies
 from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService, TemplateSource
 from bot.sync.shared import RedisSlots, SharedState, connect
@@ -54,6 +55,7 @@ class Bot:
     store: Store | None = None
     notifier: Notifier | None = None
     scheduler: AutoSync | None = None
+    pending: PendingReplies = field(default_factory=PendingReplies)
     _closers: list[Any] = field(default_factory=list)
 
     async def start(self, *, schedule: bool = True) -> None:
@@ -73,6 +75,7 @@ class Bot:
         self.service.record_with(history.record)
         self.service.on_fresh_sync(self.notifier.after_sync)
         await self.notifier.deliver_pending()
+        self.notifier.start_sweeping()
         if schedule and self.settings.auto_sync:
             self.scheduler = AutoSync(
                 self.service, self.settings.auto_sync, self.settings.auto_sync_minutes * 60
@@ -80,9 +83,15 @@ class Bot:
             self.scheduler.start()
 
     async def aclose(self) -> None:
+        """Stop (SIGTERM): let running syncs finish and answer within WOLKVOX_SHUTDOWN_GRACE,
+        tell whoever still waits to run the command again, send what is queued, close."""
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await self.pending.settle(self.settings.shutdown_grace)
         await self.service.drain()
+        if self.notifier is not None:
+            await self.notifier.stop_sweeping()
+            await self.notifier.deliver_pending()
         for closer in reversed(self._closers):
             await closer.aclose()
 

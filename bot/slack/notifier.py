@@ -4,6 +4,7 @@ what is queued to Slack. What Slack does not take stays queued for the next occa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -36,6 +37,7 @@ GIVE_UP = frozenset(
         "invalid_arguments",
     }
 )
+SWEEP_SECONDS = 60.0  # how often queued notifications are looked at between syncs
 WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
@@ -57,6 +59,28 @@ class Notifier:
         self.notify_unchanged = notify_unchanged
         self.now = now
         self._delivering = asyncio.Lock()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def start_sweeping(self, every: float = SWEEP_SECONDS) -> None:
+        """Deliver what waits every `every` seconds: a notification claimed by a process that
+        died is sent once its lease runs out, not days later at the next sync."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep(every), name="outbox-sweeper")
+
+    async def stop_sweeping(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    async def _sweep(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.deliver_pending()
+            except Exception:  # the database may be down for a while: try again next round
+                log.warning("outbox sweep failed; trying again in %g s", every, exc_info=True)
 
     async def after_sync(
         self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger

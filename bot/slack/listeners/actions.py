@@ -71,9 +71,10 @@ class ActionListeners:
         trigger = SyncTrigger(
             user_id=clicker(body), user_name=clicker_name(body), command="Refresh button"
         )
-        await reply(respond, progress_message(ref.connector))
         command = Lookup(connector=ref.connector, query=query, refresh=True)
-        await reply(respond, await sync_reply(self.bot, command, trigger, refresh=True))
+        async with self.bot.pending.owe(ref.connector, respond):
+            await reply(respond, progress_message(ref.connector))
+            await reply(respond, await sync_reply(self.bot, command, trigger, refresh=True))
 
     async def open(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

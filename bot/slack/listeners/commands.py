@@ -86,7 +86,8 @@ class CommandListener:
             user_name=str(payload.get("user_name") or ""),
             command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
         )
-        await reply(respond, await sync_reply(bot, command, trigger, refresh=command.refresh))
+        async with bot.pending.owe(command.connector, respond):
+            await reply(respond, await sync_reply(bot, command, trigger, refresh=command.refresh))
 
     async def history(self, command: History) -> Message:
         records = await self.bot.require_store().history(command.connector, HISTORY_ROWS)
