@@ -16,7 +16,8 @@
         ├── Unavailable        HTTP 5xx
         ├── BadResponse        not JSON, truncated, wrong shape, too large
         ├── WolkvoxTimeout     no answer within WOLKVOX_TIMEOUT
-        └── ConnectionFailed   refused, reset, DNS
+        ├── ConnectionFailed   refused, reset, DNS
+        └── Busy               no free slot within WOLKVOX_TIMEOUT, or too many syncs waiting
 
 What the user reads for each is decided in one place: `bot.messages`.
 """
@@ -120,3 +121,8 @@ class WolkvoxTimeout(WolkvoxError):
 
 class ConnectionFailed(WolkvoxError):
     """The connection was refused, reset or could not be made."""
+
+
+class Busy(WolkvoxError):
+    """The bot is busy with other syncs: no slot for a Wolkvox call came free within the
+    timeout, or too many syncs were already waiting for one. Wolkvox was not called."""

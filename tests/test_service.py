@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.errors import QuotaExceeded
+from bot.sync.kept import snapshot_bytes
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.model import Snapshot
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
@@ -32,7 +33,7 @@ def clock() -> Clock:
 @pytest.fixture
 async def service(wolkvox: FakeWolkvox, clock: Clock) -> AsyncIterator[TemplateService]:
     client = WolkvoxClient(wolkvox.url, TOKEN, timeout=5)
-    yield TemplateService(client, cache_ttl=300, timer=clock)
+    yield TemplateService(client, cache_ttl=300, timer=clock, refresh_cooldown=0)
     await client.aclose()
 
 
@@ -107,12 +108,15 @@ async def test_listeners_run_once_per_wolkvox_call(
     assert seen == [("1234", "U1")]
 
 
-async def test_kept_snapshots_are_bounded_by_template_count(wolkvox: FakeWolkvox) -> None:
+async def test_kept_snapshots_are_bounded_in_bytes(wolkvox: FakeWolkvox) -> None:
     client = WolkvoxClient(wolkvox.url, TOKEN, timeout=5)
-    service = TemplateService(client, cache_ttl=300, max_kept_templates=25)
     for connector in ("1", "2", "3"):
         wolkvox.reply(connector, Reply(templates=10))
+    probe = TemplateService(client, cache_ttl=300)
+    one = snapshot_bytes((await probe.sync("1", WHO)).snapshot)  # each is about this size
+    service = TemplateService(client, cache_ttl=300, keep_bytes=2 * one + one // 2)
     ids = [(await service.sync(c, WHO)).snapshot.id for c in ("1", "2", "3")]
     await client.aclose()
     assert await service.kept(ids[0]) is None  # evicted, least recently used
     assert await service.kept(ids[1]) is not None and await service.kept(ids[2]) is not None
+    assert service.kept_bytes <= 2 * one + one // 2

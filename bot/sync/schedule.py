@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.errors import WolkvoxError
 from bot.sync.service import SyncTrigger, TemplateService
+from bot.templates.connectors import canonical_connector
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,14 @@ TRIGGER = SyncTrigger(source="scheduler", command="WOLKVOX_AUTO_SYNC")
 
 
 class AutoSync:
-    """Syncs a fixed list of connectors now and then every `interval` seconds."""
+    """Syncs a fixed list of connectors now and then every `interval` seconds (`01234` and
+    `1234` once: they are one connector)."""
 
     def __init__(
         self, service: TemplateService, connectors: Sequence[str], interval: float
     ) -> None:
         self.service = service
-        self.connectors = list(connectors)
+        self.connectors = list(dict.fromkeys(canonical_connector(c) for c in connectors))
         self.interval = interval
         self.rounds = 0
         self._task: asyncio.Task[None] | None = None

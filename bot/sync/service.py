@@ -1,10 +1,14 @@
-"""Templates on demand: cache -> single flight -> Wolkvox.
+"""Templates on demand: cache -> cooldown -> single flight -> Wolkvox.
 
 - A connector synced less than `cache_ttl` seconds ago is answered from memory.
+- A refresh within `refresh_cooldown` seconds of the last Wolkvox sync (here or, with Redis,
+  on any instance) answers with that sync instead of calling again.
 - Concurrent requests for one connector share one Wolkvox call (single flight).
-- The last good snapshot of each connector is kept (bounded by template count) so that
-  buttons can page through it and a failed sync can still show it, marked as stale.
+- Recent snapshots are kept (bounded in bytes, a few per connector, identical content shared:
+  `bot.sync.kept`) so that buttons can page through them and a failed sync can still show
+  one, marked as stale.
 - Whoever starts a Wolkvox call triggers the after-sync listeners once (notifications).
+- `01234` and `1234` are one connector: every connector id is made canonical first.
 """
 
 from __future__ import annotations
@@ -18,19 +22,23 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from cachetools import LRUCache, TTLCache
+from cachetools import TTLCache
 
 from bot.errors import SharedStateUnavailable, WolkvoxError
+from bot.sync.kept import KEEP_BYTES, KeptSnapshots
 from bot.sync.shared import SharedState
+from bot.templates.connectors import canonical_connector
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates
-from bot.templates.query import search_index_async
 from bot.wolkvox import SyncAnswer
 
 log = logging.getLogger(__name__)
 
 MAX_CONNECTORS = 1024
-MAX_KEPT_TEMPLATES = 200_000  # about 200 MB at worst-case 1 KB bodies; typically far less
+REFRESH_COOLDOWN = 30.0  # seconds between two Wolkvox calls a refresh may cause, per connector
+
+Origin = Literal["wolkvox", "shared", "cache", "cooldown", "stale"]
+Flight = asyncio.Task[tuple[Snapshot, Changes | None]]
 
 
 class TemplateSource(Protocol):
@@ -52,13 +60,16 @@ class SyncOutcome:
     """A snapshot and how it was obtained.
 
     origin: "wolkvox" (this request made the call), "shared" (joined a call in flight),
-    "cache" (no call), "stale" (the call failed; `error` says why, the snapshot is older).
+    "cache" (no call), "cooldown" (a refresh too soon after the last Wolkvox sync: no call,
+    the snapshot is that sync, and `retry_in` says in how many seconds a refresh calls again),
+    "stale" (the call failed; `error` says why, the snapshot is older).
     """
 
     snapshot: Snapshot
-    origin: Literal["wolkvox", "shared", "cache", "stale"]
+    origin: Origin
     error: WolkvoxError | None = None
     changes: Changes | None = None  # what this fresh sync changed, when history is kept
+    retry_in: float | None = None  # with "cooldown": seconds until a refresh calls Wolkvox
 
 
 AfterSync = Callable[[Snapshot, Changes | None, SyncTrigger], Awaitable[None]]
@@ -66,7 +77,11 @@ Recorder = Callable[[Snapshot, SyncTrigger], Awaitable[Changes | None]]
 
 
 class TemplateService:
-    """Gives snapshots of a connector's templates, calling Wolkvox as little as possible."""
+    """Gives snapshots of a connector's templates, calling Wolkvox as little as possible.
+
+    `keep_bytes` bounds the snapshots kept in memory (estimated bytes); `refresh_cooldown`
+    is the least time in seconds between two refreshes that call Wolkvox (0 turns it off).
+    """
 
     def __init__(
         self,
@@ -75,7 +90,8 @@ class TemplateService:
         cache_ttl: float,
         timer: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        max_kept_templates: int = MAX_KEPT_TEMPLATES,
+        keep_bytes: int = KEEP_BYTES,
+        refresh_cooldown: float = REFRESH_COOLDOWN,
         shared: SharedState | None = None,
         flight_deadline: float = 90.0,
     ) -> None:
@@ -83,15 +99,18 @@ class TemplateService:
         self._recorder: Recorder | None = None
         self._shared = shared
         self._flight_deadline = flight_deadline
+        self._cooldown = refresh_cooldown
         self._now = now
-        self._fresh: TTLCache[str, Snapshot] = TTLCache(MAX_CONNECTORS, ttl=cache_ttl, timer=timer)
-        self._kept: LRUCache[str, Snapshot] = LRUCache(
-            max_kept_templates, getsizeof=lambda snapshot: snapshot.count + 1
-        )
-        self._latest: LRUCache[str, str] = LRUCache(MAX_CONNECTORS)
-        self._flights: dict[str, asyncio.Task[tuple[Snapshot, Changes | None]]] = {}
+        self._fresh: TTLCache[str, str] = TTLCache(MAX_CONNECTORS, ttl=cache_ttl, timer=timer)
+        self._kept = KeptSnapshots(keep_bytes)
+        self._flights: dict[str, Flight] = {}
         self._after_sync: list[AfterSync] = []
         self._background: set[asyncio.Task[None]] = set()
+
+    @property
+    def kept_bytes(self) -> int:
+        """The estimated memory of the snapshots kept now (at most `keep_bytes`)."""
+        return self._kept.size
 
     def on_fresh_sync(self, listener: AfterSync) -> None:
         """Call `listener` once after each Wolkvox call that succeeds (not for cache hits)."""
@@ -103,7 +122,9 @@ class TemplateService:
 
     async def cached(self, connector: str) -> Snapshot | None:
         """The snapshot synced within the cache TTL, here or (with Redis) on any instance."""
-        snapshot = self._fresh.get(connector)
+        connector = canonical_connector(connector)
+        snapshot_id = self._fresh.get(connector)
+        snapshot = self._kept.get(snapshot_id) if snapshot_id else None
         if snapshot is not None or self._shared is None:
             return snapshot
         snapshot_id = await self._shared.fresh_id(connector)
@@ -117,33 +138,63 @@ class TemplateService:
         loaded = await self._shared.snapshot(snapshot_id)
         if loaded is None:
             return None
-        snapshot = replace(loaded, index=await search_index_async(loaded.templates))
-        self._keep(snapshot)
+        templates, index = await self._kept.share(loaded.connector, loaded.templates)
+        snapshot = replace(loaded, templates=templates, index=index)
+        self._kept.keep(snapshot)
         return snapshot
 
     async def last_known(self, connector: str) -> Snapshot | None:
-        """The newest snapshot still kept for `connector`, however old."""
-        snapshot_id = self._latest.get(connector)
-        if snapshot_id is None and self._shared is not None:
-            snapshot_id = await self._shared.latest_id(connector)
-        return await self.kept(snapshot_id) if snapshot_id else None
+        """The newest snapshot still kept for `connector` (here or in Redis), however old."""
+        connector = canonical_connector(connector)
+        local = self._kept.newest(connector)
+        if self._shared is None:
+            return local
+        snapshot_id = await self._shared.latest_id(connector)
+        if not snapshot_id or (local is not None and local.id == snapshot_id):
+            return local
+        remote = await self.kept(snapshot_id)
+        if local is None or remote is None:
+            return remote or local
+        return max(local, remote, key=lambda s: s.synced_at)
 
     def in_flight(self, connector: str) -> bool:
-        return connector in self._flights
+        return canonical_connector(connector) in self._flights
 
     async def sync(
         self, connector: str, trigger: SyncTrigger, *, refresh: bool = False
     ) -> SyncOutcome:
-        """The templates of `connector`: cached unless `refresh`, else from Wolkvox (shared).
+        """The templates of `connector`: cached unless `refresh`, else from Wolkvox (shared),
+        except that a refresh within the cooldown answers with the last sync ("cooldown").
 
         Raises WolkvoxError only when the sync failed and no earlier snapshot is kept.
         """
+        connector = canonical_connector(connector)
         if not refresh:
             cached = await self.cached(connector)
             if cached is not None:
                 return SyncOutcome(cached, "cache")
+        elif connector not in self._flights:
+            resting = await self._cooling(connector)
+            if resting is not None:
+                return resting
+        return await self._join(connector, trigger, refresh)
+
+    async def _cooling(self, connector: str) -> SyncOutcome | None:
+        """The last Wolkvox sync, when it is less than the cooldown old."""
+        if self._cooldown <= 0:
+            return None
+        newest = await self.last_known(connector)
+        if newest is None:
+            return None
+        age = max(0.0, (self._now() - newest.synced_at).total_seconds())
+        if age >= self._cooldown:
+            return None
+        return SyncOutcome(newest, "cooldown", retry_in=self._cooldown - age)
+
+    async def _join(self, connector: str, trigger: SyncTrigger, refresh: bool) -> SyncOutcome:
+        """Start the Wolkvox call for `connector`, or join the one in flight."""
         flight = self._flights.get(connector)
-        origin: Literal["wolkvox", "shared"] = "shared"
+        origin: Origin = "shared"
         if flight is None:
             origin = "wolkvox"
             since = time.time() if refresh else 0.0
@@ -153,14 +204,17 @@ class TemplateService:
         try:
             snapshot, changes = await asyncio.shield(flight)
         except WolkvoxError as error:
-            try:
-                stale = await self.last_known(connector)
-            except SharedStateUnavailable:
-                stale = None
+            stale = await self._stale(connector)
             if stale is None:
                 raise
             return SyncOutcome(stale, "stale", error)
         return SyncOutcome(snapshot, origin, changes=changes)
+
+    async def _stale(self, connector: str) -> Snapshot | None:
+        try:
+            return await self.last_known(connector)
+        except SharedStateUnavailable:
+            return self._kept.newest(connector)
 
     async def _fetch(
         self, connector: str, trigger: SyncTrigger, since: float
@@ -185,30 +239,25 @@ class TemplateService:
         self, connector: str, trigger: SyncTrigger
     ) -> tuple[Snapshot, Changes | None]:
         answer = await self._source.sync_templates(connector)
-        templates = sorted_templates(answer.templates)
+        templates, index = await self._kept.share(connector, sorted_templates(answer.templates))
         snapshot = Snapshot(
             id=secrets.token_hex(5),
             connector=connector,
             templates=templates,
             skipped=answer.skipped,
             synced_at=self._now(),
-            index=await search_index_async(templates),
+            index=index,
         )
-        self._fresh[connector] = snapshot
-        self._keep(snapshot)
+        if self._kept.keep(snapshot):
+            self._fresh[connector] = snapshot.id
+        else:  # larger than the whole budget: answered, but neither cached nor kept
+            log.warning("snapshot of %s too large to keep (%d)", connector, snapshot.count)
         if self._shared is not None:
             await self._shared.publish(snapshot)
         changes = await self._record(snapshot, trigger)
         for listener in self._after_sync:
             self._spawn(listener(snapshot, changes, trigger))
         return snapshot, changes
-
-    def _keep(self, snapshot: Snapshot) -> None:
-        try:
-            self._kept[snapshot.id] = snapshot
-            self._latest[snapshot.connector] = snapshot.id
-        except ValueError:  # larger than the whole keep budget: cached, but not kept for paging
-            log.warning("snapshot of %s too large to keep (%d)", snapshot.connector, snapshot.count)
 
     async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes | None:
         """Store the sync in history (committed before anyone is notified)."""
@@ -220,7 +269,7 @@ class TemplateService:
             log.exception("could not store the sync of connector %s in history", snapshot.connector)
             return None
 
-    def _land(self, connector: str, task: asyncio.Task[tuple[Snapshot, Changes | None]]) -> None:
+    def _land(self, connector: str, task: Flight) -> None:
         if self._flights.get(connector) is task:
             del self._flights[connector]
         if not task.cancelled() and task.exception() is not None:

@@ -136,6 +136,10 @@ class RedisSlots:
             await self._take(member)
         except RedisError as error:
             raise SharedStateUnavailable(str(error)) from error
+        except BaseException:  # given up (a timeout): a slot taken just now must not linger
+            with contextlib.suppress(RedisError):
+                await self.redis.zrem(self.key, member)
+            raise
         try:
             yield
         finally:
@@ -143,7 +147,9 @@ class RedisSlots:
                 await self.redis.zrem(self.key, member)
 
     async def _take(self, member: str) -> None:
-        """Wait for a free slot. A release on another instance can't wake us: poll, jittered."""
+        """Wait for a free slot. A release on another instance can't wake us: poll, jittered.
+
+        The caller bounds the wait (it cancels this: see WolkvoxClient)."""
         args: list[str | int] = [self.limit, self.lease_ms, member]
         while True:
             if await self._acquire(keys=[self.key], args=args):

@@ -17,6 +17,16 @@ def is_connector_id(word: str) -> bool:
     return CONNECTOR_ID.fullmatch(word) is not None
 
 
+def canonical_connector(word: str) -> str:
+    """One spelling per connector: `01234` and `1234` are the same id (`000` is `0`).
+
+    Anything that is not a connector id is returned as it is.
+    """
+    if not is_connector_id(word):
+        return word
+    return word.lstrip("0") or "0"
+
+
 def read_aliases(value: str) -> dict[str, str]:
     """WOLKVOX_CONNECTORS="ventas=1234,soporte=5678" -> {"ventas": "1234", ...}.
 

@@ -1,7 +1,9 @@
 """The Wolkvox `sync_templates` call over HTTP: one client, its limits and its slots.
 
 Knows nothing of Slack. Never more than `max_in_flight` requests at once for the token
-(Wolkvox refuses a third with 403); the others wait their turn. Reading the answer is
+(Wolkvox refuses a third with 403); the others wait their turn, but not for ever: the whole
+sync (waiting for a slot, then the call) ends within `timeout`, and at most `max_waiting`
+syncs wait at once (per process). A sync that gets no slot raises Busy. Reading the answer is
 `bot.wolkvox.answer`'s job.
 """
 
@@ -9,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Protocol
 
 import httpx
 
-from bot.errors import BadResponse, ConnectionFailed, WolkvoxError, WolkvoxTimeout
+from bot.errors import BadResponse, Busy, ConnectionFailed, WolkvoxError, WolkvoxTimeout
 from bot.wolkvox.answer import SyncAnswer, parse_sync_answer
 
 log = logging.getLogger(__name__)
 
 SYNC_PATH = "/api/v2/whatsapp.php"
 MAX_IN_FLIGHT = 2
+MAX_WAITING = 50  # syncs waiting for a slot at once; the next one is told the bot is busy
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
@@ -51,6 +54,7 @@ class WolkvoxClient:
         server: str = "",
         timeout: float = 30.0,
         max_in_flight: int = MAX_IN_FLIGHT,
+        max_waiting: int = MAX_WAITING,
         slots: Slots | None = None,
     ) -> None:
         headers = {"wolkvox-token": token, "Content-Type": "application/json"}
@@ -59,6 +63,8 @@ class WolkvoxClient:
         self._token = token
         self._timeout = timeout
         self._slots = slots or LocalSlots(max_in_flight)
+        self._max_waiting = max_waiting
+        self._waiting = 0
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -72,10 +78,22 @@ class WolkvoxClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    @property
+    def waiting(self) -> int:
+        """How many syncs are waiting for a slot now."""
+        return self._waiting
+
     async def sync_templates(self, connector: str) -> SyncAnswer:
-        """Ask Wolkvox to sync the templates of `connector`; raise a WolkvoxError on failure."""
-        async with self._slots.hold():
-            status, content = await self._post(connector)
+        """Ask Wolkvox to sync the templates of `connector`; raise a WolkvoxError on failure.
+
+        Waiting for a slot and the call together take at most `timeout` seconds: Busy when
+        no slot came free in time (or too many syncs wait already), WolkvoxTimeout when the
+        call ran out of the time left.
+        """
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        async with AsyncExitStack() as slot:
+            await self._take_slot(slot, connector, deadline)
+            status, content = await self._post(connector, deadline)
         answer = parse_sync_answer(connector, status, content, secret=self._token)
         log.info(
             "wolkvox sync connector=%s templates=%d skipped=%d",
@@ -85,10 +103,25 @@ class WolkvoxClient:
         )
         return answer
 
-    async def _post(self, connector: str) -> tuple[int, bytes]:
+    async def _take_slot(self, slot: AsyncExitStack, connector: str, deadline: float) -> None:
+        """Hold a slot (released when `slot` closes) by `deadline`, or raise Busy."""
+        if self._waiting >= self._max_waiting:
+            raise Busy(connector, f"the bot is busy: {self._waiting} syncs wait for a slot")
+        self._waiting += 1
+        try:
+            async with asyncio.timeout_at(deadline):
+                await slot.enter_async_context(self._slots.hold())
+        except TimeoutError as exc:
+            raise Busy(
+                connector, f"the bot is busy: no free slot within {self._timeout:g} s"
+            ) from exc
+        finally:
+            self._waiting -= 1
+
+    async def _post(self, connector: str, deadline: float) -> tuple[int, bytes]:
         got_headers = False
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout_at(deadline):
                 async with self._http.stream(
                     "POST",
                     SYNC_PATH,
@@ -116,6 +149,7 @@ class WolkvoxClient:
 # SyncAnswer and parse_sync_answer live in bot.wolkvox.answer; imported here for older imports.
 __all__ = [
     "MAX_IN_FLIGHT",
+    "MAX_WAITING",
     "LocalSlots",
     "Slots",
     "SyncAnswer",
