@@ -6,7 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,7 @@ from bot.history.schema import metadata
 from bot.history.store import Store, create_engine
 from bot.templates.model import Template
 from tests.deployed import ROOT, base_env
+from tests.test_store import record
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -116,6 +117,8 @@ Index("ix_outbox_pending", legacy_outbox.c.delivered_at, legacy_outbox.c.failed)
 
 OLD = [Template("a", "es", "UTILITY", "x {{1}}"), Template("b", "pt_BR", "MARKETING", "y")]
 NEW = [OLD[0], Template("c", "en_US", "UTILITY", "z"), Template("b", "pt_BR", "MARKETING", "y2")]
+# Two connectors, one with no templates; 5678 found what 1234 had at first.
+LEGACY_SYNCS = [("s1", "1234", OLD), ("s2", "1234", NEW), ("s3", "5678", OLD), ("s4", "9", [])]
 
 
 async def build_legacy_database(url: str) -> None:
@@ -124,11 +127,11 @@ async def build_legacy_database(url: str) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(LEGACY.create_all)
         await conn.execute(text("INSERT INTO schema_version (version) VALUES (1)"))
-        for number, (snapshot_id, templates) in enumerate((("s1", OLD), ("s2", NEW))):
+        for number, (snapshot_id, connector, templates) in enumerate(LEGACY_SYNCS):
             await conn.execute(
                 legacy_snapshots.insert().values(
                     id=snapshot_id,
-                    connector="1234",
+                    connector=connector,
                     synced_at=NOW.timestamp() + 60 * number,
                     source="slack",
                     user_id="U1",
@@ -142,6 +145,8 @@ async def build_legacy_database(url: str) -> None:
                     changed=number,
                 )
             )
+            if not templates:
+                continue
             await conn.execute(
                 legacy_templates.insert(),
                 [
@@ -206,8 +211,22 @@ async def test_a_database_of_the_hand_written_schema_upgrades_in_place(database:
     assert (delivery.details_csv, delivery.details_name) == ("name\nc\n", "changes.csv")
     revision, tables = await revision_and_tables(store.engine)
     assert revision == head_revision()
-    assert "schema_version" not in tables
+    assert "schema_version" not in tables and "snapshot_templates" not in tables
+    assert await store.snapshot_templates("s1") == OLD
+    assert await store.snapshot_templates("s3") == OLD
+    assert await store.snapshot_templates("s4") == []
+    assert await content_rows(store.engine) == (4, 3)  # a, b, c, b changed; OLD, NEW, empty
+    await record(store, "s5", NEW, NOW + timedelta(hours=1), NEW)  # content found, not copied
+    assert await content_rows(store.engine) == (4, 3)
     await store.aclose()
+
+
+async def content_rows(engine: AsyncEngine) -> tuple[int, int]:
+    """How many template versions and template sets are stored."""
+    async with engine.connect() as conn:
+        versions = (await conn.execute(text("SELECT count(*) FROM template_versions"))).scalar()
+        sets = (await conn.execute(text("SELECT count(*) FROM template_sets"))).scalar()
+    return int(versions or 0), int(sets or 0)
 
 
 async def test_a_fresh_database_reaches_the_head_and_matches_the_schema(database: str) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bot.config import engine_url
 from bot.history.migrate import head_revision
+from bot.history.schema import snapshots, template_set_members, template_sets, template_versions
 from bot.history.store import Outgoing, Store
-from bot.templates.diff import diff
+from bot.templates.diff import Changes, diff
 from bot.templates.model import Template
 
 
@@ -52,10 +54,13 @@ async def record(
     templates: list[Template],
     at: datetime,
     previous: list[Template] | None,
+    *,
+    connector: str = "1234",
+    notifications: Sequence[Outgoing] = (),
 ) -> None:
     await store.record_sync(
         snapshot_id=snapshot_id,
-        connector="1234",
+        connector=connector,
         synced_at=at,
         templates=templates,
         skipped=0,
@@ -64,6 +69,7 @@ async def record(
         user_name="maria",
         command="/wolkvox-sync 1234",
         changes=diff(previous, templates),
+        notifications=notifications,
     )
 
 
@@ -164,3 +170,136 @@ async def test_untrusted_text_round_trips(database: str) -> None:
     await record(store, "odd", odd, NOW, None)
     assert await store.latest_templates("1234") == ("odd", odd)
     await store.aclose()
+
+
+async def stored_rows(store: Store) -> dict[str, int]:
+    counts = {}
+    async with store.engine.connect() as conn:
+        for table in (snapshots, template_sets, template_set_members, template_versions):
+            count = await conn.execute(select(func.count()).select_from(table))
+            counts[table.name] = count.scalar_one()
+    return counts
+
+
+async def test_a_sync_that_changed_nothing_adds_a_row_not_a_copy(database: str) -> None:
+    store = await Store.open(database)
+    changed = [T[0], Template("b", "pt_BR", "MARKETING", "y, now longer")]
+    await record(store, "s1", T, NOW, None)
+    await record(store, "s2", T, NOW + timedelta(minutes=1), T)
+    await record(store, "s3", changed, NOW + timedelta(minutes=2), T)
+    await record(store, "s4", T, NOW + timedelta(minutes=3), changed)  # back as it was
+    assert await stored_rows(store) == {
+        "snapshots": 4,
+        "template_sets": 2,
+        "template_set_members": 4,
+        "template_versions": 3,  # a, b, and b changed: "a" is shared by both sets
+    }
+    assert await store.latest_templates("1234") == ("s4", T)
+    assert [h.template_count for h in await store.history("1234")] == [2, 2, 2, 2]
+    await store.aclose()
+
+
+async def test_an_older_snapshot_reloads_from_the_database(database: str) -> None:
+    store = await Store.open(database)
+    await record(store, "s1", T, NOW, None)
+    await record(store, "s2", T[::-1] + T[:1], NOW + timedelta(minutes=1), T)  # order and repeats
+    await record(store, "s3", [], NOW + timedelta(minutes=2), T)
+    assert await store.snapshot_templates("s1") == T
+    assert await store.snapshot_templates("s2") == [T[1], T[0], T[0]]
+    assert await store.snapshot_templates("s3") == []
+    assert await store.snapshot_templates("unknown") is None
+    await store.aclose()
+
+
+async def test_a_sync_and_its_notifications_are_one_transaction(database: str) -> None:
+    store = await Store.open(database)
+    note = Outgoing("C1", "1234", {"text": "2 templates"}, "U1", "name\na\n", "a.csv")
+    await record(store, "s1", T, NOW, None, notifications=[note])
+    [delivery] = await store.claim(NOW)
+    assert (delivery.snapshot_id, delivery.message, delivery.details_csv) == (
+        "s1",
+        note.message,
+        note.details_csv,
+    )
+    unstorable = Outgoing("C1", "1234", {"text": object()})  # fails after the sync's own rows
+    with pytest.raises(TypeError):
+        await record(
+            store, "s2", [Template("new", "es", "UTILITY", "z")], NOW, T, notifications=[unstorable]
+        )
+    assert [h.id for h in await store.history("1234")] == ["s1"]  # nothing of s2 was kept
+    assert (await stored_rows(store))["template_versions"] == 2
+    await store.aclose()
+
+
+async def test_history_queues_what_compose_makes_with_the_sync(database: str) -> None:
+    from bot.history.recorder import History
+    from bot.sync.service import SyncTrigger
+    from bot.templates.model import Snapshot
+
+    store = await Store.open(database)
+    seen: list[tuple[str, bool]] = []
+
+    def compose(snapshot: Snapshot, changes: Changes) -> list[Outgoing]:
+        seen.append((snapshot.id, changes.first))
+        return [Outgoing("C9", snapshot.connector, {"text": f"{len(snapshot.templates)} new"})]
+
+    snapshot = Snapshot(id="s1", connector="1234", synced_at=NOW, templates=tuple(T), skipped=0)
+    changes = await History(store).record(snapshot, SyncTrigger(source="slack"), compose)
+    assert changes.first and seen == [("s1", True)]
+    [delivery] = await store.claim(NOW)
+    assert (delivery.channel_id, delivery.message) == ("C9", {"text": "2 new"})
+    await store.aclose()
+
+
+async def test_prune_keeps_the_newest_sync_and_content_still_in_use(database: str) -> None:
+    store = await Store.open(database)
+    old = NOW - timedelta(days=200)
+    gone = [Template("gone", "es", "UTILITY", "only in the oldest sync")]
+    await record(store, "oldest", gone, old, None)
+    await record(store, "old", T, old + timedelta(days=1), gone)
+    await record(store, "recent", T, NOW, T)  # shares its templates with "old"
+    await record(store, "lonely", gone, old, None, connector="5678")  # its only sync: kept
+    items = [Outgoing(f"C{i}", "1234", {"text": str(i)}) for i in range(4)]
+    await store.enqueue("old", items[:3], old)
+    await store.enqueue("recent", items[3:], NOW)
+    delivered, failed = await store.claim(old, limit=2)
+    await store.delivered(delivered.id, old)
+    await store.attempt_failed(failed.id, "channel_not_found", give_up=True, warned=True)
+    _old_pending, recent = await store.claim(NOW)
+    await store.delivered(recent.id, NOW)
+
+    pruned = await store.prune(NOW - timedelta(days=180))
+
+    assert (pruned.syncs, pruned.notifications) == (2, 2)
+    assert [h.id for h in await store.history(limit=10)] == ["recent", "lonely"]
+    assert await store.snapshot_templates("old") is None
+    assert await store.snapshot_templates("lonely") == gone  # its content outlived "oldest"
+    assert await store.latest_templates("1234") == ("recent", T)
+    assert await store.pending_count() == 1  # an old notification not yet delivered stays
+    assert (pruned.template_sets, pruned.templates) == (0, 0)
+    await record(store, "newer", [], NOW + timedelta(minutes=1), T)
+    again = await store.prune(NOW + timedelta(minutes=1))  # "recent" goes, and T with it
+    assert (again.syncs, again.template_sets, again.templates) == (1, 1, 2)
+    assert await stored_rows(store) == {
+        "snapshots": 2,
+        "template_sets": 2,
+        "template_set_members": 1,
+        "template_versions": 1,
+    }
+    await store.aclose()
+
+
+async def test_forty_unchanged_syncs_of_5000_templates_store_them_once(tmp_path: Path) -> None:
+    """Issue 10: 40 refreshes of an account with 5,000 templates of about 1 KB each."""
+    templates = [
+        Template(f"plantilla_{i:05d}", "es_MX", "UTILITY", f"{i} " + "Hola {{1}}, " * 83)
+        for i in range(5000)
+    ]
+    path = tmp_path / "bot.db"
+    store = await Store.open(f"sqlite:///{path}")
+    for n in range(40):
+        await record(store, f"s{n}", templates, NOW + timedelta(minutes=n), templates)
+    assert (await stored_rows(store))["template_versions"] == 5000
+    await store.aclose()
+    one_copy = sum(len(t.name) + len(t.body) for t in templates)  # about 5 MB
+    assert path.stat().st_size < 2 * one_copy  # it was 40 copies: 278 MB

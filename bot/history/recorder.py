@@ -1,20 +1,26 @@
 """Sync history: record each fresh sync and what changed since the previous one.
 
-The snapshot is committed before anyone is notified (the notifier runs after `record`)."""
+The sync and the notifications it causes (`compose`) are committed in one transaction, before
+anyone is notified: the notifier delivers from the outbox after `record`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.history.outbox import Outgoing
 from bot.history.store import Store
 from bot.sync.service import SyncTrigger
 from bot.templates.diff import Changes, diff
 from bot.templates.model import Snapshot
 
 log = logging.getLogger(__name__)
+
+Compose = Callable[[Snapshot, Changes], Sequence[Outgoing]]
+"""Turns a sync and what changed into the notifications to queue with it."""
 
 
 class History:
@@ -23,11 +29,14 @@ class History:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
-        """Store the sync; a database that is briefly unreachable is tried again (3 times)."""
+    async def record(
+        self, snapshot: Snapshot, trigger: SyncTrigger, compose: Compose | None = None
+    ) -> Changes:
+        """Store the sync and what `compose` makes of it; a database that is briefly
+        unreachable is tried again (3 times)."""
         for attempt, pause in enumerate((0.5, 1.0, 2.0, 0.0)):
             try:
-                return await self._record(snapshot, trigger)
+                return await self._record(snapshot, trigger, compose)
             except (SQLAlchemyError, OSError) as error:
                 if pause == 0.0:
                     raise
@@ -35,7 +44,9 @@ class History:
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable")
 
-    async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes:
+    async def _record(
+        self, snapshot: Snapshot, trigger: SyncTrigger, compose: Compose | None
+    ) -> Changes:
         previous = await self.store.latest_templates(snapshot.connector)
         changes = (
             diff(previous[1], snapshot.templates, previous[0])
@@ -53,5 +64,6 @@ class History:
             user_name=trigger.user_name,
             command=trigger.command,
             changes=changes,
+            notifications=compose(snapshot, changes) if compose else (),
         )
         return changes

@@ -2,6 +2,10 @@
 
 Alembic revisions in `migrations/versions/` create and change these tables; they never import
 this module (a revision is frozen, this is the head). Times are Unix seconds (floats).
+
+Template content is stored once: a `template_versions` row per distinct (name, language,
+category, body), a `template_sets` row per distinct ordered list of them, and each snapshot
+points at its set, so a sync that changed nothing adds one `snapshots` row.
 """
 
 from __future__ import annotations
@@ -22,6 +26,40 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+template_versions = Table(
+    "template_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False),  # SHA-256 of name, language, category, body
+    Column("name", String(512), nullable=False),
+    Column("language", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("digest", name="uq_template_versions_digest"),
+)
+
+template_sets = Table(
+    "template_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False),  # SHA-256 of its members' digests, in order
+    UniqueConstraint("digest", name="uq_template_sets_digest"),
+)
+
+template_set_members = Table(
+    "template_set_members",
+    metadata,
+    Column(
+        "set_id",
+        Integer,
+        ForeignKey("template_sets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("template_versions.id"), nullable=False),
+)
+Index("ix_template_set_members_version", template_set_members.c.version_id)
+
 snapshots = Table(
     "snapshots",
     metadata,
@@ -38,23 +76,16 @@ snapshots = Table(
     Column("added", Integer, nullable=False),
     Column("removed", Integer, nullable=False),
     Column("changed", Integer, nullable=False),
+    Column(
+        "template_set_id",
+        Integer,
+        ForeignKey("template_sets.id", name="fk_snapshots_template_set"),
+        nullable=False,
+    ),
 )
 Index("ix_snapshots_connector_time", snapshots.c.connector, snapshots.c.synced_at)
 Index("ix_snapshots_time", snapshots.c.synced_at)
-
-snapshot_templates = Table(
-    "snapshot_templates",
-    metadata,
-    Column(
-        "snapshot_id", String(32), ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False
-    ),
-    Column("position", Integer, nullable=False),
-    Column("name", String(512), nullable=False),
-    Column("language", String(32), nullable=False),
-    Column("category", String(64), nullable=False),
-    Column("body", Text, nullable=False),
-)
-Index("ix_snapshot_templates_snapshot", snapshot_templates.c.snapshot_id)
+Index("ix_snapshots_template_set", snapshots.c.template_set_id)
 
 subscriptions = Table(
     "subscriptions",

@@ -2,23 +2,28 @@
 
 SQLAlchemy Core over an async driver: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)
 when DATABASE_URL says so. The tables are in `schema`; `Store.open` brings them to the newest
-Alembic revision (`migrate`). Times are stored as Unix seconds (floats), the same on every engine.
+Alembic revision (`migrate`). Template content is stored once (`contents`); notifications wait
+in the outbox (`outbox`). Times are Unix seconds (floats), the same on every engine.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import engine_url
+from bot.history.contents import load_template_set, prune_unused_content, store_template_set
 from bot.history.migrate import upgrade
-from bot.history.schema import outbox, snapshot_templates, snapshots, subscriptions
+from bot.history.outbox import PENDING, claim, prune_settled, queue
+from bot.history.outbox import Delivery as Delivery
+from bot.history.outbox import Outgoing as Outgoing
+from bot.history.schema import outbox, snapshots, subscriptions
 from bot.templates.diff import Changes
 from bot.templates.model import Template
 
@@ -51,31 +56,13 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """One notification to send: a message for a channel, maybe with a CSV for its thread."""
+class Pruned:
+    """What `Store.prune` deleted."""
 
-    id: int
-    snapshot_id: str
-    channel_id: str
-    connector: str
-    subscriber: str
-    message: dict[str, Any]
-    details_csv: str | None
-    details_name: str | None
-    attempts: int
-    warned: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A notification to queue."""
-
-    channel_id: str
-    connector: str
-    message: dict[str, Any]
-    subscriber: str = ""
-    details_csv: str | None = None
-    details_name: str | None = None
+    syncs: int
+    template_sets: int
+    templates: int
+    notifications: int
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -92,6 +79,9 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Pruning must not delete a template set that a sync being recorded has just found.
+        # PostgreSQL's foreign key refuses that (the write is retried); SQLite doesn't check.
+        self._content = asyncio.Lock()
 
     @classmethod
     async def open(cls, database_url: str) -> Store:
@@ -122,9 +112,12 @@ class Store:
         user_name: str,
         command: str,
         changes: Changes,
+        notifications: Sequence[Outgoing] = (),
     ) -> None:
-        """Store a fresh sync and its templates in one transaction."""
-        async with self.engine.begin() as conn:
+        """Store a fresh sync, its templates and the notifications it causes in one
+        transaction: a crash leaves all of them or none."""
+        async with self._content, self.engine.begin() as conn:
+            set_id = await store_template_set(conn, templates)
             await conn.execute(
                 insert(snapshots).values(
                     id=snapshot_id,
@@ -140,30 +133,17 @@ class Store:
                     added=len(changes.added),
                     removed=len(changes.removed),
                     changed=len(changes.changed),
+                    template_set_id=set_id,
                 )
             )
-            if templates:
-                await conn.execute(
-                    insert(snapshot_templates),
-                    [
-                        {
-                            "snapshot_id": snapshot_id,
-                            "position": i,
-                            "name": t.name,
-                            "language": t.language,
-                            "category": t.category,
-                            "body": t.body,
-                        }
-                        for i, t in enumerate(templates)
-                    ],
-                )
+            await queue(conn, snapshot_id, notifications, synced_at)
 
     async def latest_templates(self, connector: str) -> tuple[str, list[Template]] | None:
         """The newest stored sync of `connector` and its templates, if any."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(snapshots.c.id)
+                    select(snapshots.c.id, snapshots.c.template_set_id)
                     .where(snapshots.c.connector == connector)
                     .order_by(snapshots.c.synced_at.desc())
                     .limit(1)
@@ -171,17 +151,20 @@ class Store:
             ).first()
             if row is None:
                 return None
-            result = await conn.execute(
-                select(
-                    snapshot_templates.c.name,
-                    snapshot_templates.c.language,
-                    snapshot_templates.c.category,
-                    snapshot_templates.c.body,
+            return row.id, await load_template_set(conn, row.template_set_id)
+
+    async def snapshot_templates(self, snapshot_id: str) -> list[Template] | None:
+        """The templates of a stored sync, in their order; None when it isn't stored (or was
+        pruned)."""
+        async with self.engine.connect() as conn:
+            set_id = (
+                await conn.execute(
+                    select(snapshots.c.template_set_id).where(snapshots.c.id == snapshot_id)
                 )
-                .where(snapshot_templates.c.snapshot_id == row.id)
-                .order_by(snapshot_templates.c.position)
-            )
-            return row.id, [Template(r.name, r.language, r.category, r.body) for r in result]
+            ).scalar()
+            if set_id is None:
+                return None
+            return await load_template_set(conn, set_id)
 
     async def history(self, connector: str | None = None, limit: int = 10) -> list[SyncRecord]:
         """The newest syncs, of one connector or of all."""
@@ -207,6 +190,26 @@ class Store:
             )
             for r in rows
         ]
+
+    async def prune(self, older_than: datetime) -> Pruned:
+        """Delete syncs from before `older_than` (never a connector's newest), the template
+        content no sync uses any more, and delivered or given-up notifications as old."""
+        newer = snapshots.alias("newer")
+        superseded = exists().where(
+            and_(
+                newer.c.connector == snapshots.c.connector,
+                newer.c.synced_at > snapshots.c.synced_at,
+            )
+        )
+        async with self._content, self.engine.begin() as conn:
+            syncs = await conn.execute(
+                delete(snapshots).where(
+                    and_(snapshots.c.synced_at < older_than.timestamp(), superseded)
+                )
+            )
+            sets, versions = await prune_unused_content(conn)
+            notifications = await prune_settled(conn, older_than)
+        return Pruned(syncs.rowcount, sets, versions, notifications)
 
     # --- subscriptions ---
 
@@ -286,71 +289,14 @@ class Store:
         if not items:
             return
         async with self.engine.begin() as conn:
-            await conn.execute(
-                insert(outbox),
-                [
-                    {
-                        "snapshot_id": snapshot_id,
-                        "channel_id": item.channel_id,
-                        "connector": item.connector,
-                        "subscriber": item.subscriber,
-                        "payload": json.dumps(item.message),
-                        "details_csv": item.details_csv,
-                        "details_name": item.details_name,
-                        "created_at": now.timestamp(),
-                        "attempts": 0,
-                        "last_error": "",
-                        "warned": False,
-                        "failed": False,
-                    }
-                    for item in items
-                ],
-            )
+            await queue(conn, snapshot_id, items, now)
 
     async def claim(
         self, now: datetime, *, lease_seconds: float = 120, limit: int = 50
     ) -> list[Delivery]:
         """Take pending notifications for delivery. A claim expires, so a crash loses nothing;
         two instances never hold the same notification at once."""
-        stamp = now.timestamp()
-        free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < stamp)
-        pending = and_(outbox.c.delivered_at.is_(None), outbox.c.failed.is_(False), free)
-        claimed: list[Delivery] = []
-        async with self.engine.begin() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        select(outbox.c.id).where(pending).order_by(outbox.c.id).limit(limit)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        for row_id in ids:
-            async with self.engine.begin() as conn:
-                taken = await conn.execute(
-                    update(outbox)
-                    .where(and_(outbox.c.id == row_id, pending))
-                    .values(claimed_until=stamp + lease_seconds)
-                )
-                if taken.rowcount != 1:
-                    continue
-                row = (await conn.execute(select(outbox).where(outbox.c.id == row_id))).one()
-            claimed.append(
-                Delivery(
-                    id=row.id,
-                    snapshot_id=row.snapshot_id,
-                    channel_id=row.channel_id,
-                    connector=row.connector,
-                    subscriber=row.subscriber,
-                    message=json.loads(row.payload),
-                    details_csv=row.details_csv,
-                    details_name=row.details_name,
-                    attempts=row.attempts,
-                    warned=bool(row.warned),
-                )
-            )
-        return claimed
+        return await claim(self.engine, now, lease_seconds=lease_seconds, limit=limit)
 
     async def delivered(self, delivery_id: int, now: datetime) -> None:
         async with self.engine.begin() as conn:
@@ -378,9 +324,5 @@ class Store:
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:
-            value = await conn.execute(
-                select(func.count())
-                .select_from(outbox)
-                .where(and_(outbox.c.delivered_at.is_(None), outbox.c.failed.is_(False)))
-            )
+            value = await conn.execute(select(func.count()).select_from(outbox).where(PENDING))
             return int(value.scalar() or 0)
