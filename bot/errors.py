@@ -4,6 +4,7 @@
     ├── ConfigError            settings missing or malformed (start-up)
     ├── InputError             a command or button the bot cannot read
     ├── ExpiredError           a button whose data is no longer kept
+    ├── SyncLimitReached       one person's syncs per minute (WOLKVOX_USER_SYNCS_PER_MINUTE)
     ├── SharedStateUnavailable Redis (REDIS_URL) could not be reached
     └── WolkvoxError           the sync did not give templates
         ├── WolkvoxRejected    Wolkvox answered with an error code
@@ -48,6 +49,16 @@ class ExpiredError(BotError):
         self.connector = connector
         self.query = query
         super().__init__(f"data for connector {connector} expired")
+
+
+class SyncLimitReached(BotError):
+    """A person asked for more syncs in a minute than WOLKVOX_USER_SYNCS_PER_MINUTE allows."""
+
+    def __init__(self, connector: str, limit: int, retry_in: float) -> None:
+        self.connector = connector
+        self.limit = limit
+        self.retry_in = retry_in
+        super().__init__(f"connector {connector}: {limit} syncs a minute reached")
 
 
 class SharedStateUnavailable(BotError):

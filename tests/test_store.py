@@ -239,7 +239,7 @@ async def test_history_queues_what_compose_makes_with_the_sync(database: str) ->
     store = await Store.open(database)
     seen: list[tuple[str, bool]] = []
 
-    def compose(snapshot: Snapshot, changes: Changes) -> list[Outgoing]:
+    async def compose(snapshot: Snapshot, changes: Changes, trigger: SyncTrigger) -> list[Outgoing]:
         seen.append((snapshot.id, changes.first))
         return [Outgoing("C9", snapshot.connector, {"text": f"{len(snapshot.templates)} new"})]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -19,15 +19,16 @@ from bot.templates.model import Snapshot
 
 log = logging.getLogger(__name__)
 
-Compose = Callable[[Snapshot, Changes], Sequence[Outgoing]]
-"""Turns a sync and what changed into the notifications to queue with it."""
+Compose = Callable[[Snapshot, Changes, SyncTrigger], Awaitable[Sequence[Outgoing]]]
+"""Turns a sync, what changed and who asked into the notifications to queue with it."""
 
 
 class History:
     """Stores every fresh sync and says what changed since the previous one."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, compose: Compose | None = None) -> None:
         self.store = store
+        self.compose = compose
 
     async def record(
         self, snapshot: Snapshot, trigger: SyncTrigger, compose: Compose | None = None
@@ -36,7 +37,7 @@ class History:
         unreachable is tried again (3 times)."""
         for attempt, pause in enumerate((0.5, 1.0, 2.0, 0.0)):
             try:
-                return await self._record(snapshot, trigger, compose)
+                return await self._record(snapshot, trigger, compose or self.compose)
             except (SQLAlchemyError, OSError) as error:
                 if pause == 0.0:
                     raise
@@ -53,6 +54,7 @@ class History:
             if previous
             else diff(None, snapshot.templates)
         )
+        notifications = await compose(snapshot, changes, trigger) if compose else ()
         await self.store.record_sync(
             snapshot_id=snapshot.id,
             connector=snapshot.connector,
@@ -64,6 +66,20 @@ class History:
             user_name=trigger.user_name,
             command=trigger.command,
             changes=changes,
-            notifications=compose(snapshot, changes) if compose else (),
+            notifications=notifications,
         )
         return changes
+
+    async def snapshot(self, snapshot_id: str) -> Snapshot | None:
+        """A stored sync as a snapshot again (for a button on an older message)."""
+        stored = await self.store.stored_sync(snapshot_id)
+        if stored is None:
+            return None
+        record, templates = stored
+        return Snapshot(
+            id=record.id,
+            connector=record.connector,
+            templates=tuple(templates),
+            skipped=record.skipped,
+            synced_at=record.synced_at,
+        )

@@ -153,18 +153,21 @@ class Store:
                 return None
             return row.id, await load_template_set(conn, row.template_set_id)
 
-    async def snapshot_templates(self, snapshot_id: str) -> list[Template] | None:
-        """The templates of a stored sync, in their order; None when it isn't stored (or was
-        pruned)."""
+    async def stored_sync(self, snapshot_id: str) -> tuple[SyncRecord, list[Template]] | None:
+        """A stored sync and its templates, in their order; None when it isn't stored (or was
+        pruned). Buttons on older messages reload their data from here."""
         async with self.engine.connect() as conn:
-            set_id = (
-                await conn.execute(
-                    select(snapshots.c.template_set_id).where(snapshots.c.id == snapshot_id)
-                )
-            ).scalar()
-            if set_id is None:
+            row = (
+                await conn.execute(select(snapshots).where(snapshots.c.id == snapshot_id))
+            ).first()
+            if row is None or row.template_set_id is None:
                 return None
-            return await load_template_set(conn, set_id)
+            return _sync_record(row), await load_template_set(conn, row.template_set_id)
+
+    async def snapshot_templates(self, snapshot_id: str) -> list[Template] | None:
+        """The templates of a stored sync, in their order; None when it isn't stored."""
+        stored = await self.stored_sync(snapshot_id)
+        return stored[1] if stored else None
 
     async def history(self, connector: str | None = None, limit: int = 10) -> list[SyncRecord]:
         """The newest syncs, of one connector or of all."""
@@ -173,23 +176,7 @@ class Store:
             query = query.where(snapshots.c.connector == connector)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            SyncRecord(
-                id=r.id,
-                connector=r.connector,
-                synced_at=datetime.fromtimestamp(r.synced_at, UTC),
-                source=r.source,
-                user_id=r.user_id,
-                user_name=r.user_name,
-                template_count=r.template_count,
-                skipped=r.skipped,
-                first=bool(r.first),
-                added=r.added,
-                removed=r.removed,
-                changed=r.changed,
-            )
-            for r in rows
-        ]
+        return [_sync_record(r) for r in rows]
 
     async def prune(self, older_than: datetime) -> Pruned:
         """Delete syncs from before `older_than` (never a connector's newest), the template
@@ -326,3 +313,20 @@ class Store:
         async with self.engine.connect() as conn:
             value = await conn.execute(select(func.count()).select_from(outbox).where(PENDING))
             return int(value.scalar() or 0)
+
+
+def _sync_record(r: Any) -> SyncRecord:
+    return SyncRecord(
+        id=r.id,
+        connector=r.connector,
+        synced_at=datetime.fromtimestamp(r.synced_at, UTC),
+        source=r.source,
+        user_id=r.user_id,
+        user_name=r.user_name,
+        template_count=r.template_count,
+        skipped=r.skipped,
+        first=bool(r.first),
+        added=r.added,
+        removed=r.removed,
+        changed=r.changed,
+    )

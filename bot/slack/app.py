@@ -17,10 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.history.recorder import History
+from bot.history.retention import Retention
 from bot.history.store import Store
 from bot.slack.listeners import register
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
+from bot.sync.limits import UserSyncLimit
 from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService, TemplateSource
 from bot.sync.shared import RedisSlots, SharedState, connect
@@ -55,6 +57,7 @@ class Bot:
     store: Store | None = None
     notifier: Notifier | None = None
     scheduler: AutoSync | None = None
+    retention: Retention | None = None
     pending: PendingReplies = field(default_factory=PendingReplies)
     _closers: list[Any] = field(default_factory=list)
 
@@ -64,7 +67,6 @@ class Bot:
         if self.store is None:
             self.store = await Store.open(self.settings.database_url)
             self._closers.append(self.store)
-        history = History(self.store)
         self.notifier = Notifier(
             self.store,
             self.web,
@@ -72,10 +74,14 @@ class Bot:
             notify_unchanged=self.settings.notify_unchanged,
             now=self.now,
         )
+        history = History(self.store, compose=self.notifier.compose)
         self.service.record_with(history.record)
+        self.service.archive_with(history.snapshot)
         self.service.on_fresh_sync(self.notifier.after_sync)
         await self.notifier.deliver_pending()
         self.notifier.start_sweeping()
+        self.retention = Retention(self.store, self.settings.history_days, self.now)
+        self.retention.start()
         if schedule and self.settings.auto_sync:
             self.scheduler = AutoSync(
                 self.service, self.settings.auto_sync, self.settings.auto_sync_minutes * 60
@@ -87,6 +93,8 @@ class Bot:
         tell whoever still waits to run the command again, send what is queued, close."""
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         await self.pending.settle(self.settings.shutdown_grace)
         await self.service.drain()
         if self.notifier is not None:
@@ -149,6 +157,9 @@ def build_app(
         now=now,
         shared=shared,
         flight_deadline=flight_deadline(settings.timeout),
+        keep_bytes=settings.keep_bytes,
+        refresh_cooldown=settings.refresh_cooldown,
+        user_limit=UserSyncLimit(settings.user_syncs_per_minute),
     )
     app = AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
     bot = Bot(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.errors import InputError
 from bot.slack.mrkdwn import code
-from bot.templates.connectors import MAX_CONNECTOR_DIGITS, is_connector_id
+from bot.templates.connectors import MAX_CONNECTOR_DIGITS, canonical_connector, is_connector_id
 from bot.templates.query import Query, fold, language_key
 
 COMMAND = "/wolkvox-sync"
@@ -286,9 +286,10 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
-    """A connector id (1 to 20 ASCII digits) or a known alias's id; else InputError."""
+    """A connector id (1 to 20 ASCII digits, leading zeros dropped: `01234` is `1234`) or a
+    known alias's id; else InputError."""
     if is_connector_id(word):
-        return word
+        return canonical_connector(word)
     if word.isascii() and word.isdigit():
         raise InputError(
             f"A connector id has 1 to {MAX_CONNECTOR_DIGITS} digits; that one has {len(word):,}. "
@@ -296,7 +297,7 @@ def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
         )
     aliases = aliases or {}
     if word.lower() in aliases:
-        return aliases[word.lower()]
+        return canonical_connector(aliases[word.lower()])
     known = (
         " Known aliases: " + ", ".join(f"`{a}`" for a in sorted(aliases)) + "." if aliases else ""
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import (
     BadRequest,
     BadResponse,
     BotError,
+    Busy,
     ConnectionFailed,
     ExpiredError,
     Forbidden,
@@ -16,6 +19,7 @@ from bot.errors import (
     MissingToken,
     QuotaExceeded,
     SharedStateUnavailable,
+    SyncLimitReached,
     TooManyRequests,
     Unavailable,
     WolkvoxError,
@@ -36,6 +40,12 @@ def describe(error: BotError) -> str:
         )
     if isinstance(error, WolkvoxError):
         return f":x: Could not sync connector *{escape(error.connector)}*: {cause(error)}"
+    if isinstance(error, SyncLimitReached):
+        return (
+            f":hand: You have started {error.limit:,} syncs in the last minute, the most I run "
+            f"for one person. Try again in {math.ceil(error.retry_in):,} s; answers from the "
+            f"cache still work (the command without `--refresh`)."
+        )
     if isinstance(error, SharedStateUnavailable):
         return (
             ":x: The bot's shared state (Redis) can't be reached right now, so I won't call "
@@ -78,6 +88,11 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str], ...] = (
         "WOLKVOX_SERVER (the operation's server code).",
     ),
     (WolkvoxRejected, "Wolkvox answered with error code {code}.{said}"),
+    (
+        Busy,
+        "I'm busy with other syncs right now (Wolkvox takes 2 at a time per token, and none "
+        "came free in time). Nothing was lost; try again in a minute.",
+    ),
     (
         Unavailable,
         "Wolkvox is not available right now (HTTP {status}, a server error on their side). "
@@ -140,6 +155,15 @@ def slack_problem(error: SlackApiError, doing: str) -> str:
             "scopes in manifest.yml."
         )
     return f":x: I could not {doing} here: Slack said `{escape(reason)}`."
+
+
+def cooldown_note(retry_in: float, cooldown: float) -> str:
+    """Shown with a refresh answered from the last sync because it came too soon after it."""
+    return (
+        f":hourglass: This connector was synced less than {cooldown:g} s ago, so this is that "
+        f"sync: Wolkvox is asked again {cooldown:g} s after a sync at the earliest. You can "
+        f"refresh again in {math.ceil(retry_in):,} s."
+    )
 
 
 def stale_warning(error: WolkvoxError) -> str:

@@ -82,24 +82,30 @@ class Notifier:
             except Exception:  # the database may be down for a while: try again next round
                 log.warning("outbox sweep failed; trying again in %g s", every, exc_info=True)
 
+    async def compose(
+        self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger
+    ) -> list[Outgoing]:
+        """The posts a sync causes (none when nothing changed, unless WOLKVOX_NOTIFY_UNCHANGED),
+        one per channel: history queues them in the transaction that stores the sync."""
+        if not (changes.first or changes.any or self.notify_unchanged):
+            return []
+        message, details = change_notification(
+            snapshot,
+            changes,
+            user_id=trigger.user_id,
+            user_name=trigger.user_name,
+            source=trigger.source,
+        )
+        name = details_name(snapshot.connector, snapshot.synced_at) if details else None
+        return [
+            Outgoing(channel, snapshot.connector, message, subscriber, details, name)
+            for channel, subscriber in (await self._targets(snapshot.connector)).items()
+        ]
+
     async def after_sync(
         self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger
     ) -> None:
-        """Queue this sync's notifications (if it changed anything), then deliver what waits."""
-        if changes is not None and (changes.first or changes.any or self.notify_unchanged):
-            message, details = change_notification(
-                snapshot,
-                changes,
-                user_id=trigger.user_id,
-                user_name=trigger.user_name,
-                source=trigger.source,
-            )
-            name = details_name(snapshot.connector, snapshot.synced_at) if details else None
-            items = [
-                Outgoing(channel, snapshot.connector, message, subscriber, details, name)
-                for channel, subscriber in (await self._targets(snapshot.connector)).items()
-            ]
-            await self.store.enqueue(snapshot.id, items, self.now())
+        """Deliver what waits, this sync's posts among them (queued with the sync)."""
         await self.deliver_pending()
 
     async def _targets(self, connector: str) -> dict[str, str]:

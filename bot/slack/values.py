@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import InputError
-from bot.templates.connectors import is_connector_id
+from bot.templates.connectors import canonical_connector, is_connector_id
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
 MAX_OPTION_VALUE = 150  # Slack's limit for a select option value
@@ -98,7 +98,7 @@ def _connector(raw: dict[str, Any]) -> str:
     connector = raw.get("c")
     if not isinstance(connector, str) or not is_connector_id(connector):
         raise InputError(_UNREADABLE)
-    return connector
+    return canonical_connector(connector)
 
 
 def _number(value: object) -> int:

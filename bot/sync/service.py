@@ -24,8 +24,9 @@ from typing import Literal, Protocol
 
 from cachetools import TTLCache
 
-from bot.errors import SharedStateUnavailable, WolkvoxError
+from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
+from bot.sync.limits import UserSyncLimit
 from bot.sync.shared import SharedState
 from bot.templates.connectors import canonical_connector
 from bot.templates.diff import Changes
@@ -74,6 +75,7 @@ class SyncOutcome:
 
 AfterSync = Callable[[Snapshot, Changes | None, SyncTrigger], Awaitable[None]]
 Recorder = Callable[[Snapshot, SyncTrigger], Awaitable[Changes | None]]
+Archive = Callable[[str], Awaitable[Snapshot | None]]
 
 
 class TemplateService:
@@ -94,8 +96,11 @@ class TemplateService:
         refresh_cooldown: float = REFRESH_COOLDOWN,
         shared: SharedState | None = None,
         flight_deadline: float = 90.0,
+        user_limit: UserSyncLimit | None = None,
     ) -> None:
         self._source = source
+        self._user_limit = user_limit
+        self._archive: Archive | None = None
         self._recorder: Recorder | None = None
         self._shared = shared
         self._flight_deadline = flight_deadline
@@ -130,12 +135,20 @@ class TemplateService:
         snapshot_id = await self._shared.fresh_id(connector)
         return await self.kept(snapshot_id) if snapshot_id else None
 
+    def archive_with(self, archive: Archive) -> None:
+        """Reload snapshots no longer kept from `archive` (history), so that buttons on older
+        messages still work."""
+        self._archive = archive
+
     async def kept(self, snapshot_id: str) -> Snapshot | None:
-        """A snapshot still kept (in memory, or in Redis), for buttons that page through it."""
+        """A snapshot still kept (in memory, in Redis, or in history), for buttons that page
+        through it."""
         snapshot = self._kept.get(snapshot_id)
-        if snapshot is not None or self._shared is None or not snapshot_id:
+        if snapshot is not None or not snapshot_id:
             return snapshot
-        loaded = await self._shared.snapshot(snapshot_id)
+        loaded = await self._shared.snapshot(snapshot_id) if self._shared is not None else None
+        if loaded is None and self._archive is not None:
+            loaded = await self._archive(snapshot_id)
         if loaded is None:
             return None
         templates, index = await self._kept.share(loaded.connector, loaded.templates)
@@ -196,6 +209,7 @@ class TemplateService:
         flight = self._flights.get(connector)
         origin: Origin = "shared"
         if flight is None:
+            self._charge(connector, trigger)
             origin = "wolkvox"
             since = time.time() if refresh else 0.0
             flight = asyncio.create_task(self._fetch(connector, trigger, since))
@@ -209,6 +223,15 @@ class TemplateService:
                 raise
             return SyncOutcome(stale, "stale", error)
         return SyncOutcome(snapshot, origin, changes=changes)
+
+    def _charge(self, connector: str, trigger: SyncTrigger) -> None:
+        """Count a sync that spends Wolkvox quota against the person who asked for it (joining
+        a call in flight costs nothing); past their limit, raise SyncLimitReached."""
+        if self._user_limit is None or trigger.source != "slack" or not trigger.user_id:
+            return
+        retry_in = self._user_limit.take(trigger.user_id)
+        if retry_in:
+            raise SyncLimitReached(connector, self._user_limit.per_minute, retry_in)
 
     async def _stale(self, connector: str) -> Snapshot | None:
         try:

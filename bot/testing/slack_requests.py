@@ -27,6 +27,7 @@ def settings_env(wolkvox_url: str, slack_api_url: str, **extra: str) -> dict[str
         "WOLKVOX_SERVER": "0032",
         "WOLKVOX_TOKEN": WOLKVOX_TOKEN,
         "WOLKVOX_BASE_URL": wolkvox_url,
+        "WOLKVOX_REFRESH_COOLDOWN": "0",  # tests refresh on purpose; the cooldown has its own
         **extra,
     }
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.errors import SharedStateUnavailable, WolkvoxError
+from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.slack.commands import Lookup, Show
-from bot.slack.error_messages import describe, stale_warning
+from bot.slack.error_messages import cooldown_note, describe, stale_warning
 from bot.slack.replies import lookup_reply, show_reply
 from bot.slack.views.changes import changes_note
 from bot.slack.views.common import text_message
@@ -24,10 +24,12 @@ async def sync_reply(
     """Run a sync and render its reply; Wolkvox failures become an error message."""
     try:
         outcome = await bot.service.sync(command.connector, trigger, refresh=refresh)
-    except (WolkvoxError, SharedStateUnavailable) as error:
+    except (WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
         return text_message(describe(error))
     warning = stale_warning(outcome.error) if outcome.error is not None else ""
     note = changes_note(outcome.changes) if outcome.changes is not None else ""
+    if outcome.origin == "cooldown":
+        note = cooldown_note(outcome.retry_in or 0.0, bot.settings.refresh_cooldown)
     return render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, warning, note)
 
 

@@ -89,6 +89,8 @@ def synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
     age = ago(now - synced_at)
     if origin == "stale":
         return f":warning: Showing the last good sync, from {age}"
+    if origin == "cooldown":
+        return f":package: Synced {age}"
     return f":package: Cached, synced {age}"
 
 
