@@ -19,7 +19,7 @@ from bot.templates.query import Query
         ("--help", Help()),
         ("1234", Lookup("1234")),
         ("  1234   ", Lookup("1234")),
-        ("0032", Lookup("0032")),
+        ("0032", Lookup("32")),  # one connector however written: 0032 is 32
         ("1" * 20, Lookup("1" * 20)),
         ("1234 --refresh", Lookup("1234", refresh=True)),
         ("1234 --REFRESH", Lookup("1234", refresh=True)),
