@@ -1,21 +1,36 @@
 """The ASGI application uvicorn serves: Bolt's handler at /slack/events, a health check,
-a request size bound, and a clean shutdown of the bot's clients."""
+and a clean shutdown of the bot's clients.
+
+Nothing reaches Bolt before it passes the gate here: the body is read with a hard bound, the
+Slack signature is checked, the body must parse, and its `response_url`s must point at Slack.
+A refused request gets a 4xx, one log line and no other effect.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 
 from bot.slack.app import Bot
+from bot.slack.verify import (
+    MalformedBody,
+    allowed_response_url,
+    parse_slack_body,
+    response_urls,
+    signature_problem,
+)
 
 log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 EVENTS_PATH = "/slack/events"
@@ -23,23 +38,109 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB
 
 
+class _Refused(Exception):
+    """A request that stops here: its status, the answer's body, and why (for the log)."""
+
+    def __init__(self, status: int, answer: bytes, reason: str, *, close: bool = False) -> None:
+        super().__init__(reason)
+        self.status, self.answer, self.reason, self.close = status, answer, reason, close
+
+
+class _ClientGone(Exception):
+    """The client disconnected before sending its whole body."""
+
+
 def asgi_app(bot: Bot) -> ASGIApp:
     """Serve `bot` over HTTP."""
     slack = AsyncSlackRequestHandler(bot.app, path=EVENTS_PATH)
+    settings = bot.settings
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(bot, receive, send)
             return
-        if scope["type"] == "http" and scope["path"] == HEALTH_PATH:
+        if scope["type"] != "http":
+            await send({"type": "websocket.close"})
+            return
+        if scope["path"] == HEALTH_PATH:
             await _plain(send, 200, b"ok")
             return
-        if scope["type"] == "http" and _declared_length(scope) > MAX_BODY_BYTES:
-            await _plain(send, 413, b"request too large")
+        try:
+            body = await _admit(scope, receive, settings.slack_signing_secret)
+            _check_body(scope, body, settings.slack_api_url)
+        except _Refused as refused:
+            # INFO: anyone on the internet can cause these; they are not the bot's faults
+            log.info("refused a request (%d): %s", refused.status, refused.reason)
+            await _plain(send, refused.status, refused.answer, close=refused.close)
             return
-        await slack(scope, receive, send)  # type: ignore[arg-type]
+        except _ClientGone:
+            return
+        await slack(scope, _replay(body, receive), send)  # type: ignore[arg-type]
 
     return app
+
+
+async def _admit(scope: Scope, receive: Receive, signing_secret: str) -> bytes:
+    """The body of a request signed by Slack; _Refused otherwise."""
+    if scope["method"] != "POST" or scope["path"] != EVENTS_PATH:
+        raise _Refused(404, b"not found", "not a Slack endpoint", close=True)
+    if _declared_length(scope) > MAX_BODY_BYTES:
+        raise _Refused(413, b"request too large", "declared body over 1 MB", close=True)
+    body = await _read_body(receive, MAX_BODY_BYTES)
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    problem = signature_problem(headers, body, signing_secret=signing_secret, now=time.time())
+    if problem:
+        raise _Refused(401, b"invalid request signature", problem)
+    return body
+
+
+def _check_body(scope: Scope, body: bytes, slack_api_url: str) -> None:
+    """Refuse a signed request Bolt could not read, or one whose response_url is not Slack's."""
+    headers: dict[str, str | Sequence[str]] = dict(_headers(scope))
+    content_type = extract_content_type(build_normalized_headers(headers))
+    try:
+        parsed = parse_slack_body(body, content_type)
+    except MalformedBody as error:
+        raise _Refused(400, b"malformed body", f"malformed body ({error})") from None
+    if not all(allowed_response_url(url, slack_api_url) for url in response_urls(parsed)):
+        raise _Refused(400, b"response_url is not Slack's", "response_url not on Slack")
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The headers as Bolt reads them (UTF-8, the last of a repeated name wins)."""
+    try:
+        scope["query_string"].decode("utf-8")  # Bolt decodes it too
+        return {name.decode("utf-8"): value.decode("utf-8") for name, value in scope["headers"]}
+    except UnicodeDecodeError:
+        raise _Refused(400, b"malformed headers", "headers or query are not UTF-8") from None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """Read the whole body, whatever its framing, refusing it as soon as it passes `limit`."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise _ClientGone
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise _Refused(413, b"request too large", "body over 1 MB", close=True)
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands over the body already read, then defers to the server's."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
@@ -62,16 +163,14 @@ async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
 def _declared_length(scope: Scope) -> int:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
-            return int(value) if value.isdigit() else MAX_BODY_BYTES + 1
+            return int(value) if value.isdigit() and len(value) <= 12 else MAX_BODY_BYTES + 1
     return 0
 
 
-async def _plain(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
+async def _plain(send: Send, status: int, body: bytes, *, close: bool = False) -> None:
+    """A short text answer; `close` ends the connection, so an unread body is never read."""
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
