@@ -10,6 +10,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from bot.templates.compare import Comparison
+from bot.templates.coverage import CoverageResult
 from bot.templates.diff import Changes
 from bot.templates.model import Template
 
@@ -64,3 +66,45 @@ def csv_filename(connector: str, query_text: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in query_text.lower())
     slug = "-".join(filter(None, slug.split("-")))[:60]
     return f"wolkvox-{connector}-{slug or 'templates'}.csv"
+
+
+COMPARISON_COLUMNS = (
+    "kind",
+    "name",
+    "language",
+    "category_left",
+    "category_right",
+    "body_left",
+    "body_right",
+    "differs",
+)
+
+
+def coverage_csv(coverage: CoverageResult) -> str:
+    """The whole coverage grid, every row (not one page): the name, then "yes" or "" for each
+    language column. Language codes come from Wolkvox, so the header is made safe too."""
+    header = [safe_cell(c) for c in ("name", *coverage.languages)]
+    return write_csv(
+        header,
+        ([row.name, *("yes" if here else "" for here in row.present)] for row in coverage.rows),
+    )
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    """Every entry of a comparison, in page order; `differs` is "body", "category" or both."""
+    rows = []
+    for entry in comparison.entries:
+        left, right = entry.left, entry.right
+        rows.append(
+            [
+                entry.kind.value,
+                entry.name,
+                entry.language,
+                left.category if left else "",
+                right.category if right else "",
+                left.body if left else "",
+                right.body if right else "",
+                " ".join(entry.fields),
+            ]
+        )
+    return write_csv(COMPARISON_COLUMNS, rows)
