@@ -234,19 +234,34 @@ def test_slack_errors_are_retried_and_undelivered_posts_wait_for_the_next_sync(
 
 
 def test_undelivered_posts_are_sent_at_the_next_start(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox, tmp_path
 ) -> None:
+    import sqlite3
+
+    def outbox() -> list[tuple]:
+        db = sqlite3.connect(tmp_path / "wolkvox.db")  # sees what the bot committed
+        try:
+            return db.execute("SELECT channel_id, delivered_at IS NOT NULL FROM outbox").fetchall()
+        finally:
+            db.close()
+
     slack.scripted["chat.postMessage"] = [(200, {"ok": False, "error": "ratelimited"})] * 2 + [
         (503, {"ok": False})
     ] * 2
     first = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
     sync(first, slack, "a")
-    time.sleep(0.5)
+    assert slack.wait(lambda: len(posts(slack)) >= 1)  # tried, and refused
     first.stop()
-    delivered_before = [c for c in slack.calls("chat.postMessage")]
-    start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
-    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) > len(delivered_before))
-    assert "synced for the first time" in all_text(slack.calls("chat.postMessage")[-1].body)
+    assert outbox() == [("C0NOTIFY", False)]  # still waiting
+    refused = len(posts(slack))
+    slack.scripted["chat.postMessage"] = []  # Slack takes posts again
+    second = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    assert slack.wait(lambda: len(posts(slack)) > refused)
+    second.stop()  # nothing more in flight
+    [delivered] = posts(slack)[refused:]  # answered ok by Slack, and only once
+    assert delivered["channel"] == "C0NOTIFY"
+    assert "synced for the first time" in all_text(delivered)
+    assert outbox() == [("C0NOTIFY", True)]
 
 
 def test_a_channel_the_bot_is_not_in_tells_the_subscriber_what_to_do(
