@@ -57,7 +57,7 @@ class Instance:
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).text == "ok":
                     return
