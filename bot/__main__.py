@@ -1,4 +1,9 @@
-"""`python -m bot`: load .env, check the settings, serve over HTTP or Socket Mode."""
+"""`python -m bot`: load .env, check the settings, serve over HTTP or Socket Mode.
+
+Before serving: misspelt setting names are warned about, .env.example's placeholders refuse
+to start, and so do a bot token Slack refuses and a database that can't be reached, each
+with one line (`bot.ops.preflight`). Once the port is bound, a short banner says what runs.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ import sys
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.config import DEFAULT_DATABASE_URL, Settings
+from bot.config import DEFAULT_DATABASE_URL, Settings, misspelt_settings
 from bot.errors import ConfigError
 from bot.logs import setup_logging
+
+STARTUP_FAILED = 3  # uvicorn's code for a start that failed (lifespan or bind)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv(find_dotenv(usecwd=True), override=False)
     if args.command == "db":
         return _db_upgrade(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    for warning in misspelt_settings(os.environ):
+        print(f"wolkvox-sync: warning: {warning}", file=sys.stderr)
     try:
         mode = "console" if args.command == "sync" else getattr(args, "mode", None)
         settings = Settings.from_env(os.environ, mode=mode)
     except ConfigError as error:
         print(f"wolkvox-sync cannot start: {error}", file=sys.stderr)
         print("See .env.example and the README for every setting.", file=sys.stderr)
+        return 2
+    from bot.ops import preflight
+
+    placeholders = preflight.example_values(settings)
+    if placeholders.problem:
+        print(f"wolkvox-sync cannot start: {placeholders.problem}", file=sys.stderr)
         return 2
     setup_logging(
         secrets=[
@@ -71,10 +86,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "sync":
         return _console(settings, args.connectors, as_json=args.json)
+    refused = _preflight(settings)
+    if refused:
+        return refused
     if settings.mode == "socket":
         asyncio.run(_socket_mode(settings))
-    else:
-        _http(settings)
+        return 0
+    return _http(settings)
+
+
+def _preflight(settings: Settings) -> int:
+    """Check the bot token and the database; 0 to go on, else the exit code (one line said)."""
+    from bot.ops import preflight
+
+    async def checks() -> tuple[preflight.Check, preflight.Check]:
+        token, database = await asyncio.gather(
+            preflight.bot_token(settings), preflight.database(settings.database_url)
+        )
+        return token, database
+
+    token, database = asyncio.run(checks())
+    if token.problem:
+        print(f"wolkvox-sync cannot start: {token.problem}", file=sys.stderr)
+        return 2
+    if database.problem:
+        print(f"wolkvox-sync cannot start: {database.problem}", file=sys.stderr)
+        return 1
+    if token.warning:
+        logging.getLogger(__name__).warning("%s", token.warning)
     return 0
 
 
@@ -123,17 +162,26 @@ def _db_upgrade(database_url: str) -> int:
     return 0
 
 
-def _http(settings: Settings) -> None:
+def _http(settings: Settings) -> int:
+    import socket
+
     import uvicorn
 
+    from bot.ops.banner import banner
     from bot.slack.app import build_app
     from bot.web import asgi_app
 
+    class AnnouncingServer(uvicorn.Server):
+        """uvicorn's server, printing the banner once its port is bound."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                text = banner(settings, mode="http", host=settings.host, port=settings.port)
+                print(text, flush=True)
+
     bot = build_app(settings)
-    logging.getLogger(__name__).info(
-        "wolkvox-sync listening on http://%s:%d/slack/events", settings.host, settings.port
-    )
-    uvicorn.run(
+    config = uvicorn.Config(
         asgi_app(bot),
         host=settings.host,
         port=settings.port,
@@ -142,11 +190,15 @@ def _http(settings: Settings) -> None:
         access_log=False,  # the platform's router logs requests; this would cost per request
         lifespan="on",
     )
+    server = AnnouncingServer(config)
+    server.run()
+    return 0 if server.started else STARTUP_FAILED
 
 
 async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from bot.ops.banner import banner
     from bot.slack.app import build_app
 
     bot = build_app(settings)
@@ -158,6 +210,7 @@ async def _socket_mode(settings: Settings) -> None:
         loop.add_signal_handler(signum, stopping.set)
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
+        print(banner(settings, mode="socket"), flush=True)
         await stopping.wait()  # SIGTERM: stop taking requests, finish what runs, then exit
         await handler.close_async()  # type: ignore[no-untyped-call]
     finally:

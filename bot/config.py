@@ -7,8 +7,10 @@ ConfigError names all of them. Imports nothing of the project but two pure leaf 
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict, TypeVar
 from urllib.parse import urlsplit
@@ -29,7 +31,9 @@ DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a web dyno must listen on every interfa
 DEFAULT_SHUTDOWN_GRACE = 25.0
 DEFAULT_DATABASE_URL = "sqlite:///./wolkvox.db"
 DEFAULT_HISTORY_DAYS = 180
-DEFAULT_AUTO_SYNC_MINUTES = 60
+DEFAULT_AUTO_SYNC_MINUTES = 60.0
+MIN_AUTO_SYNC_MINUTES = 0.05  # 3 seconds: short periods are for tests
+MIN_METRICS_TOKEN = 16
 
 _SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
@@ -63,10 +67,12 @@ class Settings:
     history_days: int = DEFAULT_HISTORY_DAYS
     notify_unchanged: bool = False
     auto_sync: tuple[str, ...] = ()
-    auto_sync_minutes: int = DEFAULT_AUTO_SYNC_MINUTES
+    auto_sync_minutes: float = DEFAULT_AUTO_SYNC_MINUTES
     allowed_users: frozenset[str] = frozenset()
     allowed_channels: frozenset[str] = frozenset()
     redis_url: str = field(default="", repr=False)  # may hold a password
+    daily_quota: int = 0  # Wolkvox calls per token per day (licenses x 1,000); 0: unknown
+    metrics_token: str = field(default="", repr=False)  # "": no /metrics
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -161,6 +167,49 @@ class EnvReader:
         if bad:
             self.problem(f"{name} must be comma-separated {what}; not: {', '.join(bad[:5])}")
         return frozenset(ids)
+
+
+def setting_names() -> frozenset[str]:
+    """Every variable `Settings.from_env` reads."""
+    names: set[str] = set()
+
+    class Recorder(Mapping[str, str]):
+        def __getitem__(self, name: str) -> str:
+            names.add(name)
+            raise KeyError(name)
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(())
+
+        def __len__(self) -> int:
+            return 0
+
+    with contextlib.suppress(ConfigError):
+        Settings.from_env(Recorder(), mode="socket")  # socket: SLACK_APP_TOKEN is read too
+    return frozenset(names)
+
+
+def misspelt_settings(env: Mapping[str, str]) -> list[str]:
+    """A warning for each variable in `env` whose name looks like a misspelt WOLKVOX_* or
+    SLACK_* setting: `WOLKVOX_CACHE_TTLL: did you mean WOLKVOX_CACHE_TTL?`."""
+    known = sorted(setting_names())
+    warnings = []
+    for name in sorted(env):
+        prefix = name.upper().partition("_")[0]
+        if name in known or not any(_similar(prefix, ours) for ours in _OUR_PREFIXES):
+            continue
+        likely = difflib.get_close_matches(name.upper(), known, n=1, cutoff=_LIKELY_NAME)
+        if likely:
+            warnings.append(f"{name}: did you mean {likely[0]}?")
+    return warnings
+
+
+_OUR_PREFIXES = ("WOLKVOX", "SLACK")
+_LIKELY_NAME = 0.8  # difflib's similarity: TTLL for TTL, SLACK_TOKEN for SLACK_BOT_TOKEN
+
+
+def _similar(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.7
 
 
 class _Slack(TypedDict):
@@ -261,6 +310,7 @@ class _Limits(TypedDict):
     refresh_cooldown: float
     user_syncs_per_minute: int
     keep_bytes: int
+    daily_quota: int
 
 
 def _limits(read: EnvReader) -> _Limits:
@@ -283,6 +333,9 @@ def _limits(read: EnvReader) -> _Limits:
         ),
         keep_bytes=MB
         * read.number("WOLKVOX_KEEP_MB", DEFAULT_KEEP_MB, 1, 4096, "a whole number of megabytes"),
+        daily_quota=read.number(
+            "WOLKVOX_DAILY_QUOTA", 0, 1, 999_999, "a whole number of calls per day"
+        ),
     )
 
 
@@ -328,7 +381,7 @@ def _notifications(read: EnvReader) -> _Notifications:
 
 class _Schedule(TypedDict):
     auto_sync: tuple[str, ...]
-    auto_sync_minutes: int
+    auto_sync_minutes: float
 
 
 def _schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
@@ -342,7 +395,11 @@ def _schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
         else:
             read.problem(f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias")
     minutes = read.number(
-        "WOLKVOX_AUTO_SYNC_MINUTES", DEFAULT_AUTO_SYNC_MINUTES, 1, 1440, "a whole number of minutes"
+        "WOLKVOX_AUTO_SYNC_MINUTES",
+        DEFAULT_AUTO_SYNC_MINUTES,
+        MIN_AUTO_SYNC_MINUTES,
+        1440.0,
+        "a number of minutes",
     )
     return _Schedule(auto_sync=tuple(dict.fromkeys(connectors)), auto_sync_minutes=minutes)
 
@@ -365,15 +422,20 @@ class _Web(TypedDict):
     port: int
     host: str
     shutdown_grace: float
+    metrics_token: str
 
 
 def _web(read: EnvReader) -> _Web:
+    metrics_token = read.text("METRICS_TOKEN")
+    if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN:
+        read.problem(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters long")
     return _Web(
         port=read.number("PORT", DEFAULT_PORT, 1, 65_535, "a port number"),
         host=read.text("HOST") or DEFAULT_HOST,
         shutdown_grace=read.number(
             "WOLKVOX_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, 0.0, 600.0, "a number of seconds"
         ),
+        metrics_token=metrics_token,
     )
 
 

@@ -1,5 +1,6 @@
-"""The ASGI application uvicorn serves: Bolt's handler at /slack/events, a health check,
-and a clean shutdown of the bot's clients.
+"""The ASGI application uvicorn serves: Bolt's handler at /slack/events, health (/healthz:
+alive, /readyz: the database and Redis answer), Prometheus metrics (/metrics, behind
+METRICS_TOKEN), and a clean shutdown of the bot's clients.
 
 Nothing reaches Bolt before it passes the gate here: the body is read with a hard bound, the
 Slack signature is checked, the body must parse, and its `response_url`s must point at Slack.
@@ -8,6 +9,7 @@ A refused request gets a 4xx, one log line and no other effect.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -16,6 +18,7 @@ from typing import Any
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 
+from bot.ops import metrics
 from bot.slack.app import Bot
 from bot.slack.verify import (
     MalformedBody,
@@ -35,6 +38,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB
 
 
@@ -64,6 +69,12 @@ def asgi_app(bot: Bot) -> ASGIApp:
             return
         if scope["path"] == HEALTH_PATH:
             await _plain(send, 200, b"ok")
+            return
+        if scope["path"] == READY_PATH:
+            await _ready(bot, send)
+            return
+        if scope["path"] == METRICS_PATH:
+            await _metrics(bot, scope, send)
             return
         try:
             body = await _admit(scope, receive, settings.slack_signing_secret)
@@ -160,6 +171,32 @@ async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
             return
 
 
+async def _ready(bot: Bot, send: Send) -> None:
+    """200 when the database and Redis answer within a second each; 503 naming what doesn't."""
+    if bot.ops is None:
+        body = {"ready": False, "failing": ["start"]}
+        await _send(send, 503, json.dumps(body).encode(), b"application/json")
+        return
+    readiness = await bot.ops.readiness()
+    status = 200 if readiness.ready else 503
+    await _send(send, status, json.dumps(readiness.body()).encode(), b"application/json")
+
+
+async def _metrics(bot: Bot, scope: Scope, send: Send) -> None:
+    """The metrics for a bearer of METRICS_TOKEN; 404 when it is unset, 401 otherwise."""
+    token = bot.settings.metrics_token
+    if not token or bot.ops is None:
+        await _plain(send, 404, b"not found")
+        return
+    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+    if not metrics.bearer_matches(authorization, token):
+        log.info("refused a request (401): /metrics without the right bearer token")
+        challenge = [(b"www-authenticate", b"Bearer")]
+        await _send(send, 401, b"unauthorized", b"text/plain; charset=utf-8", challenge)
+        return
+    await _send(send, 200, await bot.ops.metrics_text(), metrics.CONTENT_TYPE.encode())
+
+
 def _declared_length(scope: Scope) -> int:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -173,4 +210,17 @@ async def _plain(send: Send, status: int, body: bytes, *, close: bool = False) -
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """An answer with its content type (and any other headers)."""
+    start = [(b"content-type", content_type), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
     await send({"type": "http.response.body", "body": body})

@@ -11,6 +11,7 @@ points at its set, so a sync that changed nothing adds one `snapshots` row.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -119,3 +120,21 @@ outbox = Table(
     Column("failed", Boolean, nullable=False, default=False),
 )
 Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.failed)
+
+# Operations (revision 0004): who runs each period of WOLKVOX_AUTO_SYNC, and Wolkvox calls per day.
+schedule_claims = Table(
+    "schedule_claims",
+    metadata,
+    Column("connector", String(20), primary_key=True),
+    Column("period_start_ms", BigInteger, primary_key=True),  # Unix milliseconds
+    Column("claimed_by", String(100), nullable=False, default=""),
+    Column("claimed_at", Float, nullable=False),
+)
+
+quota_counts = Table(
+    "quota_counts",
+    metadata,
+    Column("token_key", String(16), primary_key=True),  # a hash of the token, never the token
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("calls", Integer, nullable=False, default=0),
+)

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.history.recorder import History
 from bot.history.retention import Retention
 from bot.history.store import Store
+from bot.ops.operations import Operations
 from bot.slack.listeners import register
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
@@ -58,6 +59,7 @@ class Bot:
     notifier: Notifier | None = None
     scheduler: AutoSync | None = None
     retention: Retention | None = None
+    ops: Operations | None = None  # quota, schedule claims, readiness, metrics
     pending: PendingReplies = field(default_factory=PendingReplies)
     _closers: list[Any] = field(default_factory=list)
 
@@ -67,6 +69,8 @@ class Bot:
         if self.store is None:
             self.store = await Store.open(self.settings.database_url)
             self._closers.append(self.store)
+        self.ops = Operations(self.settings, self.store)
+        self.service.spend_quota_with(self.ops.quota)
         self.notifier = Notifier(
             self.store,
             self.web,
@@ -84,7 +88,10 @@ class Bot:
         self.retention.start()
         if schedule and self.settings.auto_sync:
             self.scheduler = AutoSync(
-                self.service, self.settings.auto_sync, self.settings.auto_sync_minutes * 60
+                self.service,
+                self.settings.auto_sync,
+                self.settings.auto_sync_minutes * 60,
+                claims=self.ops.claims,
             )
             self.scheduler.start()
 
@@ -100,6 +107,8 @@ class Bot:
         if self.notifier is not None:
             await self.notifier.stop_sweeping()
             await self.notifier.deliver_pending()
+        if self.ops is not None:
+            await self.ops.aclose()
         for closer in reversed(self._closers):
             await closer.aclose()
 

@@ -1,11 +1,33 @@
-"""Optional in-process schedule: WOLKVOX_AUTO_SYNC connectors every WOLKVOX_AUTO_SYNC_MINUTES."""
+"""WOLKVOX_AUTO_SYNC: sync a fixed list of connectors once per period of
+WOLKVOX_AUTO_SYNC_MINUTES, however many instances run, and across restarts.
+
+How one schedule holds across instances (the decision):
+- Periods are aligned to the Unix epoch: period k starts at k x interval seconds. Every
+  instance computes the same periods from its own clock, without talking to the others.
+- Before syncing a connector in a period, an instance *claims* (connector, period start):
+  a database row inserted if absent (`bot.history.ops_store.claim_period`). The one whose
+  insert succeeded syncs; every other instance, and a process restarted within the period,
+  finds the row and skips. So Wolkvox gets one scheduled call per connector per period.
+- Why the database and not a Redis lock or a `clock` process: every deployment has the
+  database (SQLite or PostgreSQL), Redis is optional; a claim outlives a restart, where a lock
+  expires; and `web=3` needs no extra process type to be right.
+- Trade-offs: a claimed sync that fails is not retried within its period (the next period
+  tries again), and an instance that dies between claiming and syncing loses that period.
+  Instances' clocks should agree to within a small part of the period (NTP does).
+
+Without claims (one process, or tests) every period is synced here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import math
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.errors import WolkvoxError
 from bot.sync.service import SyncTrigger, TemplateService
@@ -16,17 +38,32 @@ log = logging.getLogger(__name__)
 TRIGGER = SyncTrigger(source="scheduler", command="WOLKVOX_AUTO_SYNC")
 
 
+class Claims(Protocol):
+    """Who syncs a connector in a period: `claim` is True for exactly one caller anywhere."""
+
+    async def claim(self, connector: str, period_start: float) -> bool: ...
+
+
 class AutoSync:
-    """Syncs a fixed list of connectors now and then every `interval` seconds (`01234` and
-    `1234` once: they are one connector)."""
+    """Syncs a fixed list of connectors at the start of each period of `interval` seconds
+    (`01234` and `1234` once: they are one connector), only those it claims when `claims`
+    is given."""
 
     def __init__(
-        self, service: TemplateService, connectors: Sequence[str], interval: float
+        self,
+        service: TemplateService,
+        connectors: Sequence[str],
+        interval: float,
+        *,
+        claims: Claims | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.service = service
         self.connectors = list(dict.fromkeys(canonical_connector(c) for c in connectors))
         self.interval = interval
-        self.rounds = 0
+        self.rounds = 0  # periods begun
+        self._claims = claims
+        self._clock = clock
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -40,20 +77,60 @@ class AutoSync:
                 await self._task
             self._task = None
 
+    def period_start(self, now: float | None = None) -> float:
+        """When the period holding `now` (Unix seconds; default: the clock) started."""
+        now = self._clock() if now is None else now
+        return math.floor(now / self.interval) * self.interval
+
     async def run_once(self) -> None:
-        """Sync every connector (at most 2 at once, as always); failures are logged."""
+        """Sync every connector now (at most 2 at once, as always); failures are logged."""
+        self.rounds += 1
+        await self._sync(self.connectors)
+
+    async def run_period(self, period_start: float) -> list[str]:
+        """Sync the connectors this instance claims for the period; returns them."""
+        mine = [c for c in self.connectors if await self._claim(c, period_start)]
+        if self._claims is not None:
+            others = [c for c in self.connectors if c not in mine]
+            log.info(
+                "auto-sync, period from %s UTC: syncing here: %s; already claimed: %s",
+                datetime.fromtimestamp(period_start, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                ", ".join(mine) or "none",
+                ", ".join(others) or "none",
+            )
+        self.rounds += 1
+        await self._sync(mine)
+        return mine
+
+    async def _claim(self, connector: str, period_start: float) -> bool:
+        if self._claims is None:
+            return True
+        try:
+            return await self._claims.claim(connector, period_start)
+        except Exception as error:  # the database is down: skip the period rather than risk two
+            log.warning(
+                "scheduled sync of connector %s skipped: could not claim the period (%s)",
+                connector,
+                error,
+            )
+            return False
+
+    async def _sync(self, connectors: Sequence[str]) -> None:
         results = await asyncio.gather(
-            *(self.service.sync(c, TRIGGER, refresh=True) for c in self.connectors),
+            *(self.service.sync(c, TRIGGER, refresh=True) for c in connectors),
             return_exceptions=True,
         )
-        for connector, result in zip(self.connectors, results, strict=True):
+        for connector, result in zip(connectors, results, strict=True):
             if isinstance(result, WolkvoxError):
                 log.warning("scheduled sync of connector %s failed: %s", connector, result)
             elif isinstance(result, BaseException):
                 log.error("scheduled sync of connector %s crashed", connector, exc_info=result)
-        self.rounds += 1
 
     async def _run(self) -> None:
+        done: float | None = None
         while True:
-            await self.run_once()
-            await asyncio.sleep(self.interval)
+            start = self.period_start()
+            if start != done:  # a sleep that ends a hair early must not run a period twice
+                await self.run_period(start)
+                done = start
+            await asyncio.sleep(max(0.0, start + self.interval - self._clock()))

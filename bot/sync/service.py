@@ -9,6 +9,8 @@
   one, marked as stale.
 - Whoever starts a Wolkvox call triggers the after-sync listeners once (notifications).
 - `01234` and `1234` are one connector: every connector id is made canonical first.
+- With a daily quota (`spend_quota_with`), every Wolkvox call is counted, and once the day's
+  quota is spent a request that would call answers with the last copy instead ("quota").
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Literal, Protocol
 from cachetools import TTLCache
 
 from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
+from bot.ops import metrics
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
 from bot.sync.limits import UserSyncLimit
 from bot.sync.shared import SharedState
@@ -38,12 +41,20 @@ log = logging.getLogger(__name__)
 MAX_CONNECTORS = 1024
 REFRESH_COOLDOWN = 30.0  # seconds between two Wolkvox calls a refresh may cause, per connector
 
-Origin = Literal["wolkvox", "shared", "cache", "cooldown", "stale"]
+Origin = Literal["wolkvox", "shared", "cache", "cooldown", "stale", "quota"]
 Flight = asyncio.Task[tuple[Snapshot, Changes | None]]
 
 
 class TemplateSource(Protocol):
     async def sync_templates(self, connector: str) -> SyncAnswer: ...
+
+
+class DailyQuota(Protocol):
+    """Wolkvox calls counted per day (`bot.ops.quota.Quota`)."""
+
+    async def spend(self) -> None: ...
+
+    async def spent(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,8 @@ class SyncOutcome:
     origin: "wolkvox" (this request made the call), "shared" (joined a call in flight),
     "cache" (no call), "cooldown" (a refresh too soon after the last Wolkvox sync: no call,
     the snapshot is that sync, and `retry_in` says in how many seconds a refresh calls again),
-    "stale" (the call failed; `error` says why, the snapshot is older).
+    "stale" (the call failed; `error` says why, the snapshot is older), "quota" (the day's
+    Wolkvox quota is spent: no call, the snapshot is the last copy, however old).
     """
 
     snapshot: Snapshot
@@ -111,6 +123,7 @@ class TemplateService:
         self._flights: dict[str, Flight] = {}
         self._after_sync: list[AfterSync] = []
         self._background: set[asyncio.Task[None]] = set()
+        self._quota: DailyQuota | None = None
 
     @property
     def kept_bytes(self) -> int:
@@ -121,12 +134,35 @@ class TemplateService:
         """Call `listener` once after each Wolkvox call that succeeds (not for cache hits)."""
         self._after_sync.append(listener)
 
+    def spend_quota_with(self, quota: DailyQuota) -> None:
+        """Count every Wolkvox call with `quota`; once it is spent, answer with the last copy."""
+        self._quota = quota
+
+    @property
+    def syncing(self) -> list[str]:
+        """The connectors with a Wolkvox call in flight here."""
+        return list(self._flights)
+
+    @property
+    def cached_here(self) -> list[str]:
+        """The connectors with a copy fresh within the cache TTL in this process."""
+        return list(self._fresh)
+
     def record_with(self, recorder: Recorder) -> None:
         """Store every fresh sync with `recorder` (history) before anyone hears of it."""
         self._recorder = recorder
 
     async def cached(self, connector: str) -> Snapshot | None:
-        """The snapshot synced within the cache TTL, here or (with Redis) on any instance."""
+        """The snapshot synced within the cache TTL, here or (with Redis) on any instance;
+        counted as a cache hit or miss (a request's lookup)."""
+        snapshot = await self._cached(connector)
+        if snapshot is not None:
+            metrics.cache_hit()
+        else:
+            metrics.cache_miss()
+        return snapshot
+
+    async def _cached(self, connector: str) -> Snapshot | None:
         connector = canonical_connector(connector)
         snapshot_id = self._fresh.get(connector)
         snapshot = self._kept.get(snapshot_id) if snapshot_id else None
@@ -183,7 +219,7 @@ class TemplateService:
         """
         connector = canonical_connector(connector)
         if not refresh:
-            cached = await self.cached(connector)
+            cached = await self._cached(connector)  # not counted: `cached` was asked first
             if cached is not None:
                 return SyncOutcome(cached, "cache")
         elif connector not in self._flights:
@@ -206,6 +242,10 @@ class TemplateService:
 
     async def _join(self, connector: str, trigger: SyncTrigger, refresh: bool) -> SyncOutcome:
         """Start the Wolkvox call for `connector`, or join the one in flight."""
+        if connector not in self._flights:
+            spent = await self._quota_spent(connector)
+            if spent is not None:
+                return spent
         flight = self._flights.get(connector)
         origin: Origin = "shared"
         if flight is None:
@@ -232,6 +272,13 @@ class TemplateService:
         retry_in = self._user_limit.take(trigger.user_id)
         if retry_in:
             raise SyncLimitReached(connector, self._user_limit.per_minute, retry_in)
+
+    async def _quota_spent(self, connector: str) -> SyncOutcome | None:
+        """The last copy, when the day's quota is spent (without one, Wolkvox is asked)."""
+        if self._quota is None or not await self._quota.spent():
+            return None
+        last = await self._stale(connector)
+        return SyncOutcome(last, "quota") if last is not None else None
 
     async def _stale(self, connector: str) -> Snapshot | None:
         try:
@@ -261,6 +308,8 @@ class TemplateService:
     async def _produce(
         self, connector: str, trigger: SyncTrigger
     ) -> tuple[Snapshot, Changes | None]:
+        if self._quota is not None:
+            await self._quota.spend()
         answer = await self._source.sync_templates(connector)
         templates, index = await self._kept.share(connector, sorted_templates(answer.templates))
         snapshot = Snapshot(

@@ -17,6 +17,7 @@ from typing import Protocol
 import httpx
 
 from bot.errors import BadResponse, Busy, ConnectionFailed, WolkvoxError, WolkvoxTimeout
+from bot.ops import metrics
 from bot.wolkvox.answer import SyncAnswer, parse_sync_answer
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,12 @@ class WolkvoxClient:
         call ran out of the time left.
         """
         deadline = asyncio.get_running_loop().time() + self._timeout
-        async with AsyncExitStack() as slot:
-            await self._take_slot(slot, connector, deadline)
-            status, content = await self._post(connector, deadline)
-        answer = parse_sync_answer(connector, status, content, secret=self._token)
+        with metrics.WolkvoxCall() as call:  # counted by outcome, once a slot is held
+            async with AsyncExitStack() as slot:
+                await self._take_slot(slot, connector, deadline)
+                call.start()
+                status, content = await self._post(connector, deadline)
+            answer = parse_sync_answer(connector, status, content, secret=self._token)
         log.info(
             "wolkvox sync connector=%s templates=%d skipped=%d",
             connector,
@@ -110,7 +113,8 @@ class WolkvoxClient:
         self._waiting += 1
         try:
             async with asyncio.timeout_at(deadline):
-                await slot.enter_async_context(self._slots.hold())
+                with metrics.waiting_for_slot():
+                    await slot.enter_async_context(self._slots.hold())
         except TimeoutError as exc:
             raise Busy(
                 connector, f"the bot is busy: no free slot within {self._timeout:g} s"
