@@ -1,0 +1,35 @@
+"""What the bot says, in the reader's language: gettext catalogs (English msgids in the code,
+`locales/<lang>/LC_MESSAGES/wolkvox.po` for Spanish and Brazilian Portuguese) read with Babel,
+and numbers, ages and times written the way that language writes them.
+
+    t = translator("es")
+    t._("Connector {connector}").format(connector=...)
+    t.nformat("{count} template", "{count} templates", n)   # "5.000 plantillas"
+
+Update the catalogs after changing a message: `scripts/i18n` (pybabel extract + update).
+"""
+
+from __future__ import annotations
+
+from bot.i18n.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    Language,
+    language_from_slack_locale,
+    read_language,
+)
+from bot.i18n.translator import Translator, translator
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "N_",
+    "Language",
+    "Translator",
+    "language_from_slack_locale",
+    "read_language",
+    "translator",
+]
