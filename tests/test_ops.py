@@ -180,7 +180,7 @@ async def test_a_refused_call_is_counted_by_its_outcome(wolkvox: FakeWolkvox) ->
 
 async def test_syncs_waiting_for_a_slot_are_a_gauge(wolkvox: FakeWolkvox) -> None:
     for connector in ("1", "2", "3"):
-        wolkvox.reply(connector, Reply(templates=1, delay=1.0))
+        wolkvox.reply(connector, Reply(templates=1, delay=2.0))
     client = WolkvoxClient(wolkvox.url, TOKEN, timeout=60)
     syncs = [asyncio.create_task(client.sync_templates(c)) for c in ("1", "2", "3")]
     deadline = time.monotonic() + 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import signal
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.history.schema import schedule_claims
-from bot.history.store import Store
+from bot.history.store import Store, create_engine
 from bot.ops.claims import DatabaseClaims
 from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService
@@ -129,18 +130,21 @@ async def test_a_restart_within_a_period_makes_no_call(wolkvox: FakeWolkvox, sto
 
 
 async def test_a_database_that_cannot_be_reached_skips_the_period(
-    wolkvox: FakeWolkvox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    wolkvox: FakeWolkvox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/bot.db")
-    auto, client = schedule(wolkvox, store, ["1234"], "web.1")
-    (tmp_path / "bot.db").unlink()
-    (tmp_path / "bot.db").mkdir()  # the file is gone, and can't be made again
-    await store.aclose()
-    with caplog.at_level(logging.WARNING):
-        assert await auto.run_period(1_800_000_000.0) == []
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"postgresql://wolkvox@127.0.0.1:{sock.getsockname()[1]}/wolkvox"
+        engine = create_engine(nowhere)
+        client = WolkvoxClient(wolkvox.url, TOKEN)
+        service = TemplateService(client, cache_ttl=300, refresh_cooldown=0)
+        auto = AutoSync(service, ["1234"], PERIOD, claims=DatabaseClaims(engine))
+        with caplog.at_level(logging.WARNING):
+            assert await auto.run_period(1_800_000_000.0) == []
     assert wolkvox.calls == []
     assert "could not claim the period" in caplog.text
     await client.aclose()
+    await engine.dispose()
 
 
 # --- two Procfile processes sharing PostgreSQL ---
