@@ -66,6 +66,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     history_days: int = DEFAULT_HISTORY_DAYS
     notify_unchanged: bool = False
+    language: str = "en"  # WOLKVOX_LANGUAGE: the console, WOLKVOX_NOTIFY_CHANNEL, the fallback
     auto_sync: tuple[str, ...] = ()
     auto_sync_minutes: float = DEFAULT_AUTO_SYNC_MINUTES
     allowed_users: frozenset[str] = frozenset()
@@ -366,6 +367,7 @@ def _stores(read: EnvReader) -> _Stores:
 class _Notifications(TypedDict):
     notify_channel: str
     notify_unchanged: bool
+    language: str
 
 
 def _notifications(read: EnvReader) -> _Notifications:
@@ -376,7 +378,16 @@ def _notifications(read: EnvReader) -> _Notifications:
             f"got {channel!r}"
         )
     unchanged = read.flag("WOLKVOX_NOTIFY_UNCHANGED")
-    return _Notifications(notify_channel=channel, notify_unchanged=unchanged)
+    raw = read.text("WOLKVOX_LANGUAGE") or "en"
+    language = _LANGUAGES.get(raw.lower().replace("-", "_"))
+    if language is None:
+        read.problem(f"WOLKVOX_LANGUAGE must be en, es or pt_BR; got {raw!r}")
+    return _Notifications(
+        notify_channel=channel, notify_unchanged=unchanged, language=language or "en"
+    )
+
+
+_LANGUAGES = {"en": "en", "es": "es", "pt": "pt_BR", "pt_br": "pt_BR"}
 
 
 class _Schedule(TypedDict):

@@ -13,22 +13,27 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.errors import InputError, WolkvoxError
+from bot.i18n import Translator, translator
 from bot.slack.app import build_app
 from bot.slack.commands import read_connector
-from bot.slack.error_messages import cause
+from bot.slack.error_messages import cause, operator_hint
 from bot.slack.views.changes import change_summary
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.diff import Changes
 
 
 def connectors_from(words: Sequence[str], settings: Settings) -> list[str]:
-    """Connector ids from the command line (digits or aliases); InputError names a bad one."""
-    return list(dict.fromkeys(read_connector(word, settings.aliases) for word in words))
+    """Connector ids from the command line (digits or aliases); InputError names a bad one
+    (in WOLKVOX_LANGUAGE)."""
+    t = translator(settings.language)
+    return list(dict.fromkeys(read_connector(word, settings.aliases, t) for word in words))
 
 
 async def run_sync(
     settings: Settings, connectors: Sequence[str], *, as_json: bool, out: TextIO
 ) -> int:
+    """Sync `connectors` and print what happened, in WOLKVOX_LANGUAGE."""
+    t = translator(settings.language)
     bot = build_app(settings)
     try:
         await bot.start(schedule=False)
@@ -40,24 +45,19 @@ async def run_sync(
         await bot.service.drain()  # notifications go out before the process ends
     finally:
         await bot.aclose()
-    reports = [_report(c, r) for c, r in zip(connectors, results, strict=True)]
+    reports = [_report(c, r, t) for c, r in zip(connectors, results, strict=True)]
     if as_json:
         json.dump(reports, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         for report in reports:
-            out.write(_line(report) + "\n")
+            out.write(_line(report, t) + "\n")
     return 0 if all(r["ok"] for r in reports) else 1
 
 
-def _report(connector: str, result: SyncOutcome | BaseException) -> dict[str, Any]:
+def _report(connector: str, result: SyncOutcome | BaseException, t: Translator) -> dict[str, Any]:
     if isinstance(result, WolkvoxError):
-        return {
-            "connector": connector,
-            "ok": False,
-            "error": type(result).__name__,
-            "message": _plain(cause(result)),
-        }
+        return _failure(connector, result, t)
     if isinstance(result, BaseException):
         return {
             "connector": connector,
@@ -66,12 +66,7 @@ def _report(connector: str, result: SyncOutcome | BaseException) -> dict[str, An
             "message": str(result) or type(result).__name__,
         }
     if result.origin == "stale" and result.error is not None:
-        return {
-            "connector": connector,
-            "ok": False,
-            "error": type(result.error).__name__,
-            "message": _plain(cause(result.error)),
-        }
+        return _failure(connector, result.error, t)
     snapshot = result.snapshot
     return {
         "connector": connector,
@@ -79,18 +74,29 @@ def _report(connector: str, result: SyncOutcome | BaseException) -> dict[str, An
         "templates": snapshot.count,
         "skipped": snapshot.skipped,
         "synced_at": snapshot.synced_at.isoformat(),
-        "changes": _changes(result.changes),
+        "changes": _changes(result.changes, t),
     }
 
 
-def _changes(changes: Changes | None) -> dict[str, Any] | None:
+def _failure(connector: str, error: WolkvoxError, t: Translator) -> dict[str, Any]:
+    """Why a sync failed, for whoever runs the bot: the cause and what they can do."""
+    hint = operator_hint(error, t)
+    return {
+        "connector": connector,
+        "ok": False,
+        "error": type(error).__name__,
+        "message": _plain(cause(error, t)) + (f" {hint}" if hint else ""),
+    }
+
+
+def _changes(changes: Changes | None, t: Translator) -> dict[str, Any] | None:
     if changes is None:
         return None
     return {
         "first": changes.first,
-        "summary": change_summary(changes),
-        "added": [{"name": t.name, "language": t.language} for t in changes.added],
-        "removed": [{"name": t.name, "language": t.language} for t in changes.removed],
+        "summary": change_summary(changes, t),
+        "added": [{"name": x.name, "language": x.language} for x in changes.added],
+        "removed": [{"name": x.name, "language": x.language} for x in changes.removed],
         "changed": [
             {"name": c.after.name, "language": c.after.language, "fields": list(c.fields)}
             for c in changes.changed
@@ -98,19 +104,35 @@ def _changes(changes: Changes | None) -> dict[str, Any] | None:
     }
 
 
-def _line(report: dict[str, Any]) -> str:
+def _line(report: dict[str, Any], t: Translator) -> str:
     if not report["ok"]:
-        return f"connector {report['connector']}: FAILED: {report['message']}"
-    changes = report["changes"]
-    summary = f", {changes['summary']}" if changes else ""
-    skipped = f", {report['skipped']} unreadable entries skipped" if report["skipped"] else ""
-    return f"connector {report['connector']}: {report['templates']} templates{summary}{skipped}"
+        return t._("connector {connector}: FAILED: {message}").format(
+            connector=report["connector"], message=report["message"]
+        )
+    changes, skipped = report["changes"], report["skipped"]
+    line = t.nformat(
+        "connector {connector}: {count} template",
+        "connector {connector}: {count} templates",
+        report["templates"],
+        connector=report["connector"],
+    )
+    if changes:
+        line = t._("{line}, {summary}").format(line=line, summary=changes["summary"])
+    if skipped:
+        line = t.nformat(
+            "{line}, {count} unreadable entry skipped",
+            "{line}, {count} unreadable entries skipped",
+            skipped,
+            line=line,
+        )
+    return line
 
 
 def _plain(mrkdwn: str) -> str:
     """Console text from a Slack message: no emphasis marks, no entities."""
     text = mrkdwn.replace("*", "").replace("`", "")
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text[:1].upper() + text[1:]
 
 
 __all__ = ["InputError", "connectors_from", "run_sync"]

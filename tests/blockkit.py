@@ -84,8 +84,9 @@ def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
 
 
 def live_markup(message: dict[str, Any]) -> list[str]:
-    """Mentions and links in parsed text: <!channel>, <@U…>, <#C…>, <http…|…>."""
+    """Mentions and links in parsed text: <!channel>, <@U…>, <#C…>, <http…|…>. A date
+    (<!date^…>) is formatting, not a mention."""
     import re
 
-    pattern = re.compile(r"<[!@#]|<https?:|<mailto:")
+    pattern = re.compile(r"<(?!!date\^)[!@#]|<https?:|<mailto:")
     return [t for t in mrkdwn_texts(message) if pattern.search(t)]

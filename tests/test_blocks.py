@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from bot.i18n import translator
 from bot.slack import action_ids, replies, values
 from bot.slack.views import common, results, template
 from bot.slack.views.changes import change_notification
@@ -15,16 +16,17 @@ from bot.templates.model import Snapshot, Template, sorted_templates
 from tests.blockkit import all_text, buttons, check_message, live_markup
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+EN = translator("en")
 
 
 def lookup_reply(
     snap: Snapshot, *, query: Any = None, page: int = 0, **about: Any
 ) -> dict[str, Any]:
-    return replies.lookup_reply(snap, About(**about), query=query, page=page)
+    return replies.lookup_reply(snap, About(**{"t": EN, **about}), query=query, page=page)
 
 
 def show_reply(snap: Snapshot, name: str, **about: Any) -> dict[str, Any]:
-    return replies.show_reply(snap, name, About(**about))
+    return replies.show_reply(snap, name, About(**{"t": EN, **about}))
 
 
 def snapshot(
@@ -142,10 +144,10 @@ def test_untrusted_template_text_is_escaped_everywhere(hostile: str) -> None:
     for message in (
         lookup_reply(snap, now=NOW),
         change_notification(
-            snap, diff([], snap.templates), user_id="", user_name=hostile, source="slack"
+            snap, diff([], snap.templates), EN, user_id="", user_name=hostile, source="slack"
         )[0],
         change_notification(
-            snap, diff(None, snap.templates), user_id="", user_name=hostile, source="slack"
+            snap, diff(None, snap.templates), EN, user_id="", user_name=hostile, source="slack"
         )[0],
     ):
         check_message(message)
@@ -192,8 +194,8 @@ def test_many_languages_are_summarised() -> None:
         ("wolkvox", timedelta(), "Synced just now"),
         ("shared", timedelta(), "Synced just now"),
         ("cache", timedelta(seconds=20), "Cached, synced just now"),
-        ("cache", timedelta(minutes=4, seconds=10), "Cached, synced 4 min ago"),
-        ("cache", timedelta(hours=3), "Cached, synced 3 h ago"),
+        ("cache", timedelta(minutes=4, seconds=10), "Cached, synced 4 min. ago"),
+        ("cache", timedelta(hours=3), "Cached, synced 3 hr. ago"),
         ("stale", timedelta(days=2), "Showing the last good sync, from 2 days ago"),
     ],
 )
@@ -210,7 +212,7 @@ def test_warning_is_shown_above_a_stale_copy() -> None:
 def test_notification_names_connector_count_and_who() -> None:
     snap = snapshot(many(5))
     first, details = change_notification(
-        snap, diff(None, snap.templates), user_id="U0USER1", user_name="maria", source="slack"
+        snap, diff(None, snap.templates), EN, user_id="U0USER1", user_name="maria", source="slack"
     )
     check_message(first)
     assert details is None
@@ -218,11 +220,11 @@ def test_notification_names_connector_count_and_who() -> None:
         first
     )
     no_name, _ = change_notification(
-        snap, diff(None, snap.templates), user_id="U0USER1", user_name="", source="slack"
+        snap, diff(None, snap.templates), EN, user_id="U0USER1", user_name="", source="slack"
     )
     assert "by <@U0USER1>" in all_text(no_name)
     scheduled, _ = change_notification(
-        snap, diff(None, snap.templates), user_id="", user_name="", source="scheduler"
+        snap, diff(None, snap.templates), EN, user_id="", user_name="", source="scheduler"
     )
     assert "by the schedule" in all_text(scheduled)
 
@@ -230,10 +232,10 @@ def test_notification_names_connector_count_and_who() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        common.help_message(),
-        common.progress_message("1234"),
+        common.help_message(EN),
+        common.progress_message("1234", EN),
         common.text_message("x"),
-        common.expired_message("1234", "gone"),
+        common.expired_message("1234", "gone", EN),
     ],
 )
 def test_other_messages_are_valid(message: dict) -> None:
@@ -267,7 +269,7 @@ def test_show_marks_variables_and_fills_a_preview() -> None:
 
 def test_detail_of_an_oversized_body_is_clipped() -> None:
     t = Template("x", "es", "UTILITY", "a" * 4096)
-    check_message(template.detail_message(snapshot([t]), t, now=NOW))
+    check_message(template.detail_message(snapshot([t]), t, now=NOW, t=EN))
 
 
 @pytest.mark.parametrize(

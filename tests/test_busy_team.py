@@ -79,9 +79,10 @@ def test_joining_a_sync_in_flight_costs_nothing(
 def test_a_busy_bot_says_so_in_words_a_user_can_act_on() -> None:
     """The service raises Busy (tests/test_sync_limits.py shows when); this is what people read."""
     from bot.errors import Busy
+    from bot.i18n import translator
     from bot.slack.error_messages import describe
 
-    said = describe(Busy("1234", "no free slot within 30 s"))
+    said = describe(Busy("1234", "no free slot within 30 s"), translator("en"))
     assert "*1234*" in said and "busy with other syncs" in said and "try again in a minute" in said
 
 
@@ -93,7 +94,7 @@ def test_01234_and_1234_are_one_connector(
     assert "Cached" in all_text(answer(bot, slack, "1234", "b"))
     answer(bot, slack, "subscribe 001234", "s", channel_id="C0SALES")
     history = all_text(answer(bot, slack, "1234 history", "h"))
-    assert wolkvox.calls == ["1234"] and "Connector 1234 · last 1 syncs" in history
+    assert wolkvox.calls == ["1234"] and "Connector 1234 · last sync" in history
     subs = all_text(answer(bot, slack, "subscriptions", "l", channel_id="C0SALES"))
     assert "*1234*" in subs and "001234" not in subs
 

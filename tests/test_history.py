@@ -87,7 +87,7 @@ def test_history_lists_the_last_ten_syncs(
     assert "Connector 1234 · last 10 syncs" in text
     assert text.count("<@U0JUAN>") == 10 and "<@U0MARIA>" not in text  # the oldest fell off
     assert "3 templates · no changes" in text
-    assert " UTC (" in text
+    assert "<!date^" in text and " UTC> (just now)" in text  # each reader's time zone
     calls = len(wolkvox.calls)
     assert said(bot, slack, "5678 history", "h2").startswith("No history for connector 5678")
     assert len(wolkvox.calls) == calls  # history never calls Wolkvox

@@ -57,7 +57,8 @@ def assert_nothing_happened(
     assert bot.command("1234", response_url=slack.response_url("ok")).status == 200
     assert slack.wait_replies("ok", 1)
     assert [p.path for p in slack.responses] == ["/response/ok"]
-    assert [c.path for c in slack.api_calls] == ["/api/auth.test"]  # Bolt's, for the sync
+    # Bolt's auth.test, and the language of the user who synced (users.info)
+    assert [c.path for c in slack.api_calls] == ["/api/auth.test", "/api/users.info"]
     assert [r["body"] for r in wolkvox.requests] == [b'{"connector_id":"1234"}']
     assert_quiet(caplog)
 

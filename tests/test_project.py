@@ -30,7 +30,7 @@ def test_manifest_creates_the_app_in_one_paste() -> None:
     assert events["request_url"] == command["url"] and events["bot_events"] == ["app_home_opened"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "chat:write.public", "files:write"} <= scopes
+    assert {"commands", "chat:write", "chat:write.public", "files:write", "users:read"} <= scopes
 
 
 class _ReadRecorder(Mapping[str, str]):

@@ -72,17 +72,21 @@ async def test_the_outbox_is_swept_without_waiting_for_a_sync(
     periodic sweep: not at the next sync, which may be days away."""
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.slack.languages import UserLanguages
+
     store = await Store.open(f"sqlite:///{tmp_path}/w.db")
     now = datetime.now(UTC)
     await store.enqueue("s1", [Outgoing("C0NOTIFY", "1234", {"text": "hola", "blocks": []})], now)
     claimed = await store.claim(now - timedelta(seconds=119))  # a dead process's lease, ~expired
     assert len(claimed) == 1
+    web = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
     notifier = Notifier(
         store,
-        AsyncWebClient(token="xoxb-test", base_url=slack.api_url),
+        web,
         notify_channel="",
         notify_unchanged=False,
         now=lambda: datetime.now(UTC),
+        languages=UserLanguages(web, default="en"),
     )
     notifier.start_sweeping(every=0.2)
     try:

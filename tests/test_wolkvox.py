@@ -10,9 +10,16 @@ from typing import Any
 import pytest
 
 from bot import errors
-from bot.slack.error_messages import describe
+from bot.i18n import translator
+from bot.slack.error_messages import describe as describe_for_user
+from bot.slack.error_messages import operator_hint
 from bot.testing.fake_wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
 from bot.wolkvox import WolkvoxClient, parse_sync_answer
+
+
+def describe(error: errors.WolkvoxError) -> str:
+    """What the person who asked reads, and what the log tells whoever runs the bot."""
+    return describe_for_user(error, translator("en")) + " " + operator_hint(error)
 
 
 def client(fake: FakeWolkvox, *, timeout: float = 5, token: str = TOKEN) -> WolkvoxClient:

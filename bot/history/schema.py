@@ -138,3 +138,11 @@ quota_counts = Table(
     Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
     Column("calls", Integer, nullable=False, default=0),
 )
+
+user_languages = Table(
+    "user_languages",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("language", String(8), nullable=False),  # en, es, pt_BR: the person's own choice
+    Column("chosen_at", Float, nullable=False),
+)

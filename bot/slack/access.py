@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.i18n import Translator
 
-REFUSAL = (
-    ":lock: Sorry, this bot is limited to certain people and channels in this workspace, and "
-    "this request is not among them. Ask your Wolkvox administrator to add you."
-)
+
+def refusal(t: Translator) -> str:
+    """What someone outside WOLKVOX_ALLOWED_USERS / _CHANNELS reads."""
+    return t._(
+        ":lock: Sorry, this bot is limited to certain people and channels in this workspace, "
+        "and this request is not among them. Ask your Wolkvox administrator to add you."
+    )
 
 
 def allowed(settings: Settings, *, user_id: str, channel_id: str) -> bool:

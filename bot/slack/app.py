@@ -19,7 +19,9 @@ from bot.config import Settings
 from bot.history.recorder import History
 from bot.history.retention import Retention
 from bot.history.store import Store
+from bot.i18n import LANGUAGES, read_language, translator
 from bot.ops.operations import Operations
+from bot.slack.languages import UserLanguages
 from bot.slack.listeners import register
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
@@ -55,6 +57,7 @@ class Bot:
     settings: Settings
     web: AsyncWebClient
     now: Clock
+    languages: UserLanguages
     store: Store | None = None
     notifier: Notifier | None = None
     scheduler: AutoSync | None = None
@@ -71,12 +74,14 @@ class Bot:
             self._closers.append(self.store)
         self.ops = Operations(self.settings, self.store)
         self.service.spend_quota_with(self.ops.quota)
+        self.languages.use_store(self.store)
         self.notifier = Notifier(
             self.store,
             self.web,
             notify_channel=self.settings.notify_channel,
             notify_unchanged=self.settings.notify_unchanged,
             now=self.now,
+            languages=self.languages,
         )
         history = History(self.store, compose=self.notifier.compose)
         self.service.record_with(history.record)
@@ -133,6 +138,7 @@ def build_app(
     closers: list[Any] = []
     shared: SharedState | None = None
     slots: RedisSlots | None = None
+    redis = None
     if settings.redis_url:
         redis = connect(settings.redis_url)
         shared = SharedState(
@@ -170,9 +176,19 @@ def build_app(
         refresh_cooldown=settings.refresh_cooldown,
         user_limit=UserSyncLimit(settings.user_syncs_per_minute),
     )
+    for language in LANGUAGES:
+        translator(language)  # read the catalogs now, not during someone's first command
+    languages = UserLanguages(web, default=read_language(settings.language) or "en", redis=redis)
     app = AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
     bot = Bot(
-        app=app, service=service, settings=settings, web=web, now=now, store=store, _closers=closers
+        app=app,
+        service=service,
+        settings=settings,
+        web=web,
+        now=now,
+        languages=languages,
+        store=store,
+        _closers=closers,
     )
     register(bot)
     return bot

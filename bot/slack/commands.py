@@ -1,10 +1,13 @@
 """The slash-command grammar: text in, a Command out (pure). The help text lives here too.
 
-    /wolkvox-sync                                   help
+    /wolkvox-sync                                   help (ayuda, ajuda)
     /wolkvox-sync <connector> [filters] [words] [--refresh]
     /wolkvox-sync <connector> show <template_name> [--refresh]
+    /wolkvox-sync idioma [es|pt|en|auto]             the language the bot speaks to you
 
-<connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS.
+<connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS. Every command word is read
+in English, Spanish and Portuguese, whatever the person's language (`Words` lists them); help
+shows the words of the reader's language.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.errors import InputError
+from bot.i18n import Language, Translator, read_language, translator
 from bot.slack.mrkdwn import code
 from bot.templates.connectors import MAX_CONNECTOR_DIGITS, canonical_connector, is_connector_id
 from bot.templates.query import Query, fold, language_key
@@ -26,13 +31,62 @@ MAX_ECHO = 40  # how much of a bad word is quoted back
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)“([^”]*)”|(\S+)')
-_KEY = re.compile(r"(-?)([A-Za-z]+):(.*)")
+_KEY = re.compile(r"(-?)([^\W\d_]+):(.*)")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:_[a-z0-9]{2,4})?")
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_REFRESH = ("--refresh", "—refresh", "–refresh")  # phones and macOS turn -- into a dash
-_LANGUAGE_KEYS = ("lang", "language", "idiom")
-_CATEGORY_KEYS = ("category", "cat")
+_DASHES = ("--", "—", "–")  # phones and macOS turn -- into a dash
+_REFRESH = tuple(d + w for d in _DASHES for w in ("refresh", "actualizar", "atualizar"))
+_HELP = ("help", "-h", "--help", "?", "ayuda", "ajuda")
+_SHOW = ("show", "mostrar", "ver")
+_HISTORY = ("history", "historial", "historico")  # folded: histórico
+_SUBSCRIBE = ("subscribe", "suscribir", "suscribirse", "assinar")
+_UNSUBSCRIBE = ("unsubscribe", "desuscribir", "desuscribirse", "desassinar", "cancelar-assinatura")
+_SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
+_LANGUAGE_COMMAND = ("language", "idioma")
+_LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
+_CATEGORY_KEYS = ("category", "cat", "categoria")  # folded: categoría
+_BACK_TO_SLACK = ("auto", "slack")
 _NAME = re.compile(r"[^\s]{1,512}")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The command words help shows in one language (every language's words are read)."""
+
+    help: str
+    show: str
+    history: str
+    subscribe: str
+    unsubscribe: str
+    subscriptions: str
+    language: str
+    refresh: str
+    lang: str
+    category: str
+    example_word: str
+    example_phrase: str
+    example_name: str
+
+
+WORDS: dict[Language, Words] = {
+    "en": Words(
+        "help", "show", "history", "subscribe", "unsubscribe", "subscriptions", "language",
+        "--refresh", "lang:", "category:", "navidad", "feliz navidad", "recordatorio_pago",
+    ),
+    "es": Words(
+        "ayuda", "mostrar", "historial", "suscribir", "desuscribir", "suscripciones", "idioma",
+        "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
+    ),
+    "pt_BR": Words(
+        "ajuda", "ver", "histórico", "assinar", "desassinar", "assinaturas", "idioma",
+        "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
+    ),
+}  # fmt: skip
+
+
+def words(t: Translator) -> Words:
+    """The command words of `t`'s language."""
+    return WORDS[t.language]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,70 +136,125 @@ class Subscriptions:
     """What this channel is subscribed to."""
 
 
-Command = Help | Lookup | Show | History | Subscribe | Unsubscribe | Subscriptions
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """`idioma es`: speak this language to me (stored); `idioma auto`: follow my Slack
+    language again; `idioma` alone: say which language is used and how to change it."""
+
+    language: Language | Literal["auto"] | None = None
 
 
-def help_text(aliases: Mapping[str, str] | None = None) -> str:
-    """Usage, with examples and the configured aliases."""
-    text = f"""*{COMMAND}* syncs the WhatsApp templates of a Wolkvox connector and looks them up.
+Command = Help | Lookup | Show | History | Subscribe | Unsubscribe | Subscriptions | ChooseLanguage
 
-*Sync and list*
-• `{COMMAND} 1234` all templates of connector 1234 (from the cache if synced recently)
-• `{COMMAND} 1234 --refresh` ask Wolkvox again, even if a recent copy is cached
 
-*Look up* (filters and words combine; every one must hold)
-• `{COMMAND} 1234 lang:pt_BR` templates in Brazilian Portuguese (`lang:es` is every Spanish)
-• `{COMMAND} 1234 category:marketing navidad` marketing templates that mention "navidad"
-• `{COMMAND} 1234 lang:es lang:pt -category:marketing` Spanish or Portuguese, not marketing
-• `{COMMAND} 1234 "feliz navidad"` a phrase; words match names and bodies, any case or accent
-• `{COMMAND} 1234 show recordatorio_pago` one template in full: body, variables, preview
+def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = None) -> str:
+    """Usage in `t`'s language, with that language's command words, examples and the
+    configured aliases."""
+    t = t or translator("en")
+    w = words(t)
 
-*Changes*
-• `{COMMAND} 1234 history` the last 10 syncs: when, who, how many templates, what changed
-• `{COMMAND} subscribe 1234` post what changes in connector 1234 to this channel
-• `{COMMAND} unsubscribe 1234` stop that · `{COMMAND} subscriptions` what this channel gets
+    def run(*rest: str) -> str:
+        return "`" + " ".join([COMMAND, *rest]) + "`"
 
-The connector is the WhatsApp connector's id in Wolkvox Manager (digits only)."""
+    lines = [
+        t._("*{command}* syncs the WhatsApp templates of a Wolkvox connector and looks them up.")
+        .format(command=COMMAND),
+        "",
+        t._("*Sync and list*"),
+        "• " + t._("{command} all templates of connector 1234 (from the cache if synced "
+                   "recently)").format(command=run("1234")),
+        "• " + t._("{command} ask Wolkvox again, even if a recent copy is cached")
+        .format(command=run("1234", w.refresh)),
+        "",
+        t._("*Look up* (filters and words combine; every one must hold)"),
+        "• " + t._("{command} templates in Brazilian Portuguese ({example} is every Spanish)")
+        .format(command=run("1234", w.lang + "pt_BR"), example=f"`{w.lang}es`"),
+        "• " + t._("{command} marketing templates that mention “{word}”")
+        .format(command=run("1234", w.category + "marketing", w.example_word),
+                word=w.example_word),
+        "• " + t._("{command} Spanish or Portuguese, not marketing")
+        .format(command=run("1234", w.lang + "es", w.lang + "pt", "-" + w.category + "marketing")),
+        "• " + t._("{command} a phrase; words match names and bodies, any case or accent")
+        .format(command=run("1234", f'"{w.example_phrase}"')),
+        "• " + t._("{command} one template in full: body, variables, preview")
+        .format(command=run("1234", w.show, w.example_name)),
+        "",
+        t._("*Changes*"),
+        "• " + t._("{command} the last 10 syncs: when, who, how many templates, what changed")
+        .format(command=run("1234", w.history)),
+        "• " + t._("{command} post what changes in connector 1234 to this channel")
+        .format(command=run(w.subscribe, "1234")),
+        "• " + t._("{command} stop that · {list} what this channel gets")
+        .format(command=run(w.unsubscribe, "1234"), list=run(w.subscriptions)),
+        "",
+        t._("*Language*"),
+        "• " + t._("{command} answer me in Spanish ({others}); {auto} follows your Slack "
+                   "language again").format(
+            command=run(w.language, "es"),
+            others=", ".join(f"`{x}`" for x in ("pt", "en")),
+            auto=f"`{w.language} auto`",
+        ),
+        "",
+        t._("The connector is the WhatsApp connector's id in Wolkvox Manager (digits only)."),
+    ]  # fmt: skip
     if aliases:
         listed = ", ".join(f"`{name}` ({number})" for name, number in sorted(aliases.items()))
-        text += f"\n*Aliases:* {listed}, as in `{COMMAND} {min(aliases)} lang:es`."
-    return text
+        lines.append(
+            t._("*Aliases:* {aliases}, as in {example}.").format(
+                aliases=listed, example=run(min(aliases), w.lang + "es")
+            )
+        )
+    return "\n".join(lines)
 
 
-def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
-    """Read the text typed after the slash command. Raises InputError with a clear message.
+def parse(
+    text: str, aliases: Mapping[str, str] | None = None, t: Translator | None = None
+) -> Command:
+    """Read the text typed after the slash command. Raises InputError with a clear message in
+    `t`'s language (English by default).
 
     Slack sends `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`: they are read as typed.
     """
     aliases = aliases or {}
+    t = t or translator("en")
     text = unescape_command_text(text)
     if len(text) > MAX_COMMAND_CHARS:
         raise InputError(
-            f"That command is {len(text):,} characters long; the most I read is "
-            f"{MAX_COMMAND_CHARS:,}. Try `{COMMAND} 1234`."
+            t._(
+                "That command is {length} characters long; the most I read is {most}. "
+                "Try {example}."
+            ).format(
+                length=t.number(len(text)),
+                most=t.number(MAX_COMMAND_CHARS),
+                example=f"`{COMMAND} 1234`",
+            )
         )
     if _CONTROL.search(text):
         raise InputError(
-            "That command contains control or invisible characters. "
-            f"Type it again as plain text, like `{COMMAND} 1234`."
+            t._(
+                "That command contains control or invisible characters. Type it again as plain "
+                "text, like {example}."
+            ).format(example=f"`{COMMAND} 1234`")
         )
-    words = text.split()
-    if not words or (len(words) == 1 and words[0].lower() in ("help", "-h", "--help", "?")):
+    words_typed = text.split()
+    if not words_typed or (len(words_typed) == 1 and fold(words_typed[0]) in _HELP):
         return Help()
     first, *remainder = text.strip().split(maxsplit=1)
     rest = remainder[0] if remainder else ""
-    keyword = first.lower()
-    if keyword in ("subscribe", "unsubscribe", "subscriptions"):
-        return _subscription(keyword, rest.split(), aliases)
-    connector = read_connector(first, aliases)
+    keyword = fold(first)
+    if keyword in _SUBSCRIBE + _UNSUBSCRIBE + _SUBSCRIPTIONS:
+        return _subscription(first, keyword, rest.split(), aliases, t)
+    if keyword in _LANGUAGE_COMMAND:
+        return _choose_language(first, rest.split(), t)
+    connector = read_connector(first, aliases, t)
     tokens = _tokens(rest)
-    if [t.lower() for t in tokens] == ["history"]:
+    if len(tokens) == 1 and fold(tokens[0]) in _HISTORY:
         return History(connector=connector)
-    refresh = any(t.lower() in _REFRESH for t in tokens)
-    tokens = [t for t in tokens if t.lower() not in _REFRESH]
-    if tokens and tokens[0].lower() == "show":
-        return _show(connector, tokens[1:], refresh)
-    return Lookup(connector=connector, query=parse_query(tokens, connector), refresh=refresh)
+    refresh = any(fold(x) in _REFRESH for x in tokens)
+    tokens = [x for x in tokens if fold(x) not in _REFRESH]
+    if tokens and fold(tokens[0]) in _SHOW:
+        return _show(connector, tokens[0], tokens[1:], refresh, t)
+    return Lookup(connector=connector, query=parse_query(tokens, connector, t), refresh=refresh)
 
 
 def unescape_command_text(text: str) -> str:
@@ -153,18 +262,27 @@ def unescape_command_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def parse_query_text(text: str) -> Query:
+def parse_query_text(text: str, t: Translator | None = None) -> Query:
     """A query written back by Query.text() (button values): read with the same rules."""
+    t = t or translator("en")
     if len(text) > MAX_COMMAND_CHARS or _CONTROL.search(text):
-        raise InputError("That button's data could not be read. Run the command again.")
-    return parse_query(_tokens(text), "1234")
+        raise InputError(t._("That button's data could not be read. Run the command again."))
+    return parse_query(_tokens(text), "1234", t)
 
 
-def parse_query(tokens: list[_Token], connector: str) -> Query:
+def parse_query(tokens: list[_Token], connector: str, t: Translator | None = None) -> Query:
+    t = t or translator("en")
+    w = words(t)
     if len(tokens) > MAX_TERMS:
         raise InputError(
-            f"That is {len(tokens)} filters and words; the most I take is {MAX_TERMS}. "
-            f"Drop a few, as in `{COMMAND} {connector} lang:es navidad`."
+            t._(
+                "That is {count} filters and words; the most I take is {most}. Drop a few, as "
+                "in {example}."
+            ).format(
+                count=t.number(len(tokens)),
+                most=t.number(MAX_TERMS),
+                example=f"`{COMMAND} {connector} {w.lang}es {w.example_word}`",
+            )
         )
     found: dict[str, list[str]] = {
         "languages": [],
@@ -177,85 +295,157 @@ def parse_query(tokens: list[_Token], connector: str) -> Query:
     for token in tokens:
         if token.phrase is not None:
             negative = token.startswith("-")
-            found["not_words" if negative else "words"].append(_word(token.phrase, connector))
+            found["not_words" if negative else "words"].append(_word(token.phrase, connector, t))
             continue
         keyed = _KEY.fullmatch(token)
         if token.startswith("--"):
             raise InputError(
-                f"{echo(token)} is not an option I know. The only option is `--refresh`, "
-                f"as in `{COMMAND} {connector} --refresh`."
+                t._(
+                    "{option} is not an option I know. The only option is {refresh}, as in "
+                    "{example}."
+                ).format(
+                    option=echo(token),
+                    refresh=f"`{w.refresh}`",
+                    example=f"`{COMMAND} {connector} {w.refresh}`",
+                )
             )
         if keyed:
-            minus, key, value = keyed.group(1), keyed.group(2).lower(), keyed.group(3).strip('"“”')
+            minus, key, value = keyed.group(1), keyed.group(2), keyed.group(3).strip('"“”')
             prefix = "not_" if minus else ""
-            if key in _LANGUAGE_KEYS:
-                found[prefix + "languages"].append(_language(value, connector))
-            elif key in _CATEGORY_KEYS:
-                found[prefix + "categories"].append(_category(value, connector))
+            if fold(key) in _LANGUAGE_KEYS:
+                found[prefix + "languages"].append(_language(value, connector, t))
+            elif fold(key) in _CATEGORY_KEYS:
+                found[prefix + "categories"].append(_category(value, connector, t))
             else:
                 raise InputError(
-                    f"{echo(key + ':')} is not a filter I know. Filters are `lang:` and "
-                    f"`category:`, as in `{COMMAND} {connector} lang:es category:marketing`."
+                    t._(
+                        "{key} is not a filter I know. Filters are {lang} and {category}, as in "
+                        "{example}."
+                    ).format(
+                        key=echo(key.lower() + ":"),
+                        lang=f"`{w.lang}`",
+                        category=f"`{w.category}`",
+                        example=f"`{COMMAND} {connector} {w.lang}es {w.category}marketing`",
+                    )
                 )
             continue
         negative = token.startswith("-") and len(token) > 1
         found["not_words" if negative else "words"].append(
-            _word(token[1:] if negative else token, connector)
+            _word(token[1:] if negative else token, connector, t)
         )
     return Query(**{k: tuple(v for v in dict.fromkeys(v) if v) for k, v in found.items()})
 
 
-def _word(text: str, connector: str) -> str:
+def _word(text: str, connector: str, t: Translator) -> str:
     """A search word or phrase, folded (any case, any accent); too long is an InputError."""
     word = fold(text)
     if len(word) > MAX_WORD:
         raise InputError(
-            f"The word {echo(word)} is {len(word)} characters long; the most I search for "
-            f"is {MAX_WORD}. Search for a shorter part, as in `{COMMAND} {connector} navidad`."
+            t._(
+                "The word {word} is {length} characters long; the most I search for is {most}. "
+                "Search for a shorter part, as in {example}."
+            ).format(
+                word=echo(word),
+                length=t.number(len(word)),
+                most=t.number(MAX_WORD),
+                example=f"`{COMMAND} {connector} {words(t).example_word}`",
+            )
         )
     return word
 
 
-def _subscription(keyword: str, words: list[str], aliases: Mapping[str, str]) -> Command:
-    if keyword == "subscriptions":
-        if words:
-            raise InputError(f"`subscriptions` takes nothing after it: `{COMMAND} subscriptions`.")
+def _subscription(
+    typed: str, keyword: str, rest: list[str], aliases: Mapping[str, str], t: Translator
+) -> Command:
+    shown = echo(typed.lower())
+    if keyword in _SUBSCRIPTIONS:
+        if rest:
+            raise InputError(
+                t._("{word} takes nothing after it: {example}.").format(
+                    word=shown, example=f"`{COMMAND} {typed.lower()}`"
+                )
+            )
         return Subscriptions()
-    if len(words) != 1:
-        raise InputError(f"`{keyword}` takes one connector, as in `{COMMAND} {keyword} 1234`.")
-    connector = read_connector(words[0], aliases)
-    return Subscribe(connector) if keyword == "subscribe" else Unsubscribe(connector)
+    if len(rest) != 1:
+        raise InputError(
+            t._("{word} takes one connector, as in {example}.").format(
+                word=shown, example=f"`{COMMAND} {typed.lower()} 1234`"
+            )
+        )
+    connector = read_connector(rest[0], aliases, t)
+    return Subscribe(connector) if keyword in _SUBSCRIBE else Unsubscribe(connector)
 
 
-def _show(connector: str, tokens: list[_Token], refresh: bool) -> Show:
+def _choose_language(typed: str, rest: list[str], t: Translator) -> ChooseLanguage:
+    if not rest:
+        return ChooseLanguage()
+    if len(rest) == 1 and fold(rest[0]) in _BACK_TO_SLACK:
+        return ChooseLanguage("auto")
+    language = read_language(rest[0]) if len(rest) == 1 else None
+    if language is None:
+        raise InputError(
+            t._(
+                "{word} is not a language I speak. Choose {choices}, or {auto} to follow your "
+                "Slack language: {example}."
+            ).format(
+                word=echo(" ".join(rest)),
+                choices=", ".join(f"`{x}`" for x in ("es", "pt", "en")),
+                auto="`auto`",
+                example=f"`{COMMAND} {typed.lower()} es`",
+            )
+        )
+    return ChooseLanguage(language)
+
+
+def _show(connector: str, typed: str, tokens: list[_Token], refresh: bool, t: Translator) -> Show:
     if len(tokens) != 1 or not _NAME.fullmatch(tokens[0]):
         raise InputError(
-            f"`show` takes one template name, as in `{COMMAND} {connector} show recordatorio_pago`."
+            t._("{word} takes one template name, as in {example}.").format(
+                word=echo(typed.lower()),
+                example=f"`{COMMAND} {connector} {typed.lower()} {words(t).example_name}`",
+            )
         )
     return Show(connector=connector, name=tokens[0], refresh=refresh)
 
 
-def _language(value: str, connector: str) -> str:
+def _language(value: str, connector: str, t: Translator) -> str:
     key = language_key(value)
     if _LANGUAGE.fullmatch(key):
         language, _, region = key.partition("_")
         return f"{language}_{region.upper()}" if region else language
+    lang = words(t).lang
+    if value:
+        text = t._("{value} is not a language code. Write Meta's code, like {examples}: {example}.")
+    else:
+        text = t._(
+            "An empty value is not a language code. Write Meta's code, like {examples}: {example}."
+        )
     raise InputError(
-        f"{echo(value) if value else 'An empty value'} is not a language code. Write "
-        f"Meta's code, like `lang:es`, `lang:pt_BR` or `lang:en_US`: "
-        f"`{COMMAND} {connector} lang:pt_BR`."
+        text.format(
+            value=echo(value),
+            examples=", ".join(f"`{lang}{x}`" for x in ("es", "pt_BR", "en_US")),
+            example=f"`{COMMAND} {connector} {lang}pt_BR`",
+        )
     )
 
 
-def _category(value: str, connector: str) -> str:
+def _category(value: str, connector: str, t: Translator) -> str:
     key = value.casefold()
-    if not _CATEGORY.fullmatch(key):
-        raise InputError(
-            f"{echo(value) if value else 'An empty value'} is not a category. Categories are "
-            f"words like `marketing`, `utility` or `authentication`: "
-            f"`{COMMAND} {connector} category:marketing`."
+    if _CATEGORY.fullmatch(key):
+        return key
+    if value:
+        text = t._("{value} is not a category. Categories are words like {examples}: {example}.")
+    else:
+        text = t._(
+            "An empty value is not a category. Categories are words like {examples}: {example}."
         )
-    return key
+    raise InputError(
+        text.format(
+            value=echo(value),
+            examples=", ".join(f"`{x}`" for x in ("marketing", "utility", "authentication")),
+            example=f"`{COMMAND} {connector} {words(t).category}marketing`",
+        )
+    )
 
 
 class _Token(str):
@@ -285,26 +475,45 @@ def _tokens(text: str) -> list[_Token]:
     return [t for t in tokens if (t.phrase if t.phrase is not None else t) and t != "-"]
 
 
-def read_connector(word: str, aliases: Mapping[str, str] | None = None) -> str:
+def read_connector(
+    word: str, aliases: Mapping[str, str] | None = None, t: Translator | None = None
+) -> str:
     """A connector id (1 to 20 ASCII digits, leading zeros dropped: `01234` is `1234`) or a
-    known alias's id; else InputError."""
+    known alias's id; else InputError (in `t`'s language)."""
     if is_connector_id(word):
         return canonical_connector(word)
+    t = t or translator("en")
     if word.isascii() and word.isdigit():
         raise InputError(
-            f"A connector id has 1 to {MAX_CONNECTOR_DIGITS} digits; that one has {len(word):,}. "
-            f"Check the id in Wolkvox Manager and try `{COMMAND} 1234`."
+            t._(
+                "A connector id has 1 to {most} digits; that one has {length}. Check the id in "
+                "Wolkvox Manager and try {example}."
+            ).format(
+                most=MAX_CONNECTOR_DIGITS,
+                length=t.number(len(word)),
+                example=f"`{COMMAND} 1234`",
+            )
         )
     aliases = aliases or {}
     if word.lower() in aliases:
         return canonical_connector(aliases[word.lower()])
-    known = (
-        " Known aliases: " + ", ".join(f"`{a}`" for a in sorted(aliases)) + "." if aliases else ""
-    )
+    if aliases:
+        text = t._(
+            "{word} is not a connector id or a known alias: connector ids are digits only (the "
+            "WhatsApp connector's number in Wolkvox Manager), like {example}. Known aliases: "
+            "{aliases}."
+        )
+    else:
+        text = t._(
+            "{word} is not a connector id: connector ids are digits only (the WhatsApp "
+            "connector's number in Wolkvox Manager), like {example}."
+        )
     raise InputError(
-        f"{echo(word)} is not a connector id{' or a known alias' if aliases else ''}: "
-        f"connector ids are digits only (the WhatsApp connector's number in Wolkvox Manager), "
-        f"like `{COMMAND} 1234`.{known}"
+        text.format(
+            word=echo(word),
+            example=f"`{COMMAND} 1234`",
+            aliases=", ".join(f"`{a}`" for a in sorted(aliases)),
+        )
     )
 
 

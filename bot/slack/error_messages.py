@@ -1,4 +1,6 @@
-"""The one place where errors become words a user reads (mrkdwn, safe to post)."""
+"""The one place where errors become words: for the person who typed the command (mrkdwn,
+safe to post, in their language), and a hint for whoever runs the bot (logged, and shown by
+the console)."""
 
 from __future__ import annotations
 
@@ -26,106 +28,164 @@ from bot.errors import (
     WolkvoxRejected,
     WolkvoxTimeout,
 )
+from bot.i18n import N_, Translator
+from bot.slack.commands import words
 from bot.slack.mrkdwn import escape, plain
 
+INVITE = "`/invite @Wolkvox Sync`"
 
-def describe(error: BotError) -> str:
+
+def describe(error: BotError, t: Translator) -> str:
     """What went wrong, for the user: the connector, the cause, what Wolkvox said, what to do."""
     if isinstance(error, InputError):
-        return f":grey_question: {error}"
+        # the parser writes in the user's language; other readers raise an English msgid
+        return f":grey_question: {t._(str(error))}"
     if isinstance(error, ExpiredError):
-        return (
-            f":hourglass: The data behind this message for connector *{escape(error.connector)}* "
-            "is no longer kept. Press *Refresh* to sync it again."
-        )
+        return t._(
+            ":hourglass: The data behind this message for connector *{connector}* is no longer "
+            "kept. Press *Refresh* to sync it again."
+        ).format(connector=escape(error.connector))
     if isinstance(error, WolkvoxError):
-        return f":x: Could not sync connector *{escape(error.connector)}*: {cause(error)}"
+        return t._(":x: Could not sync connector *{connector}*: {cause}").format(
+            connector=escape(error.connector), cause=cause(error, t)
+        )
     if isinstance(error, SyncLimitReached):
-        return (
-            f":hand: You have started {error.limit:,} syncs in the last minute, the most I run "
-            f"for one person. Try again in {math.ceil(error.retry_in):,} s; answers from the "
-            f"cache still work (the command without `--refresh`)."
+        return t.nformat(
+            ":hand: You have started {count} sync in the last minute, the most I run for one "
+            "person. Try again in {seconds} s; answers from the cache still work (the command "
+            "without {refresh}).",
+            ":hand: You have started {count} syncs in the last minute, the most I run for one "
+            "person. Try again in {seconds} s; answers from the cache still work (the command "
+            "without {refresh}).",
+            error.limit,
+            seconds=t.number(math.ceil(error.retry_in)),
+            refresh=f"`{words(t).refresh}`",
         )
     if isinstance(error, SharedStateUnavailable):
-        return (
-            ":x: The bot's shared state (Redis) can't be reached right now, so I won't call "
-            "Wolkvox: that could break its limit of 2 calls at once. Nothing was lost; try "
-            "again in a minute."
+        return t._(
+            ":x: I can't reach my shared storage right now, so I won't call Wolkvox: that "
+            "could break its limit of 2 calls at once. Nothing was lost; try again in a minute."
         )
-    return ":x: Something went wrong."
+    return t._(":x: Something went wrong.")
 
 
 # Why a sync failed, by kind of error: whole sentences with named placeholders ({said} is what
-# Wolkvox said, if anything). The first class in this order that matches wins.
-_CAUSES: tuple[tuple[type[WolkvoxError], str], ...] = (
+# Wolkvox said, if anything), written for the person who asked; and what whoever runs the bot
+# can do about it (logged; the console shows it). The first class that matches wins.
+_CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
     (
         QuotaExceeded,
-        "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} "
-        "The quota resets daily; cached results still work until then.",
+        N_(
+            "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} The "
+            "quota resets daily; cached results still work until then."
+        ),
+        "",
     ),
     (
         TooManyRequests,
-        "Wolkvox refused the call because 2 requests were already running with this token "
-        "(another app or instance may be using it).{said} Try again in a minute.",
+        N_(
+            "Wolkvox refused the call because 2 requests were already running for this bot "
+            "(another app may be using its access).{said} Try again in a minute."
+        ),
+        N_("Another app or instance may be using WOLKVOX_TOKEN (2 calls at once at most)."),
     ),
     (
         InvalidToken,
-        "Wolkvox did not accept the token (PLEASE VALIDATE TOKEN).{said} "
-        "Check WOLKVOX_TOKEN against Wolkvox Manager > Configuration > Integrations > Tokens.",
+        N_(
+            "Wolkvox did not accept the bot's access key.{said} Ask whoever set up this bot to "
+            "check it."
+        ),
+        N_(
+            "PLEASE VALIDATE TOKEN: check WOLKVOX_TOKEN against Wolkvox Manager > "
+            "Configuration > Integrations > Tokens."
+        ),
     ),
     (
         MissingToken,
-        "Wolkvox says no token was sent (HTTP 401).{said} Check that WOLKVOX_TOKEN is set.",
+        N_(
+            "Wolkvox says the bot sent no access key.{said} Ask whoever set up this bot to "
+            "check its settings."
+        ),
+        N_("HTTP 401: check that WOLKVOX_TOKEN is set."),
     ),
     (
         Forbidden,
-        "Wolkvox refused the call (HTTP 403).{said} This also happens during Wolkvox "
-        "maintenance (backups): try again later.",
+        N_(
+            "Wolkvox refused the call.{said} This also happens during Wolkvox maintenance "
+            "(backups): try again later."
+        ),
+        N_("HTTP 403: Wolkvox maintenance, or the token lacks access to this operation."),
     ),
     (
         BadRequest,
-        "Wolkvox rejected the request (HTTP 400).{said} Check the connector id and "
-        "WOLKVOX_SERVER (the operation's server code).",
+        N_(
+            "Wolkvox rejected the request.{said} Check the connector id; if it is right, ask "
+            "whoever set up this bot to check its Wolkvox server setting."
+        ),
+        N_("HTTP 400: check the connector id and WOLKVOX_SERVER (the operation's server code)."),
     ),
-    (WolkvoxRejected, "Wolkvox answered with error code {code}.{said}"),
+    (WolkvoxRejected, N_("Wolkvox answered with error code {code}.{said}"), ""),
     (
         Busy,
-        "I'm busy with other syncs right now (Wolkvox takes 2 at a time per token, and none "
-        "came free in time). Nothing was lost; try again in a minute.",
+        N_(
+            "I'm busy with other syncs right now (Wolkvox takes 2 at a time, and none came "
+            "free in time). Nothing was lost; try again in a minute."
+        ),
+        "",
     ),
     (
         Unavailable,
-        "Wolkvox is not available right now (HTTP {status}, a server error on their side). "
-        "Try again in a few minutes.",
+        N_(
+            "Wolkvox is not available right now (HTTP {status}, a server error on their "
+            "side). Try again in a few minutes."
+        ),
+        "",
     ),
     (
         WolkvoxTimeout,
-        "the sync timed out: Wolkvox did not answer within {seconds} seconds. "
-        "Large accounts can be slow; try again, or raise WOLKVOX_TIMEOUT.",
+        N_(
+            "the sync timed out: Wolkvox did not answer within {seconds} seconds. Large "
+            "accounts can be slow: try again in a few minutes. If it keeps happening, ask "
+            "whoever set up this bot to give Wolkvox more time."
+        ),
+        N_("Raise WOLKVOX_TIMEOUT if this account is large."),
     ),
     (
         ConnectionFailed,
-        "could not connect to Wolkvox ({detail}). Check WOLKVOX_SERVER; if it is right, this "
-        "server's IP address may be missing from the operation's allow list in Wolkvox Manager.",
+        N_(
+            "could not connect to Wolkvox ({detail}). Try again in a few minutes; if it keeps "
+            "happening, ask whoever set up this bot to check its Wolkvox settings."
+        ),
+        N_(
+            "Check WOLKVOX_SERVER; if it is right, this server's IP address may be missing "
+            "from the operation's allow list in Wolkvox Manager."
+        ),
     ),
-    (BadResponse, "Wolkvox's answer could not be read: {detail}."),
+    (BadResponse, N_("Wolkvox's answer could not be read: {detail}. Try again later."), ""),
 )
-_UNKNOWN_CAUSE = "the sync failed ({detail})."
+_UNKNOWN_CAUSE = N_("the sync failed ({detail}).")
 
 
-def cause(error: WolkvoxError) -> str:
-    """Why a Wolkvox sync failed, in a sentence or two."""
-    sentence = next((text for kind, text in _CAUSES if isinstance(error, kind)), _UNKNOWN_CAUSE)
-    return sentence.format(**_facts(error))
+def cause(error: WolkvoxError, t: Translator) -> str:
+    """Why a Wolkvox sync failed, in a sentence or two, for the person who asked."""
+    sentence = next((text for kind, text, _ in _CAUSES if isinstance(error, kind)), _UNKNOWN_CAUSE)
+    return t._(sentence).format(**_facts(error, t))
 
 
-def _facts(error: WolkvoxError) -> dict[str, str]:
+def operator_hint(error: WolkvoxError, t: Translator | None = None) -> str:
+    """What whoever runs the bot can do about `error` ("" when nothing): English for the log,
+    translated (with `t`) for the console."""
+    hint = next((h for kind, _, h in _CAUSES if isinstance(error, kind)), "")
+    return t._(hint) if t is not None and hint else hint
+
+
+def _facts(error: WolkvoxError, t: Translator) -> dict[str, str]:
     """The values a cause's sentence may name, each made safe for mrkdwn."""
     facts = {
-        "said": _wolkvox_said(error),
+        "said": _wolkvox_said(error, t),
         "detail": plain(error.detail, 120 if isinstance(error, ConnectionFailed) else 200),
         "status": str(getattr(error, "status", "")),
-        "seconds": f"{getattr(error, 'seconds', 0):g}",
+        "seconds": t.number(getattr(error, "seconds", 0)),
         "code": "?",
     }
     if isinstance(error, WolkvoxRejected):
@@ -134,48 +194,52 @@ def _facts(error: WolkvoxError) -> dict[str, str]:
     return facts
 
 
-def slack_problem(error: SlackApiError, doing: str) -> str:
-    """Why Slack refused a call, and what the user can do about it."""
+def slack_problem(error: SlackApiError, failed: str, t: Translator) -> str:
+    """Why Slack refused a call, and what the user can do about it. `failed` is the whole
+    clause, in the user's language: "I could not upload the CSV here"."""
     reason = (
         str(error.response.get("error") or "unknown_error") if error.response else "unknown_error"
     )
     if reason == "not_in_channel":
-        return (
-            f":x: I could not {doing} here: I am not a member of this conversation. Invite me "
-            "with `/invite @Wolkvox Sync` and try again."
+        text = t._(
+            ":x: {failed}: I am not a member of this conversation. Invite me with {invite} and "
+            "try again."
         )
-    if reason in ("channel_not_found", "is_archived"):
-        return (
-            f":x: I could not {doing} here: I can't reach this conversation ({escape(reason)}). "
-            "For a private channel, invite me with `/invite @Wolkvox Sync`."
+    elif reason in ("channel_not_found", "is_archived"):
+        text = t._(
+            ":x: {failed}: I can't reach this conversation ({reason}). For a private channel, "
+            "invite me with {invite}."
         )
-    if reason == "missing_scope":
-        return (
-            f":x: I could not {doing} here: the app lacks a permission. Reinstall it with the "
-            "scopes in manifest.yml."
+    elif reason == "missing_scope":
+        text = t._(
+            ":x: {failed}: the app lacks a permission. Ask your Slack admin to reinstall it."
         )
-    return f":x: I could not {doing} here: Slack said `{escape(reason)}`."
+    else:
+        text = t._(":x: {failed}: Slack said {reason}.")
+    return text.format(failed=failed, reason=f"`{escape(reason)}`", invite=INVITE)
 
 
-def cooldown_note(retry_in: float, cooldown: float) -> str:
+def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
     """Shown with a refresh answered from the last sync because it came too soon after it."""
-    return (
-        f":hourglass: This connector was synced less than {cooldown:g} s ago, so this is that "
-        f"sync: Wolkvox is asked again {cooldown:g} s after a sync at the earliest. You can "
-        f"refresh again in {math.ceil(retry_in):,} s."
+    return t._(
+        ":hourglass: This connector was synced less than {cooldown} s ago, so this is that "
+        "sync: Wolkvox is asked again {cooldown} s after a sync at the earliest. You can "
+        "refresh again in {seconds} s."
+    ).format(cooldown=t.number(cooldown), seconds=t.number(math.ceil(retry_in)))
+
+
+def stale_warning(error: WolkvoxError, t: Translator) -> str:
+    """Shown above an older snapshot when the fresh sync failed."""
+    return t._("The fresh sync failed, so this is the last good copy. {cause}").format(
+        cause=_capital(cause(error, t))
     )
 
 
-def stale_warning(error: WolkvoxError) -> str:
-    """Shown above an older snapshot when the fresh sync failed."""
-    return f"The fresh sync failed, so this is the last good copy. {_capital(cause(error))}"
-
-
-def _wolkvox_said(error: WolkvoxError) -> str:
+def _wolkvox_said(error: WolkvoxError, t: Translator) -> str:
     if not isinstance(error, WolkvoxRejected):
         return ""
-    words = " / ".join(part for part in (error.error, error.msg) if part)
-    return f" Wolkvox said: “{plain(words, 300)}”." if words else ""
+    said = " / ".join(part for part in (error.error, error.msg) if part)
+    return " " + t._("Wolkvox said: “{said}”.").format(said=plain(said, 300)) if said else ""
 
 
 def _capital(text: str) -> str:

@@ -14,10 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.history.store import Delivery, Outgoing, Store
+from bot.i18n import Translator
+from bot.slack.languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
+from bot.slack.views.exports import changes_filename
+from bot.slack.views.kit import Message
 from bot.sync.service import SyncTrigger
 from bot.templates.diff import Changes
-from bot.templates.export import csv_filename
 from bot.templates.model import Snapshot
 
 log = logging.getLogger(__name__)
@@ -52,8 +55,10 @@ class Notifier:
         notify_channel: str,
         notify_unchanged: bool,
         now: Callable[[], datetime],
+        languages: UserLanguages,
     ) -> None:
         self.store = store
+        self.languages = languages
         self.web = web
         self.notify_channel = notify_channel
         self.notify_unchanged = notify_unchanged
@@ -86,21 +91,29 @@ class Notifier:
         self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger
     ) -> list[Outgoing]:
         """The posts a sync causes (none when nothing changed, unless WOLKVOX_NOTIFY_UNCHANGED),
-        one per channel: history queues them in the transaction that stores the sync."""
+        one per channel, each in the channel's language (its subscriber's; WOLKVOX_LANGUAGE
+        for WOLKVOX_NOTIFY_CHANNEL): history queues them in the transaction that stores the
+        sync."""
         if not (changes.first or changes.any or self.notify_unchanged):
             return []
-        message, details = change_notification(
-            snapshot,
-            changes,
-            user_id=trigger.user_id,
-            user_name=trigger.user_name,
-            source=trigger.source,
-        )
-        name = details_name(snapshot.connector, snapshot.synced_at) if details else None
-        return [
-            Outgoing(channel, snapshot.connector, message, subscriber, details, name)
-            for channel, subscriber in (await self._targets(snapshot.connector)).items()
-        ]
+        rendered: dict[str, tuple[Message, str | None, str | None]] = {}  # by language
+        posts = []
+        for channel, subscriber in (await self._targets(snapshot.connector)).items():
+            t = await self.languages.translator(subscriber)
+            if t.language not in rendered:
+                message, details = change_notification(
+                    snapshot,
+                    changes,
+                    t,
+                    user_id=trigger.user_id,
+                    user_name=trigger.user_name,
+                    source=trigger.source,
+                )
+                name = details_name(snapshot.connector, snapshot.synced_at, t) if details else None
+                rendered[t.language] = (message, details, name)
+            message, details, name = rendered[t.language]
+            posts.append(Outgoing(channel, snapshot.connector, message, subscriber, details, name))
+        return posts
 
     async def after_sync(
         self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger
@@ -162,10 +175,11 @@ class Notifier:
                 "WOLKVOX_NOTIFY_CHANNEL %s: %s; invite the bot there", delivery.channel_id, reason
             )
             return True
+        t = await self.languages.translator(delivery.subscriber)
         try:
             await self.web.chat_postMessage(
                 channel=delivery.subscriber,
-                **subscriber_warning(delivery.channel_id, delivery.connector, reason),
+                **subscriber_warning(delivery.channel_id, delivery.connector, reason, t),
             )
         except SlackApiError as error:
             log.warning("could not warn %s: %s", delivery.subscriber, error.response.get("error"))
@@ -185,5 +199,5 @@ class Notifier:
             log.warning("could not upload the change list to %s: %s", delivery.channel_id, error)
 
 
-def details_name(connector: str, synced_at: datetime) -> str:
-    return csv_filename(connector, "changes " + synced_at.strftime("%Y-%m-%d %H%M"))
+def details_name(connector: str, synced_at: datetime, t: Translator) -> str:
+    return changes_filename(connector, synced_at.strftime("%Y-%m-%d %H%M"), t)

@@ -12,12 +12,13 @@ from itertools import count
 
 from slack_bolt.async_app import AsyncRespond
 
+from bot.i18n import N_, Translator
 from bot.slack.mrkdwn import escape
 from bot.slack.views.common import text_message
 
 log = logging.getLogger(__name__)
 
-RESTARTING = (
+RESTARTING = N_(
     ":arrows_counterclockwise: I'm restarting and could not finish syncing connector "
     "*{connector}*. Nothing was lost: run the command again in a minute."
 )
@@ -27,6 +28,7 @@ RESTARTING = (
 class _Owed:
     connector: str
     respond: AsyncRespond
+    t: Translator
 
 
 class PendingReplies:
@@ -42,10 +44,13 @@ class PendingReplies:
         return len(self._owed)
 
     @contextlib.asynccontextmanager
-    async def owe(self, connector: str, respond: AsyncRespond) -> AsyncIterator[None]:
-        """Mark a reply as owed while the block runs (the sync and its answer)."""
+    async def owe(
+        self, connector: str, respond: AsyncRespond, t: Translator
+    ) -> AsyncIterator[None]:
+        """Mark a reply as owed while the block runs (the sync and its answer); `t` is the
+        language of whoever waits."""
         key = next(self._ids)
-        self._owed[key] = _Owed(connector, respond)
+        self._owed[key] = _Owed(connector, respond, t)
         self._settled.clear()
         try:
             yield
@@ -62,7 +67,8 @@ class PendingReplies:
         left = list(self._owed.values())
         self._owed.clear()
         for owed in left:
-            message = text_message(RESTARTING.format(connector=escape(owed.connector)))
+            text = owed.t._(RESTARTING).format(connector=escape(owed.connector))
+            message = text_message(text)
             try:
                 await owed.respond(
                     text=message["text"], blocks=message["blocks"], replace_original=True

@@ -1,7 +1,7 @@
 """Replies to lookups: compute the answer, then render it (compute in `bot.templates.lookup`,
 render in `bot.slack.views`).
 
-The rendered part of a result depends only on (snapshot, query, page, shared), so it is
+The rendered part of a result depends only on (snapshot, query, page, shared, language), so it is
 memoised per snapshot: a cache hit or paging back costs no search and no Block Kit models.
 The memo lives as long as its snapshot does.
 """
@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
+from bot.i18n import Translator
 from bot.slack.views.kit import About, Message
 from bot.slack.views.results import ResultsView, results_message, results_view
 from bot.slack.views.template import template_message
@@ -21,7 +22,7 @@ from bot.templates.query import Query
 
 MAX_VIEWS_PER_SNAPSHOT = 64
 
-_VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool], ResultsView]] = (
+_VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool, str], ResultsView]] = (
     WeakKeyDictionary()
 )
 
@@ -30,7 +31,7 @@ def lookup_reply(
     snapshot: Snapshot, about: About, *, query: Query | None = None, page: int = 0
 ) -> Message:
     """One page of a lookup over `snapshot`, for the person who asked or shared it."""
-    view = _view(snapshot, query or Query(), page, bool(about.shared_by))
+    view = _view(snapshot, query or Query(), page, bool(about.shared_by), about.t)
     return results_message(view, synced_at=snapshot.synced_at, about=about)
 
 
@@ -39,12 +40,12 @@ def show_reply(snapshot: Snapshot, name: str, about: About) -> Message:
     return template_message(find_versions(snapshot, name), about)
 
 
-def _view(snapshot: Snapshot, query: Query, page: int, shared: bool) -> ResultsView:
+def _view(snapshot: Snapshot, query: Query, page: int, shared: bool, t: Translator) -> ResultsView:
     views = _VIEWS.get(snapshot)
     if views is None:
         views = _VIEWS[snapshot] = LRUCache(maxsize=MAX_VIEWS_PER_SNAPSHOT)
-    key = (query, page, shared)
+    key = (query, page, shared, t.language)
     view = views.get(key)
     if view is None:
-        view = views[key] = results_view(lookup(snapshot, query, page), shared=shared)
+        view = views[key] = results_view(lookup(snapshot, query, page), t, shared=shared)
     return view

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import InputError
+from bot.i18n import N_
 from bot.templates.connectors import canonical_connector, is_connector_id
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
@@ -19,7 +20,7 @@ MAX_OPTION_VALUE = 150  # Slack's limit for a select option value
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 100_000
 _SNAPSHOT_ID = re.compile(r"[0-9a-f]{1,32}")
-_UNREADABLE = "That button's data could not be read. Run the command again."
+_UNREADABLE = N_("That button's data could not be read. Run the command again.")
 
 
 @dataclass(frozen=True, slots=True)

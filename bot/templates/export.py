@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.templates.compare import Comparison
 from bot.templates.coverage import CoverageResult
@@ -37,35 +37,51 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8 (accents) correctly
 
 
-def templates_csv(templates: Sequence[Template]) -> str:
+def templates_csv(templates: Sequence[Template], header: Sequence[str] = TEMPLATE_COLUMNS) -> str:
+    """One row per template; `header` names the columns (in the reader's language)."""
     return write_csv(
-        TEMPLATE_COLUMNS,
+        header,
         ([t.name, t.language, t.category, str(len(t.variables)), t.body] for t in templates),
     )
 
 
-def changes_csv(changes: Changes) -> str:
-    """Every change of a sync, one row per changed field."""
+def changes_csv(
+    changes: Changes,
+    header: Sequence[str] = CHANGE_COLUMNS,
+    words: Mapping[str, str] | None = None,
+) -> str:
+    """Every change of a sync, one row per changed field; `words` translates the kinds of
+    change and fields ("added", "body"…), `header` names the columns."""
+    say = dict(words or {})
     rows: list[list[str]] = []
     for t in changes.added:
-        rows.append(["added", t.name, t.language, t.category, "", "", t.body])
+        rows.append([say.get("added", "added"), t.name, t.language, t.category, "", "", t.body])
     for t in changes.removed:
-        rows.append(["removed", t.name, t.language, t.category, "", t.body, ""])
+        rows.append([say.get("removed", "removed"), t.name, t.language, t.category, "", t.body, ""])
     for c in changes.changed:
         for what in c.fields:
             before = c.before.body if what == "body" else c.before.category
             after = c.after.body if what == "body" else c.after.category
             rows.append(
-                ["changed", c.after.name, c.after.language, c.after.category, what, before, after]
+                [
+                    say.get("changed", "changed"),
+                    c.after.name,
+                    c.after.language,
+                    c.after.category,
+                    say.get(what, what),
+                    before,
+                    after,
+                ]
             )
-    return write_csv(CHANGE_COLUMNS, rows)
+    return write_csv(header, rows)
 
 
-def csv_filename(connector: str, query_text: str) -> str:
-    """wolkvox-1234-templates.csv, or wolkvox-1234-lang-pt-navidad.csv for a lookup."""
+def csv_filename(connector: str, query_text: str, everything: str = "templates") -> str:
+    """wolkvox-1234-templates.csv (`everything` names an unfiltered list), or
+    wolkvox-1234-lang-pt-navidad.csv for a lookup."""
     slug = "".join(c if c.isalnum() else "-" for c in query_text.lower())
     slug = "-".join(filter(None, slug.split("-")))[:60]
-    return f"wolkvox-{connector}-{slug or 'templates'}.csv"
+    return f"wolkvox-{connector}-{slug or everything}.csv"
 
 
 COMPARISON_COLUMNS = (

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs
 
 from bot.testing.http import LoopbackServer, QuietHandler
 
+DEFAULT_LOCALE = "en-US"
+
 
 @dataclass
 class Post:
@@ -30,6 +32,12 @@ class FakeSlack:
         self.response_status = 200
         self.uploads: dict[str, bytes] = {}
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
+        # users.info: each user's Slack locale ("es-LA"); None makes the call fail for that
+        # user; others get DEFAULT_LOCALE. `users_info_delay` seconds pass before each answer,
+        # and `users_info_fails` makes every call fail (HTTP 500).
+        self.locales: dict[str, str | None] = {}
+        self.users_info_delay = 0.0
+        self.users_info_fails = False
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
@@ -98,6 +106,11 @@ class FakeSlack:
             return
         method = path.removeprefix("/api/")
         script = self.scripted.get(method)
+        if method == "users.info" and not script:
+            if self.users_info_delay:
+                time.sleep(self.users_info_delay)  # each request has its own thread
+            if self.users_info_fails:
+                script = [(500, {"ok": False, "error": "internal_error"})]
         if script:
             status, payload = script.pop(0)
         else:
@@ -136,6 +149,15 @@ class FakeSlack:
                 "ok": True,
                 "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
+        if method == "users.info":
+            user = str(body.get("user") or "")
+            locale = self.locales.get(user, DEFAULT_LOCALE)
+            if locale is None:
+                return {"ok": False, "error": "user_not_found"}
+            answer: dict[str, Any] = {"id": user, "name": user.lower(), "tz": "America/Bogota"}
+            if str(body.get("include_locale")).lower() in ("1", "true"):
+                answer["locale"] = locale
+            return {"ok": True, "user": answer}
         if method == "chat.postMessage":
             return {
                 "ok": True,
@@ -150,4 +172,7 @@ class _Handler(QuietHandler):
     server: LoopbackServer
 
     def do_POST(self) -> None:
+        self.server.owner.record(self)
+
+    def do_GET(self) -> None:  # slack_sdk sends some methods (users.info) as GET
         self.server.owner.record(self)

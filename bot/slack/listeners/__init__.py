@@ -15,7 +15,7 @@ from bot.slack.commands import COMMAND
 from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
-from bot.slack.listeners.guards import ClickGuard, on_error
+from bot.slack.listeners.guards import ClickGuard, ErrorHandler
 
 if TYPE_CHECKING:
     from bot.slack.app import Bot
@@ -33,4 +33,4 @@ def register(bot: Bot) -> None:
     app.action(ACTION_OPEN)(actions.open)
     app.action(ACTION_EXPORT)(actions.export)
     app.event("app_home_opened")(HomeListener(bot))
-    app.error(on_error)
+    app.error(ErrorHandler(bot))

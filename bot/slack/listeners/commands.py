@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.errors import InputError, SharedStateUnavailable
+from bot.i18n import Translator
 from bot.slack import commands
-from bot.slack.access import REFUSAL, allowed
+from bot.slack.access import allowed, refusal
 from bot.slack.commands import (
+    ChooseLanguage,
     Help,
     History,
     Lookup,
@@ -22,7 +24,12 @@ from bot.slack.error_messages import describe
 from bot.slack.listeners.respond import ack_with, reply
 from bot.slack.listeners.syncing import render, sync_reply
 from bot.slack.mrkdwn import escape
-from bot.slack.views.common import help_message, progress_message, text_message
+from bot.slack.views.common import (
+    help_message,
+    language_message,
+    progress_message,
+    text_message,
+)
 from bot.slack.views.history import history_message, subscriptions_message
 from bot.slack.views.kit import Message
 from bot.sync.service import SyncTrigger
@@ -34,42 +41,56 @@ HISTORY_ROWS = 10
 
 
 class CommandListener:
-    """The slash command: parse, check access, then look up, show history or subscribe."""
+    """The slash command: find the person's language, parse, check access, then look up,
+    show history, subscribe or change the language."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def __call__(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         text = str(command.get("text") or "")
-        try:
-            parsed = commands.parse(text, self.bot.settings.aliases)
-        except InputError as error:
-            await ack_with(ack, text_message(describe(error)))
-            return
-        if isinstance(parsed, Help):
-            await ack_with(ack, help_message(self.bot.settings.aliases))
-            return
         user_id, channel_id = (
             str(command.get("user_id") or ""),
             str(command.get("channel_id") or ""),
         )
+        # cached after the first command; bounded (about 1 s) before it
+        t = await self.bot.languages.translator(user_id)
+        try:
+            parsed = commands.parse(text, self.bot.settings.aliases, t)
+        except InputError as error:
+            await ack_with(ack, text_message(describe(error, t)))
+            return
+        if isinstance(parsed, Help):
+            await ack_with(ack, help_message(t, self.bot.settings.aliases))
+            return
         if not allowed(self.bot.settings, user_id=user_id, channel_id=channel_id):
-            await ack_with(ack, text_message(REFUSAL))
+            await ack_with(ack, text_message(refusal(t)))
             return
         if isinstance(parsed, Lookup | Show):
-            await self.lookup(parsed, command, ack, respond)
+            await self.lookup(parsed, command, ack, respond, t)
+            return
+        if isinstance(parsed, ChooseLanguage) and parsed.language is None:
+            current = await self.bot.languages.of(user_id)
+            await ack_with(ack, language_message(current.t, chosen=current.source == "chosen"))
             return
         await ack()  # the database answers quickly, but not always within Slack's 3 s
-        if isinstance(parsed, History):
-            message = await self.history(parsed)
+        if isinstance(parsed, ChooseLanguage):
+            message = await self.choose_language(parsed, user_id)
+        elif isinstance(parsed, History):
+            message = await self.history(parsed, t)
         elif isinstance(parsed, Subscriptions):
-            message = await self.subscriptions(channel_id)
+            message = await self.subscriptions(channel_id, t)
         else:
-            message = await self.subscription(parsed, command)
+            message = await self.subscription(parsed, command, t)
         await reply(respond, message, replace=False)
 
     async def lookup(
-        self, command: Lookup | Show, payload: dict[str, Any], ack: AsyncAck, respond: AsyncRespond
+        self,
+        command: Lookup | Show,
+        payload: dict[str, Any],
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        t: Translator,
     ) -> None:
         """Answer from the cache in the acknowledgement, or acknowledge and sync."""
         bot, user_id = self.bot, str(payload.get("user_id") or "")
@@ -78,27 +99,34 @@ class CommandListener:
         except SharedStateUnavailable:
             cached = None  # the sync below says what is wrong
         if cached is not None:
-            await ack_with(ack, render(bot, command, cached, "cache", user_id))
+            await ack_with(ack, render(bot, command, cached, "cache", user_id, t))
             return
-        await ack_with(ack, progress_message(command.connector))
+        await ack_with(ack, progress_message(command.connector, t))
         trigger = SyncTrigger(
             user_id=user_id,
             user_name=str(payload.get("user_name") or ""),
             command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
         )
-        async with bot.pending.owe(command.connector, respond):
-            await reply(respond, await sync_reply(bot, command, trigger, refresh=command.refresh))
+        async with bot.pending.owe(command.connector, respond, t):
+            message = await sync_reply(bot, command, trigger, refresh=command.refresh, t=t)
+            await reply(respond, message)
 
-    async def history(self, command: History) -> Message:
+    async def choose_language(self, command: ChooseLanguage, user_id: str) -> Message:
+        """Keep the person's choice; answer in the language that applies from now on."""
+        chosen = None if command.language == "auto" else command.language
+        now = await self.bot.languages.choose(user_id, chosen, self.bot.now())
+        return language_message(now.t, chosen=now.source == "chosen", changed=chosen is not None)
+
+    async def history(self, command: History, t: Translator) -> Message:
         records = await self.bot.require_store().history(command.connector, HISTORY_ROWS)
-        return history_message(command.connector, records, now=self.bot.now())
+        return history_message(command.connector, records, now=self.bot.now(), t=t)
 
-    async def subscriptions(self, channel_id: str) -> Message:
+    async def subscriptions(self, channel_id: str, t: Translator) -> Message:
         subs = await self.bot.require_store().subscriptions(channel_id=channel_id)
-        return subscriptions_message(channel_id, subs)
+        return subscriptions_message(channel_id, subs, t)
 
     async def subscription(
-        self, command: Subscribe | Unsubscribe, payload: dict[str, Any]
+        self, command: Subscribe | Unsubscribe, payload: dict[str, Any], t: Translator
     ) -> Message:
         """Subscribe or unsubscribe the channel the command was typed in."""
         store = self.bot.require_store()
@@ -106,16 +134,20 @@ class CommandListener:
         connector = escape(command.connector)
         if not channel_id.startswith(("C", "G")):
             return text_message(
-                ":grey_question: Subscriptions are for channels: run this in the channel that "
-                "should get the changes."
+                t._(
+                    ":grey_question: Subscriptions are for channels: run this in the channel "
+                    "that should get the changes."
+                )
             )
         if isinstance(command, Unsubscribe):
             removed = await store.unsubscribe(channel_id=channel_id, connector=command.connector)
-            return text_message(
-                f":no_bell: This channel no longer gets the changes of connector *{connector}*."
-                if removed
-                else f"This channel was not subscribed to connector *{connector}*."
-            )
+            if removed:
+                text = t._(
+                    ":no_bell: This channel no longer gets the changes of connector *{connector}*."
+                )
+            else:
+                text = t._("This channel was not subscribed to connector *{connector}*.")
+            return text_message(text.format(connector=connector))
         added = await store.subscribe(
             team_id=str(payload.get("team_id") or ""),
             channel_id=channel_id,
@@ -124,10 +156,12 @@ class CommandListener:
             now=self.bot.now(),
         )
         if not added:
-            return text_message(
-                f"This channel already gets the changes of connector *{connector}*."
-            )
+            text = t._("This channel already gets the changes of connector *{connector}*.")
+            return text_message(text.format(connector=connector))
         return text_message(
-            f":bell: This channel now gets what changes in connector *{connector}* after every "
-            "sync. For a private channel, make sure I'm in it: `/invite @Wolkvox Sync`."
+            t._(
+                ":bell: This channel now gets what changes in connector *{connector}* after "
+                "every sync, in {language}. For a private channel, make sure I'm in it: "
+                "{invite}."
+            ).format(connector=connector, language=t.name, invite="`/invite @Wolkvox Sync`")
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.slack.access import REFUSAL
+from bot.slack.access import refusal
 from bot.slack.views.home import channels_home_view, home_view, refused_home_view
 
 if TYPE_CHECKING:
@@ -24,13 +24,14 @@ class HomeListener:
             return
         user_id = str(event["user"])
         settings = self.bot.settings
+        t = await self.bot.languages.translator(user_id)
         if settings.allowed_users and user_id not in settings.allowed_users:
-            view = refused_home_view(REFUSAL)
+            view = refused_home_view(refusal(t))
         elif settings.allowed_channels and not settings.allowed_users:
-            view = channels_home_view(tuple(settings.allowed_channels))
+            view = channels_home_view(tuple(settings.allowed_channels), t)
         else:
             store = self.bot.require_store()
             recent = await store.history(None, RECENT_SYNCS)
             subs = await store.subscriptions(team_id=str(body.get("team_id") or ""))
-            view = home_view(recent, subs, now=self.bot.now())
+            view = home_view(recent, subs, now=self.bot.now(), t=t)
         await self.bot.web.views_publish(user_id=user_id, view=view)

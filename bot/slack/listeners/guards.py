@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
-from bot.slack.access import REFUSAL, allowed
+from bot.slack.access import allowed, refusal
 from bot.slack.listeners.respond import channel_of, clicker, reply
 from bot.slack.views.common import text_message
 
@@ -39,14 +39,27 @@ class ClickGuard:
             await next()
             return None
         acknowledged = await ack()
-        await reply(respond, text_message(REFUSAL), replace=False)
+        t = await self.bot.languages.translator(clicker(body))
+        await reply(respond, text_message(refusal(t)), replace=False)
         return acknowledged  # Slack gets its 200; without a response Bolt answers 404
 
 
-async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
-    """Log an unexpected error with a reference, and give the user that reference."""
-    reference = secrets.token_hex(4)
-    log.error("unhandled error ref=%s", reference, exc_info=error)
-    if respond is not None and isinstance(body, dict) and body.get("response_url"):
-        text = f":x: Something went wrong on our side (reference `{reference}`). Please try again."
-        await reply(respond, text_message(text), replace=False)
+class ErrorHandler:
+    """The one handler for unexpected errors: log them with a reference, and give the user
+    that reference, in their language."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(
+        self, error: Exception, body: dict[str, Any], respond: AsyncRespond | None
+    ) -> None:
+        reference = secrets.token_hex(4)
+        log.error("unhandled error ref=%s", reference, exc_info=error)
+        if respond is not None and isinstance(body, dict) and body.get("response_url"):
+            user = body.get("user_id") or clicker(body)
+            t = await self.bot.languages.translator(str(user or ""))
+            text = t._(
+                ":x: Something went wrong on our side (reference {reference}). Please try again."
+            ).format(reference=f"`{reference}`")
+            await reply(respond, text_message(text), replace=False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
+from bot.i18n import Translator
 from bot.slack.commands import Lookup, Show
-from bot.slack.error_messages import cooldown_note, describe, stale_warning
+from bot.slack.error_messages import cooldown_note, describe, operator_hint, stale_warning
 from bot.slack.replies import lookup_reply, show_reply
 from bot.slack.views.changes import changes_note
 from bot.slack.views.common import text_message
@@ -17,20 +19,33 @@ from bot.templates.model import Snapshot
 if TYPE_CHECKING:
     from bot.slack.app import Bot
 
+log = logging.getLogger(__name__)
+
 
 async def sync_reply(
-    bot: Bot, command: Lookup | Show, trigger: SyncTrigger, *, refresh: bool
+    bot: Bot, command: Lookup | Show, trigger: SyncTrigger, *, refresh: bool, t: Translator
 ) -> Message:
-    """Run a sync and render its reply; Wolkvox failures become an error message."""
+    """Run a sync and render its reply in `t`'s language; Wolkvox failures become an error
+    message for the user, and a hint for whoever runs the bot in the log."""
     try:
         outcome = await bot.service.sync(command.connector, trigger, refresh=refresh)
     except (WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
-        return text_message(describe(error))
-    warning = stale_warning(outcome.error) if outcome.error is not None else ""
-    note = changes_note(outcome.changes) if outcome.changes is not None else ""
+        _log_failure(command.connector, error)
+        return text_message(describe(error, t))
+    warning = ""
+    if outcome.error is not None:
+        _log_failure(command.connector, outcome.error)
+        warning = stale_warning(outcome.error, t)
+    note = changes_note(outcome.changes, t) if outcome.changes is not None else ""
     if outcome.origin == "cooldown":
-        note = cooldown_note(outcome.retry_in or 0.0, bot.settings.refresh_cooldown)
-    return render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, warning, note)
+        note = cooldown_note(outcome.retry_in or 0.0, bot.settings.refresh_cooldown, t)
+    return render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, t, warning, note)
+
+
+def _log_failure(connector: str, error: Exception) -> None:
+    hint = operator_hint(error) if isinstance(error, WolkvoxError) else ""
+    if hint:
+        log.warning("sync of connector %s failed (%s): %s", connector, type(error).__name__, hint)
 
 
 def render(
@@ -39,11 +54,12 @@ def render(
     snapshot: Snapshot,
     origin: str,
     user_id: str,
+    t: Translator,
     warning: str = "",
     note: str = "",
 ) -> Message:
-    """The reply to a lookup or `show` over `snapshot`."""
-    about = About(now=bot.now(), origin=origin, asked_by=user_id, warning=warning, note=note)
+    """The reply to a lookup or `show` over `snapshot`, in `t`'s language."""
+    about = About(now=bot.now(), t=t, origin=origin, asked_by=user_id, warning=warning, note=note)
     if isinstance(command, Show):
         return show_reply(snapshot, command.name, about)
     return lookup_reply(snapshot, about, query=command.query)

@@ -1,4 +1,5 @@
-"""Short replies: help, progress, a line of text, and the "data expired" notice (pure)."""
+"""Short replies: help, progress, a line of text, the "data expired" notice and the language
+choice (pure)."""
 
 from __future__ import annotations
 
@@ -6,34 +7,62 @@ from collections.abc import Mapping
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
+from bot.i18n import Translator
 from bot.slack.action_ids import ACTION_REFRESH
-from bot.slack.commands import COMMAND, help_text
+from bot.slack.commands import COMMAND, help_text, words
 from bot.slack.mrkdwn import escape
 from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.kit import Message, message, section
 
 
-def help_message(aliases: Mapping[str, str] | None = None) -> Message:
-    return message(f"How to use {COMMAND}", [section(help_text(aliases))])
+def help_message(t: Translator, aliases: Mapping[str, str] | None = None) -> Message:
+    return message(
+        t._("How to use {command}").format(command=COMMAND), [section(help_text(aliases, t))]
+    )
 
 
-def progress_message(connector: str) -> Message:
-    text = f":hourglass_flowing_sand: Syncing connector *{escape(connector)}* with Wolkvox…"
-    return message(f"Syncing connector {escape(connector)}…", [section(text)])
+def progress_message(connector: str, t: Translator) -> Message:
+    text = t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
+        connector=escape(connector)
+    )
+    return message(text, [section(text)])
 
 
 def text_message(text: str) -> Message:
     """One section of text: a failure, a refusal or a confirmation. `text` is mrkdwn already
-    made safe by its author."""
+    made safe by its author (the fallback is made plain)."""
     return message(text, [section(text)])
 
 
-def expired_message(connector: str, text: str, query: str = "") -> Message:
+def expired_message(connector: str, text: str, t: Translator, query: str = "") -> Message:
     """Data behind a button is gone: say so and offer a refresh."""
     refresh = ButtonElement(
-        text="Refresh",
+        text=t._("Refresh"),
         action_id=ACTION_REFRESH,
         value=encode_view(ViewRef(connector, query=query)),
         style="primary",
     )
     return message(text, [section(text), ActionsBlock(elements=[refresh])])
+
+
+def language_message(t: Translator, *, chosen: bool, changed: bool = False) -> Message:
+    """`idioma`: which language the bot speaks to this person, why, and how to change it.
+    `chosen`: the person chose it (else it is their Slack language or the default)."""
+    w = words(t)
+    if changed:
+        head = t._(":speech_balloon: From now on I answer you in {language}.")
+    elif chosen:
+        head = t._(":speech_balloon: I answer you in {language}, as you chose.")
+    else:
+        head = t._(":speech_balloon: I answer you in {language}, the language of your Slack.")
+    how = t._(
+        "To change it: {spanish} · {portuguese} · {english}; {auto} follows your Slack "
+        "language again."
+    ).format(
+        spanish=f"`{COMMAND} {w.language} es`",
+        portuguese=f"`{COMMAND} {w.language} pt`",
+        english=f"`{COMMAND} {w.language} en`",
+        auto=f"`{COMMAND} {w.language} auto`",
+    )
+    text = head.format(language=t.name) + "\n" + how
+    return message(text, [section(text)])

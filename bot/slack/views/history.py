@@ -8,49 +8,72 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.history.store import Subscription, SyncRecord
-from bot.slack.commands import COMMAND
+from bot.i18n import Translator
+from bot.slack.commands import COMMAND, words
 from bot.slack.mrkdwn import clip, escape, plain
 from bot.slack.views.changes import summary, who
-from bot.slack.views.kit import MAX_HEADER, Message, ago, message, plural, section, user_ref, when
+from bot.slack.views.kit import MAX_HEADER, Message, message, section, user_ref
 
 
-def history_message(connector: str, records: Sequence[SyncRecord], *, now: datetime) -> Message:
+def history_message(
+    connector: str, records: Sequence[SyncRecord], *, now: datetime, t: Translator
+) -> Message:
     """`<connector> history`: the last syncs with when, who, count and changes."""
     if not records:
-        text = (
-            f"No sync of connector *{escape(connector)}* is stored yet. "
-            f"Run `{COMMAND} {escape(connector)}` to make the first."
-        )
-        return message(f"No history for connector {escape(connector)}", [section(text)])
-    lines = [
-        f"• {when(r.synced_at)} ({ago(now - r.synced_at)}) · "
-        f"{who(r.user_id, plain(r.user_name, 60), r.source)} · "
-        f"{plural(r.template_count, 'template')} · {record_changes(r)}"
-        for r in records
-    ]
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(f"Connector {connector} · last {len(records)} syncs", MAX_HEADER)),
-        section("\n".join(lines)),
-    ]
-    return message(f"History of connector {escape(connector)}", blocks)
+        text = t._(
+            "No sync of connector *{connector}* is stored yet. Run {command} to make the first."
+        ).format(connector=escape(connector), command=f"`{COMMAND} {escape(connector)}`")
+        fallback = t._("No history for connector {connector}").format(connector=escape(connector))
+        return message(fallback, [section(text)])
+    lines = [f"• {record_line(r, now=now, t=t)}" for r in records]
+    header = t.nformat(
+        "Connector {connector} · last sync",
+        "Connector {connector} · last {count} syncs",
+        len(records),
+        connector=connector,
+    )
+    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), section("\n".join(lines))]
+    fallback = t._("History of connector {connector}").format(connector=escape(connector))
+    return message(fallback, blocks)
 
 
-def subscriptions_message(channel_id: str, subs: Sequence[Subscription]) -> Message:
+def record_line(r: SyncRecord, *, now: datetime, t: Translator) -> str:
+    """When (in the reader's time zone), how long ago, who, how many templates, what changed."""
+    return t.nformat(
+        "{moment} ({age}) · {who} · {count} template · {changes}",
+        "{moment} ({age}) · {who} · {count} templates · {changes}",
+        r.template_count,
+        moment=t.moment(r.synced_at),
+        age=t.ago(now - r.synced_at),
+        who=who(t, r.user_id, plain(r.user_name, 60), r.source),
+        changes=record_changes(r, t),
+    )
+
+
+def subscriptions_message(channel_id: str, subs: Sequence[Subscription], t: Translator) -> Message:
     if not subs:
-        text = (
-            f"This channel is not subscribed to any connector. `{COMMAND} subscribe 1234` posts "
-            "what changes in connector 1234 here after every sync."
-        )
-        return message("No subscriptions in this channel", [section(text)])
+        example = f"`{COMMAND} {words(t).subscribe} 1234`"
+        text = t._(
+            "This channel is not subscribed to any connector. {example} posts what changes in "
+            "connector 1234 here after every sync."
+        ).format(example=example)
+        return message(t._("No subscriptions in this channel"), [section(text)])
     lines = [
-        f"• Connector *{escape(s.connector)}*, subscribed by {user_ref(s.created_by)} on "
-        f"{when(s.created_at)}"
+        "• "
+        + t._("Connector *{connector}*, subscribed by {user} · {moment}").format(
+            connector=escape(s.connector),
+            user=user_ref(s.created_by, t._("someone")),
+            moment=t.moment(s.created_at),
+        )
         for s in subs
     ]
-    text = f"<#{channel_id}> gets what changes in:\n" + "\n".join(lines)
-    return message(f"This channel's subscriptions: {len(subs)}", [section(text)])
+    text = t._("{channel} gets what changes in:").format(channel=f"<#{channel_id}>")
+    fallback = t.nformat(
+        "This channel's subscriptions: {count}", "This channel's subscriptions: {count}", len(subs)
+    )
+    return message(fallback, [section("\n".join([text, *lines]))])
 
 
-def record_changes(r: SyncRecord) -> str:
+def record_changes(r: SyncRecord, t: Translator) -> str:
     """What a stored sync changed, in one line."""
-    return summary(r.first, r.added, r.removed, r.changed)
+    return summary(t, r.first, r.added, r.removed, r.changed)

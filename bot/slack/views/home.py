@@ -9,40 +9,72 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.history.store import Subscription, SyncRecord
-from bot.slack.commands import COMMAND
+from bot.i18n import Translator
+from bot.slack.commands import COMMAND, words
 from bot.slack.mrkdwn import escape, plain
 from bot.slack.views.changes import who
 from bot.slack.views.history import record_changes
-from bot.slack.views.kit import MAX_VIEW_BLOCKS, ago, context, plural, section, when
+from bot.slack.views.kit import MAX_VIEW_BLOCKS, context, section
+
+APP_NAME = "Wolkvox Sync"
 
 
 def home_view(
-    recent: Sequence[SyncRecord], subs: Sequence[Subscription], *, now: datetime
+    recent: Sequence[SyncRecord], subs: Sequence[Subscription], *, now: datetime, t: Translator
 ) -> dict[str, Any]:
     """The App Home tab: recent syncs across connectors and this workspace's subscriptions."""
-    blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync")]
-    blocks.append(context(f"Type `{COMMAND} help` in any channel for what I can do."))
-    blocks.append(HeaderBlock(text="Recent syncs"))
+    help_command = f"`{COMMAND} {words(t).help}`"
+    blocks: list[Block] = [HeaderBlock(text=APP_NAME)]
+    blocks.append(
+        context(
+            t._("Type {command} in any channel for what I can do.").format(command=help_command)
+        )
+    )
+    blocks.append(HeaderBlock(text=t._("Recent syncs")))
     if recent:
         for r in recent[:20]:
             blocks.append(
                 section(
-                    f"*Connector {escape(r.connector)}* · {plural(r.template_count, 'template')} · "
-                    f"{record_changes(r)}\n{when(r.synced_at)} ({ago(now - r.synced_at)}) · "
-                    f"{who(r.user_id, plain(r.user_name, 60), r.source)}"
+                    t.nformat(
+                        "*Connector {connector}* · {count} template · {changes}\n"
+                        "{moment} ({age}) · {who}",
+                        "*Connector {connector}* · {count} templates · {changes}\n"
+                        "{moment} ({age}) · {who}",
+                        r.template_count,
+                        connector=escape(r.connector),
+                        changes=record_changes(r, t),
+                        moment=t.moment(r.synced_at),
+                        age=t.ago(now - r.synced_at),
+                        who=who(t, r.user_id, plain(r.user_name, 60), r.source),
+                    )
                 )
             )
     else:
-        blocks.append(section(f"No sync yet. Try `{COMMAND} 1234` with your connector id."))
+        blocks.append(
+            section(
+                t._("No sync yet. Try {command} with your connector id.").format(
+                    command=f"`{COMMAND} 1234`"
+                )
+            )
+        )
     blocks.append(DividerBlock())
-    blocks.append(HeaderBlock(text="Subscriptions in this workspace"))
+    blocks.append(HeaderBlock(text=t._("Subscriptions in this workspace")))
     if subs:
-        lines = [f"• <#{s.channel_id}> ← connector *{escape(s.connector)}*" for s in subs[:200]]
+        lines = [
+            "• "
+            + t._("{channel} ← connector *{connector}*").format(
+                channel=f"<#{s.channel_id}>", connector=escape(s.connector)
+            )
+            for s in subs[:200]
+        ]
         for start in range(0, len(lines), 40):
             blocks.append(section("\n".join(lines[start : start + 40])))
     else:
+        example = f"`{COMMAND} {words(t).subscribe} 1234`"
         blocks.append(
-            section(f"None yet. `{COMMAND} subscribe 1234` in a channel posts changes there.")
+            section(
+                t._("None yet. {command} in a channel posts changes there.").format(command=example)
+            )
         )
     assert len(blocks) <= MAX_VIEW_BLOCKS
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
@@ -50,14 +82,16 @@ def home_view(
 
 def refused_home_view(text: str) -> dict[str, Any]:
     """The Home tab for someone WOLKVOX_ALLOWED_USERS leaves out: no history, no channels."""
-    blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync"), section(text)]
+    blocks: list[Block] = [HeaderBlock(text=APP_NAME), section(text)]
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
 
 
-def channels_home_view(channels: Sequence[str]) -> dict[str, Any]:
+def channels_home_view(channels: Sequence[str], t: Translator) -> dict[str, Any]:
     """The Home tab when only WOLKVOX_ALLOWED_CHANNELS is set: where the bot can be used, and
     no history (it belongs to those channels)."""
     where = ", ".join(f"<#{c}>" for c in sorted(channels)[:50])
-    text = f"I answer in these channels: {where}. Type `{COMMAND} help` there for what I can do."
-    blocks: list[Block] = [HeaderBlock(text="Wolkvox Sync"), section(text)]
+    text = t._(
+        "I answer in these channels: {channels}. Type {command} there for what I can do."
+    ).format(channels=where, command=f"`{COMMAND} {words(t).help}`")
+    blocks: list[Block] = [HeaderBlock(text=APP_NAME), section(text)]
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -14,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.i18n import Translator
 from bot.slack.mrkdwn import clip
 
 Message = dict[str, Any]
@@ -49,57 +51,58 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
 
 
 def message(text: str, blocks: list[Block]) -> Message:
-    """A message payload: a fallback `text` (notifications, screen readers) and the blocks."""
+    """A message payload: a fallback `text` (notifications, screen readers) and the blocks.
+
+    `text` is read raw by push notifications and screen readers: it is made plain here (no
+    *bold*, `code` marks or :emoji: codes)."""
     assert len(blocks) <= MAX_BLOCKS
-    return {"text": clip(text, MAX_FALLBACK), "blocks": [block.to_dict() for block in blocks]}
+    return {
+        "text": clip(plain_fallback(text), MAX_FALLBACK),
+        "blocks": [b.to_dict() for b in blocks],
+    }
 
 
-def plural(n: int, one: str, many: str = "") -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+_EMOJI = re.compile(r":[a-z0-9_+-]+: ?")
+_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+_MARKS = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
+
+
+def plain_fallback(text: str) -> str:
+    """Mrkdwn as a screen reader should read it: no emoji codes, no emphasis or code marks.
+    Escaped entities (&lt;) stay escaped: Slack shows them as the characters."""
+    text = _DATE.sub(r"\1", _EMOJI.sub("", text))
+    text = _MARKS.sub("", text)
+    return " ".join(text.split()) if "\n" not in text else text.strip()
 
 
 def is_user_id(value: str) -> bool:
     return 2 <= len(value) <= 32 and value[0] in "UW" and value.isalnum() and value.isupper()
 
 
-def user_ref(user_id: str, fallback: str = "someone") -> str:
+def user_ref(user_id: str, fallback: str) -> str:
     """A user mention from a validated id, else the (already safe) fallback."""
     return f"<@{user_id}>" if is_user_id(user_id) else fallback
 
 
-def ago(age: timedelta) -> str:
-    seconds = int(age.total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86_400:
-        return f"{seconds // 3600} h ago"
-    return plural(seconds // 86_400, "day") + " ago"
-
-
-def when(moment: datetime) -> str:
-    """A moment as people read it in every time zone: UTC, to the minute."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def synced_phrase(synced_at: datetime, now: datetime, origin: str) -> str:
+def synced_phrase(t: Translator, synced_at: datetime, now: datetime, origin: str) -> str:
+    """How fresh a result is: "Synced just now", "Cached, synced 4 min. ago"…"""
     if origin in ("wolkvox", "shared"):
-        return ":white_check_mark: Synced just now"
-    age = ago(now - synced_at)
+        return t._(":white_check_mark: Synced just now")
+    age = t.ago(now - synced_at)
     if origin == "stale":
-        return f":warning: Showing the last good sync, from {age}"
+        return t._(":warning: Showing the last good sync, from {age}").format(age=age)
     if origin == "cooldown":
-        return f":package: Synced {age}"
-    return f":package: Cached, synced {age}"
+        return t._(":package: Synced {age}").format(age=age)
+    return t._(":package: Cached, synced {age}").format(age=age)
 
 
 @dataclass(frozen=True, slots=True)
 class About:
-    """Who a reply is for and how fresh its data is: the context line under its header, and
-    the warning (a failed fresh sync) or note (what changed) it carries."""
+    """Who a reply is for, in which language, and how fresh its data is: the context line
+    under its header, and the warning (a failed fresh sync) or note (what changed) it carries."""
 
     now: datetime
+    t: Translator
     origin: str = "wolkvox"
     asked_by: str = ""
     shared_by: str = ""  # set for the in-channel copy: no buttons, who shared it
@@ -107,10 +110,13 @@ class About:
     note: str = ""
 
     def line(self, synced_at: datetime) -> str:
-        """ ":package: Cached, synced 4 min ago · asked by @maria"."""
-        parts = [synced_phrase(synced_at, self.now, self.origin)]
+        """ ":package: Cached, synced 4 min. ago · asked by @maria"."""
+        t = self.t
+        freshness = synced_phrase(t, synced_at, self.now, self.origin)
         if self.shared_by:
-            parts.append(f"shared by {user_ref(self.shared_by)}")
-        elif self.asked_by:
-            parts.append(f"asked by {user_ref(self.asked_by)}")
-        return " · ".join(parts)
+            who = user_ref(self.shared_by, t._("someone"))
+            return t._("{freshness} · shared by {user}").format(freshness=freshness, user=who)
+        if self.asked_by:
+            who = user_ref(self.asked_by, t._("someone"))
+            return t._("{freshness} · asked by {user}").format(freshness=freshness, user=who)
+        return freshness

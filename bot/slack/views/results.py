@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.i18n import Translator
 from bot.slack.action_ids import (
     ACTION_EXPORT,
     ACTION_NEXT,
@@ -45,7 +46,6 @@ from bot.slack.views.kit import (
     button,
     context,
     context_json,
-    plural,
     section,
 )
 from bot.templates.lookup import LookupResult
@@ -59,7 +59,8 @@ MAX_LISTED_CATEGORY = 24
 
 @dataclass(frozen=True, slots=True)
 class ResultsView:
-    """The parts of a results message that depend only on the result and whether it is shared."""
+    """The parts of a results message that depend only on the result, whether it is shared and
+    the language."""
 
     header: dict[str, Any]
     filters: tuple[dict[str, Any], ...]
@@ -84,106 +85,161 @@ def results_message(view: ResultsView, *, synced_at: datetime, about: About) -> 
     return {"text": view.fallback, "blocks": blocks}
 
 
-def results_view(result: LookupResult, *, shared: bool) -> ResultsView:
+def results_view(result: LookupResult, t: Translator, *, shared: bool) -> ResultsView:
     """Header, filters, counts, the page's templates, notes and (unless shared) the actions."""
     snapshot, query = result.snapshot, result.query
     if query.empty:
-        header = f"Connector {snapshot.connector} · {plural(snapshot.count, 'template')}"
+        header = t.nformat(
+            "Connector {connector} · {count} template",
+            "Connector {connector} · {count} templates",
+            snapshot.count,
+            connector=snapshot.connector,
+        )
     else:
-        header = (
-            f"Connector {snapshot.connector} · "
-            f"{result.count:,} of {snapshot.count:,} templates match"
+        header = t.nformat(
+            "Connector {connector} · {matches} of {count} template match",
+            "Connector {connector} · {matches} of {count} templates match",
+            snapshot.count,
+            connector=snapshot.connector,
+            matches=t.number(result.count),
         )
     filters: list[Block] = []
     if not query.empty:
         terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
-        filters.append(context(f"*Filters:* {terms} · {result.count:,} match"))
+        filters.append(
+            context(
+                t.nformat(
+                    "*Filters:* {terms} · {count} matches",
+                    "*Filters:* {terms} · {count} match",
+                    result.count,
+                    terms=terms,
+                )
+            )
+        )
     return ResultsView(
         header=HeaderBlock(text=clip(header, MAX_HEADER)).to_dict(),
         filters=tuple(b.to_dict() for b in filters),
-        body=tuple(b.to_dict() for b in _body(result, shared)),
-        fallback=clip(_fallback(result), MAX_FALLBACK),
+        body=tuple(b.to_dict() for b in _body(result, t, shared)),
+        fallback=clip(_fallback(result, t), MAX_FALLBACK),
     )
 
 
-def _body(result: LookupResult, shared: bool) -> list[Block]:
+def _body(result: LookupResult, t: Translator, shared: bool) -> list[Block]:
     snapshot = result.snapshot
     body: list[Block] = []
     if result.count:
         body.append(
             SectionBlock(
                 fields=[
-                    MarkdownTextObject(text=_counts("By category", result.by_category)),
-                    MarkdownTextObject(text=_counts("By language", result.by_language)),
+                    MarkdownTextObject(text=_counts(t, t._("By category"), result.by_category)),
+                    MarkdownTextObject(text=_counts(t, t._("By language"), result.by_language)),
                 ]
             )
         )
         body.append(DividerBlock())
         first = result.first
-        title = f"*Templates {first + 1}–{first + len(result.shown)} of {result.count:,}*"
-        lines = [_template_line(t) for t in result.shown_templates]
+        title = t._("*Templates {first}–{last} of {count}*").format(
+            first=t.number(first + 1),
+            last=t.number(first + len(result.shown)),
+            count=t.number(result.count),
+        )
+        lines = [_template_line(x) for x in result.shown_templates]
         body.append(section("\n".join([title, *lines])))
     elif snapshot.count == 0:
         body.append(
             section(
-                f"Wolkvox returned *no templates* for connector *{escape(snapshot.connector)}*. "
-                "Check in Meta Business Manager that this WhatsApp number has approved templates."
+                t._(
+                    "Wolkvox returned *no templates* for connector *{connector}*. Check in "
+                    "Meta Business Manager that this WhatsApp number has approved templates."
+                ).format(connector=escape(snapshot.connector))
             )
         )
     else:
-        body.append(section(_no_match(result)))
-    notes = _notes(result)
+        body.append(section(_no_match(result, t)))
+    notes = _notes(result, t)
     if notes:
         body.append(context(" · ".join(notes)))
     if not shared:
-        body.append(_actions(result))
+        body.append(_actions(result, t))
         if result.shown:
-            body.append(_open_menu(result))
+            body.append(_open_menu(result, t))
     return body
 
 
-def _notes(result: LookupResult) -> list[str]:
+def _notes(result: LookupResult, t: Translator) -> list[str]:
     notes = []
     if result.pages > 1:
-        notes.append(f"Page {result.page + 1} of {result.pages}")
+        notes.append(_page(result, t))
     skipped = result.snapshot.skipped
     if skipped:
         notes.append(
-            f":warning: {plural(skipped, 'entry', 'entries')} from Wolkvox "
-            f"could not be read and {'is' if skipped == 1 else 'are'} not listed"
+            t.nformat(
+                ":warning: {count} entry from Wolkvox could not be read and is not listed",
+                ":warning: {count} entries from Wolkvox could not be read and are not listed",
+                skipped,
+            )
         )
     return notes
 
 
-def _fallback(result: LookupResult) -> str:
-    snapshot = result.snapshot
-    fallback = f"Connector {escape(snapshot.connector)}: " + (
-        plural(snapshot.count, "template")
-        if result.query.empty
-        else f"{result.count:,} of {plural(snapshot.count, 'template')} match"
+def _page(result: LookupResult, t: Translator) -> str:
+    return t._("Page {page} of {pages}").format(
+        page=t.number(result.page + 1), pages=t.number(result.pages)
     )
+
+
+def _fallback(result: LookupResult, t: Translator) -> str:
+    snapshot = result.snapshot
+    if result.query.empty:
+        fallback = t.nformat(
+            "Connector {connector}: {count} template",
+            "Connector {connector}: {count} templates",
+            snapshot.count,
+            connector=escape(snapshot.connector),
+        )
+    else:
+        fallback = t.nformat(
+            "Connector {connector}: {matches} of {count} template match",
+            "Connector {connector}: {matches} of {count} templates match",
+            snapshot.count,
+            connector=escape(snapshot.connector),
+            matches=t.number(result.count),
+        )
     if result.pages > 1:
-        fallback += f" (page {result.page + 1} of {result.pages})"
+        fallback = t._("{text} (page {page} of {pages})").format(
+            text=fallback, page=t.number(result.page + 1), pages=t.number(result.pages)
+        )
     return fallback
 
 
-def _no_match(result: LookupResult) -> str:
+def _no_match(result: LookupResult, t: Translator) -> str:
     snapshot = result.snapshot
-    text = (
-        f"No template matches these filters among the {plural(snapshot.count, 'template')} "
-        f"of connector *{escape(snapshot.connector)}*."
-    )
+    lines = [
+        t.nformat(
+            "No template matches these filters among the {count} template of connector "
+            "*{connector}*.",
+            "No template matches these filters among the {count} templates of connector "
+            "*{connector}*.",
+            snapshot.count,
+            connector=escape(snapshot.connector),
+        )
+    ]
     relaxed = result.relaxation
     if relaxed is not None:
         command = " ".join([COMMAND, snapshot.connector, *relaxed.rest.split()])
-        text += (
-            f"\nWithout {code(relaxed.dropped, MAX_LISTED_NAME)}, {relaxed.count:,} match: "
-            f"{code(command, 300)}"
+        lines.append(
+            t.nformat(
+                "Without {dropped}, {count} matches: {command}",
+                "Without {dropped}, {count} match: {command}",
+                relaxed.count,
+                dropped=code(relaxed.dropped, MAX_LISTED_NAME),
+                command=code(command, 300),
+            )
         )
     if result.close_names:
         names = ", ".join(code(n, MAX_LISTED_NAME) for n in result.close_names)
-        text += "\nNames that look close: " + names
-    return text
+        lines.append(t._("Names that look close: {names}").format(names=names))
+    return "\n".join(lines)
 
 
 def _template_line(template: Template) -> str:
@@ -194,37 +250,45 @@ def _template_line(template: Template) -> str:
     )
 
 
-def _counts(title: str, counts: Sequence[tuple[str, int]]) -> str:
+def _counts(t: Translator, title: str, counts: Sequence[tuple[str, int]]) -> str:
     lines = [f"*{title}*"]
     lines += [
-        f"{plain(value, MAX_LISTED_CATEGORY)} · {n:,}" for value, n in counts[:MAX_COUNT_ROWS]
+        f"{plain(value, MAX_LISTED_CATEGORY)} · {t.number(n)}"
+        for value, n in counts[:MAX_COUNT_ROWS]
     ]
     if len(counts) > MAX_COUNT_ROWS:
         rest = sum(n for _, n in counts[MAX_COUNT_ROWS:])
-        lines.append(f"_{len(counts) - MAX_COUNT_ROWS} more ({rest:,})_")
+        lines.append(
+            t.nformat(
+                "_{count} more ({templates})_",
+                "_{count} more ({templates})_",
+                len(counts) - MAX_COUNT_ROWS,
+                templates=t.number(rest),
+            )
+        )
     return clip("\n".join(lines), MAX_FIELD_TEXT)
 
 
-def _actions(result: LookupResult) -> ActionsBlock:
+def _actions(result: LookupResult, t: Translator) -> ActionsBlock:
     snapshot = result.snapshot
     view = ViewRef(snapshot.connector, snapshot.id, result.page, result.query.text())
     elements = []
     if view.page > 0:
         previous = ViewRef(view.connector, view.snapshot_id, view.page - 1, view.query)
-        elements.append(button("◀ Previous", ACTION_PREVIOUS, encode_view(previous)))
+        elements.append(button(t._("◀ Previous"), ACTION_PREVIOUS, encode_view(previous)))
     if view.page < result.pages - 1:
         following = ViewRef(view.connector, view.snapshot_id, view.page + 1, view.query)
-        elements.append(button("Next ▶", ACTION_NEXT, encode_view(following)))
+        elements.append(button(t._("Next ▶"), ACTION_NEXT, encode_view(following)))
     refresh = ViewRef(snapshot.connector, query=view.query)
-    elements.append(button("Refresh", ACTION_REFRESH, encode_view(refresh)))
+    elements.append(button(t._("Refresh"), ACTION_REFRESH, encode_view(refresh)))
     if result.count:
         value = encode_view(view)
-        elements.append(button("Share in channel", ACTION_SHARE, value))
-        elements.append(button("Export CSV", ACTION_EXPORT, value))
+        elements.append(button(t._("Share in channel"), ACTION_SHARE, value))
+        elements.append(button(t._("Export CSV"), ACTION_EXPORT, value))
     return ActionsBlock(elements=elements)
 
 
-def _open_menu(result: LookupResult) -> ActionsBlock:
+def _open_menu(result: LookupResult, t: Translator) -> ActionsBlock:
     snapshot = result.snapshot
     options = []
     for i in result.shown:
@@ -233,6 +297,6 @@ def _open_menu(result: LookupResult) -> ActionsBlock:
         value = encode_template(TemplateRef(snapshot.connector, snapshot.id, i))
         options.append(Option(text=clip(label, MAX_OPTION_TEXT), value=value))
     menu = StaticSelectElement(
-        placeholder="Open a template…", action_id=ACTION_OPEN, options=options
+        placeholder=t._("Open a template…"), action_id=ACTION_OPEN, options=options
     )
     return ActionsBlock(elements=[menu])

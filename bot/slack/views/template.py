@@ -7,6 +7,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.i18n import Translator
 from bot.slack.commands import COMMAND
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.views.kit import (
@@ -16,7 +17,6 @@ from bot.slack.views.kit import (
     Message,
     context,
     message,
-    plural,
     section,
     synced_phrase,
 )
@@ -34,19 +34,24 @@ MAX_VARIABLES_LISTED = 20
 
 def template_message(found: TemplateVersions, about: About) -> Message:
     """`show <name>`: every language version of one template in full, or the closest names."""
-    snapshot = found.snapshot
+    snapshot, t = found.snapshot, about.t
     line, warning = about.line(snapshot.synced_at), about.warning
     if not found.versions:
-        return _not_found(found, line, warning)
+        return _not_found(found, t, line, warning)
     first = found.versions[0]
-    header = f"{one_line(first.name)} · {plural(len(found.versions), 'language')}"
+    header = t.nformat(
+        "{name} · {count} language",
+        "{name} · {count} languages",
+        len(found.versions),
+        name=one_line(first.name),
+    )
     blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), context(line)]
     if warning:
         blocks.append(section(f":warning: {warning}"))
     used = 0
     left_out: list[str] = []
     for template in found.versions:
-        detail = detail_blocks(template)
+        detail = detail_blocks(template, t)
         size = sum(len(_block_text(b)) for b in detail)
         if used + size > DETAIL_BUDGET or len(blocks) + len(detail) > MAX_BLOCKS - 2:
             left_out.append(template.language)
@@ -54,22 +59,30 @@ def template_message(found: TemplateVersions, about: About) -> Message:
         blocks += [DividerBlock(), *detail]
         used += size
     if left_out:
-        blocks.append(context(_left_out_note(snapshot, first, left_out)))
-    languages = len(found.versions)
-    fallback = f"Template {plain(first.name, MAX_LISTED_NAME)} ({languages} languages)"
+        blocks.append(context(_left_out_note(snapshot, first, left_out, t)))
+    fallback = t.nformat(
+        "Template {name} ({count} language)",
+        "Template {name} ({count} languages)",
+        len(found.versions),
+        name=plain(first.name, MAX_LISTED_NAME),
+    )
     return message(fallback, blocks)
 
 
-def detail_message(snapshot: Snapshot, template: Template, *, now: datetime) -> Message:
+def detail_message(
+    snapshot: Snapshot, template: Template, *, now: datetime, t: Translator
+) -> Message:
     """One template in full (from the Open menu)."""
-    line = f"Connector {escape(snapshot.connector)} · " + synced_phrase(
-        snapshot.synced_at, now, "cache"
+    line = t._("Connector {connector} · {freshness}").format(
+        connector=escape(snapshot.connector),
+        freshness=synced_phrase(t, snapshot.synced_at, now, "cache"),
     )
-    blocks: list[Block] = [*detail_blocks(template), context(line)]
-    return message(f"Template {plain(template.name, MAX_LISTED_NAME)}", blocks)
+    blocks: list[Block] = [*detail_blocks(template, t), context(line)]
+    fallback = t._("Template {name}").format(name=plain(template.name, MAX_LISTED_NAME))
+    return message(fallback, blocks)
 
 
-def detail_blocks(template: Template) -> list[Block]:
+def detail_blocks(template: Template, t: Translator) -> list[Block]:
     """Name, language, category and variables; the body with its variables marked; a preview."""
     variables = template.variables
     heading = (
@@ -79,40 +92,73 @@ def detail_blocks(template: Template) -> list[Block]:
     if variables:
         listed = ", ".join(code("{{" + v + "}}", 70) for v in variables[:MAX_VARIABLES_LISTED])
         more = len(variables) - MAX_VARIABLES_LISTED
-        heading += f"\n{plural(len(variables), 'variable')}: {listed}"
-        heading += f" and {more} more" if more > 0 else ""
+        if more > 0:
+            heading += "\n" + t.nformat(
+                "{count} variable: {listed} and {more} more",
+                "{count} variables: {listed} and {more} more",
+                len(variables),
+                listed=listed,
+                more=t.number(more),
+            )
+        else:
+            heading += "\n" + t.nformat(
+                "{count} variable: {listed}",
+                "{count} variables: {listed}",
+                len(variables),
+                listed=listed,
+            )
     else:
-        heading += "\nNo variables"
-    body = _quote(_mark_variables(template.body)) if template.body.strip() else "_(empty body)_"
+        heading += "\n" + t._("No variables")
+    body = (
+        _quote(_mark_variables(template.body)) if template.body.strip() else t._("_(empty body)_")
+    )
     sample = _quote(escape(clip(preview(template.body), MAX_BODY_SHOWN)))
     return [
         section(heading),
-        section(f"*Body*\n{body}"),
-        section(f"*Preview with sample values*\n{sample}"),
+        section(t._("*Body*") + "\n" + body),
+        section(t._("*Preview with sample values*") + "\n" + sample),
     ]
 
 
-def _not_found(found: TemplateVersions, line: str, warning: str) -> Message:
+def _not_found(found: TemplateVersions, t: Translator, line: str, warning: str) -> Message:
     snapshot = found.snapshot
-    text = (
-        f"Connector *{escape(snapshot.connector)}* has no template named "
-        f"{code(found.name, MAX_LISTED_NAME)} (among {plural(snapshot.count, 'template')})."
-    )
     if found.close_names:
-        names = ", ".join(code(n, MAX_LISTED_NAME) for n in found.close_names)
-        text += f" Closest names: {names}."
+        text = t.nformat(
+            "Connector *{connector}* has no template named {name} (among {count} template). "
+            "Closest names: {names}.",
+            "Connector *{connector}* has no template named {name} (among {count} templates). "
+            "Closest names: {names}.",
+            snapshot.count,
+            connector=escape(snapshot.connector),
+            name=code(found.name, MAX_LISTED_NAME),
+            names=", ".join(code(n, MAX_LISTED_NAME) for n in found.close_names),
+        )
+    else:
+        text = t.nformat(
+            "Connector *{connector}* has no template named {name} (among {count} template).",
+            "Connector *{connector}* has no template named {name} (among {count} templates).",
+            snapshot.count,
+            connector=escape(snapshot.connector),
+            name=code(found.name, MAX_LISTED_NAME),
+        )
     blocks: list[Block] = [section(text), context(line)]
     if warning:
         blocks.append(section(f":warning: {warning}"))
-    return message(f"No template named {plain(found.name, MAX_LISTED_NAME)}", blocks)
+    fallback = t._("No template named {name}").format(name=plain(found.name, MAX_LISTED_NAME))
+    return message(fallback, blocks)
 
 
-def _left_out_note(snapshot: Snapshot, first: Template, left_out: list[str]) -> str:
+def _left_out_note(snapshot: Snapshot, first: Template, left_out: list[str], t: Translator) -> str:
     listed = ", ".join(plain(x, MAX_LISTED_LANGUAGE) for x in left_out[:20])
-    return (
-        f"{plural(len(left_out), 'more language')} not shown here ({listed}): "
-        f"list them with `{COMMAND} {escape(snapshot.connector)} "
-        f"{plain(first.name, MAX_LISTED_NAME)}` and open one from the menu."
+    command = f"`{COMMAND} {escape(snapshot.connector)} {plain(first.name, MAX_LISTED_NAME)}`"
+    return t.nformat(
+        "{count} more language not shown here ({listed}): list it with {command} and open it "
+        "from the menu.",
+        "{count} more languages not shown here ({listed}): list them with {command} and open "
+        "one from the menu.",
+        len(left_out),
+        listed=listed,
+        command=command,
     )
 
 
