@@ -16,6 +16,7 @@ from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ClickGuard, ErrorHandler
+from bot.slack.steps import register_steps
 
 if TYPE_CHECKING:
     from bot.slack.app import Bot
@@ -34,3 +35,4 @@ def register(bot: Bot) -> None:
     app.action(ACTION_EXPORT)(actions.export)
     app.event("app_home_opened")(HomeListener(bot))
     app.error(ErrorHandler(bot))
+    register_steps(bot)

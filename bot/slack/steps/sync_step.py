@@ -1,0 +1,97 @@
+"""Step `sync_wolkvox_templates` ("Sync WhatsApp templates"): sync a connector as
+`/wolkvox-sync 1234 --refresh` does, through the same service (cache, single flight, the
+2-in-flight limit, cooldown, quota, history, channel notifications), and report the counts.
+
+What the counts mean:
+- a sync that asked Wolkvox (or joined one in flight): what changed since the sync before it;
+  the connector's first sync reports 0 of each ("nothing to compare with yet");
+- a step within the refresh cooldown of the last sync, or once the day's quota is spent: no
+  new sync ran, so 0 of each, and the summary says why;
+- a sync that failed ends the step with `fail`, even when an older copy is kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.context.complete.async_complete import AsyncComplete
+from slack_bolt.context.fail.async_fail import AsyncFail
+
+from bot.slack.steps.inputs import read_step_connector
+from bot.slack.steps.run import Outputs, StepRun, run_step
+from bot.slack.steps.wording import SyncCounts, cooldown_summary, fresh_summary, quota_summary
+from bot.sync.service import SyncOutcome, SyncTrigger
+
+if TYPE_CHECKING:
+    from bot.slack.app import Bot
+
+SYNC_STEP = "sync_wolkvox_templates"
+RECENT_SYNCS = 5  # history rows searched for a sync another instance ran
+
+
+class SyncStep:
+    """The `function_executed` listener of the sync step."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(
+        self, event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
+    ) -> None:
+        await run_step(self.bot, SYNC_STEP, event, complete, fail, self.sync)
+
+    async def sync(self, run: StepRun) -> Outputs:
+        """Refresh the connector and report the counts and a one-line summary."""
+        bot, t = run.bot, run.t
+        connector = read_step_connector(run.inputs, bot.settings.aliases, t)
+        trigger = SyncTrigger(
+            user_id=run.runner.user_id, source="workflow", command=f"workflow step {SYNC_STEP}"
+        )
+        outcome = await run.bounded(connector, bot.service.sync(connector, trigger, refresh=True))
+        if outcome.error is not None:  # "stale": an older copy is kept, but this sync failed
+            raise outcome.error
+        age = bot.now() - outcome.snapshot.synced_at
+        count = outcome.snapshot.count
+        if outcome.origin == "cooldown":
+            counts, text = SyncCounts(count), cooldown_summary(connector, count, age, t)
+        elif outcome.origin == "quota":
+            counts, text = SyncCounts(count), quota_summary(connector, count, age, t)
+        else:  # "wolkvox" or "shared" (refresh=True never answers from the cache)
+            counts = await self.counts(outcome)
+            text = fresh_summary(connector, counts, t)
+        return {
+            "template_count": counts.template_count,
+            "added": counts.added,
+            "removed": counts.removed,
+            "changed": counts.changed,
+            "summary": text,
+        }
+
+    async def counts(self, outcome: SyncOutcome) -> SyncCounts:
+        """What a fresh sync changed: from the sync itself, else (a sync another instance
+        ran) from its history record."""
+        snapshot, changes = outcome.snapshot, outcome.changes
+        if changes is not None:
+            return SyncCounts(
+                snapshot.count,
+                added=len(changes.added),
+                removed=len(changes.removed),
+                changed=len(changes.changed),
+                first=changes.first,
+            )
+        record = None
+        if self.bot.store is not None:
+            try:  # the sync just made is among the newest of its connector
+                recent = await self.bot.store.history(snapshot.connector, RECENT_SYNCS)
+                record = next((r for r in recent if r.id == snapshot.id), None)
+            except Exception:  # the database may be down: the counts are unknown, not fatal
+                record = None
+        if record is None:
+            return SyncCounts(snapshot.count, known=False)
+        return SyncCounts(
+            snapshot.count,
+            added=record.added,
+            removed=record.removed,
+            changed=record.changed,
+            first=record.first,
+        )
