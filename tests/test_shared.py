@@ -137,5 +137,5 @@ def test_an_unreachable_redis_stops_calls_to_wolkvox_with_a_clear_message(
     bot = start_bot(REDIS_URL=dead)
     bot.command("1234", response_url=slack.response_url("r"))
     [reply] = slack.wait_replies("r", 1, timeout=30)
-    assert "shared state (Redis) can't be reached" in all_text(reply)
+    assert "can't reach my shared storage right now" in all_text(reply)
     assert wolkvox.calls == []
