@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.config import engine_url
+from bot.config import database_options
 from bot.history.contents import load_template_set, prune_unused_content, store_template_set
 from bot.history.migrate import upgrade
 from bot.history.outbox import PENDING, claim, prune_settled, queue
@@ -66,12 +66,13 @@ class Pruned:
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """The async engine for DATABASE_URL, with a pool sized for PostgreSQL when it is one."""
-    url = engine_url(database_url)
+    """The async engine for DATABASE_URL, with its TLS, timeout and application name, and a
+    pool sized for PostgreSQL when it is one. Migrations run on this engine's connections."""
+    url, connect_args = database_options(database_url)
     options: dict[str, Any] = {}
     if url.startswith("postgresql"):
         options = {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True}
-    return create_async_engine(url, **options)
+    return create_async_engine(url, connect_args=connect_args, **options)
 
 
 class Store:

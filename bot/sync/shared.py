@@ -23,6 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from redis.asyncio import Redis
 from redis.backoff import ExponentialBackoff
@@ -71,7 +72,20 @@ def connect(url: str) -> Redis:
         socket_connect_timeout=2,
         socket_timeout=5,
         health_check_interval=30,
+        **tls_options(url),
     )
+
+
+def tls_options(url: str) -> dict[str, Any]:
+    """What a rediss:// URL needs beyond itself: Heroku Redis presents a self-signed
+    certificate, so, as Heroku documents for redis-py, it is not verified
+    (`ssl_cert_reqs=None`) unless the URL says otherwise (`?ssl_cert_reqs=required`)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "rediss":
+        return {}
+    if any(name == "ssl_cert_reqs" for name, _ in parse_qsl(parts.query)):
+        return {}  # redis-py reads it from the URL, which wins over keyword arguments
+    return {"ssl_cert_reqs": None}
 
 
 def dump_snapshot(snapshot: Snapshot) -> bytes:
