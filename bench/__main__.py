@@ -39,7 +39,9 @@ TARGETS = {
     "cache_ack_p99_ms": 50,
     "render_ms": 50,
     "memory_mb": 50,
+    "cold_locale_ack_p99_ms": 300,
 }
+USERS_INFO_SECONDS = 0.1  # how long the fake Slack takes to answer users.info (cold locale)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -112,10 +114,11 @@ class Client:
         self.slots = asyncio.Semaphore(connections)
         self.count = 0
 
-    def request(self, text: str) -> tuple[str, bytes]:
+    def request(self, text: str, user: str = "") -> tuple[str, bytes]:
         self.count += 1
         name = f"{id(self)}-{self.count}"
-        body = command_body(text, response_url=self.slack.response_url(name))
+        who = {"user_id": user} if user else {}
+        body = command_body(text, response_url=self.slack.response_url(name), **who)
         headers = {
             **sign(body),
             "Host": f"{self.host}:{self.port}",
@@ -127,8 +130,8 @@ class Client:
         )
         return name, (head + "\r\n" + body).encode()
 
-    async def command(self, text: str) -> tuple[float, str, bool, dict[str, Any]]:
-        return await self.send(*self.request(text))
+    async def command(self, text: str, user: str = "") -> tuple[float, str, bool, dict[str, Any]]:
+        return await self.send(*self.request(text, user))
 
     async def send(self, name: str, raw: bytes) -> tuple[float, str, bool, dict[str, Any]]:
         async with self.slots:
@@ -253,7 +256,38 @@ async def cache_hits(
     }
 
 
+async def cold_locale(
+    url: str, slack: FakeSlack, text: str, commands: int, connections: int
+) -> dict[str, Any]:
+    """Cache hits from people the bot has not seen: before it acknowledges, it asks Slack for
+    each one's language (users.info, answering in USERS_INFO_SECONDS)."""
+    client = Client(url, slack, connections)
+    await client.command(text)  # warm: the connector is cached
+    slack.users_info_delay = USERS_INFO_SECONDS
+    before = len(slack.calls("users.info"))
+    try:
+        results = await asyncio.gather(
+            *(client.command(text, user=f"U0COLD{i:05d}") for i in range(commands))
+        )
+    finally:
+        slack.users_info_delay = 0.0
+    acks = [r[3]["ack"] * 1000 for r in results if r[2]]
+    await client.aclose()
+    return {
+        "commands": commands,
+        "connections": connections,
+        "users_info_ms": USERS_INFO_SECONDS * 1000,
+        "acknowledged": len(acks),
+        "answered_in_ack": sum(1 for r in results if answered_in_ack(r[3]["body"])),
+        "users_info_calls": len(slack.calls("users.info")) - before,
+        "ack_p50_ms": round(statistics.median(acks), 1),
+        "ack_p99_ms": round(pct(acks, 99), 1),
+        "ack_max_ms": round(max(acks), 1),
+    }
+
+
 def rendering() -> dict[str, Any]:
+    from bot.i18n import translator
     from bot.slack import replies
     from bot.slack.commands import parse_query_text
     from bot.slack.views.kit import About
@@ -266,6 +300,7 @@ def rendering() -> dict[str, Any]:
         for t in raw
     )
     now = datetime.now(UTC)
+    english = translator("en")
     started = time.perf_counter()
     index = search_index(templates)
     index_ms = (time.perf_counter() - started) * 1000
@@ -279,7 +314,7 @@ def rendering() -> dict[str, Any]:
             if cold:
                 snapshot = Snapshot("bench", "1234", templates, 0, now, index)
             t0 = time.perf_counter()
-            replies.lookup_reply(snapshot, About(now=now), query=query, page=3)
+            replies.lookup_reply(snapshot, About(now=now, t=english), query=query, page=3)
             runs.append((time.perf_counter() - t0) * 1000)
         return runs
 
@@ -357,6 +392,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             wolkvox.reply("7100", Reply(body=ok(make_templates(1000))))
             results["cache_hits_bot"] = await cache_hits(url, slack, "7100", args.seconds, 8, True)
+            results["cold_locale"] = await cold_locale(url, slack, "7100", args.cold, 8)
         with process([sys.executable, str(ROOT / "bench" / "floor.py")], env, workdir) as (
             url,
             proc,
@@ -393,16 +429,22 @@ def check(r: dict[str, Any]) -> dict[str, bool]:
         "lookup over 5,000 templates < 50 ms (median of 30)": r["rendering"]["lookup_ms_median"]
         < TARGETS["render_ms"],
         "memory 10 x 1,000 templates < 50 MB": r["memory"]["growth_mb"] < TARGETS["memory_mb"],
+        "cold locale (users.info 100 ms): every command acknowledged, p99 < 300 ms": r[
+            "cold_locale"
+        ]["acknowledged"]
+        == r["cold_locale"]["commands"]
+        and r["cold_locale"]["ack_p99_ms"] < TARGETS["cold_locale_ack_p99_ms"],
     }
 
 
 def table(r: dict[str, Any]) -> str:
-    b, bot, floor, rend, mem = (
+    b, bot, floor, rend, mem, cold = (
         r["burst"],
         r["cache_hits_bot"],
         r["cache_hits_floor"],
         r["rendering"],
         r["memory"],
+        r["cold_locale"],
     )
     rows = [
         (
@@ -424,6 +466,13 @@ def table(r: dict[str, Any]) -> str:
             f"{floor['per_second']} commands/s; ack p99 {floor['ack_p99_ms']} ms; answer p99 {floor['answer_p99_ms']} ms",
         ),
         ("bot / floor", "", f"{r['cache_hits_ratio']:.2f} x the floor's commands/s"),
+        (
+            "cold locale",
+            f"{cold['commands']} new people, users.info {cold['users_info_ms']:g} ms",
+            f"ack p50 {cold['ack_p50_ms']} ms, p99 {cold['ack_p99_ms']} ms, max {cold['ack_max_ms']} ms; "
+            f"{cold['acknowledged']}/{cold['commands']} acked, {cold['answered_in_ack']} answered in the ack; "
+            f"{cold['users_info_calls']} users.info calls",
+        ),
         (
             "rendering",
             "5,000 templates",
@@ -452,6 +501,9 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=50, help="commands in the burst")
     parser.add_argument("--rounds", type=int, default=3, help="bursts, each for a new connector")
     parser.add_argument("--seconds", type=float, default=10, help="duration of each cache-hit run")
+    parser.add_argument(
+        "--cold", type=int, default=200, help="commands from new people (cold locale cache)"
+    )
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "latest.json", help="where to write the JSON"
     )
