@@ -372,13 +372,6 @@ def test_a_notification_refused_three_times_warns_its_subscriber_once(
     assert "/invite @Wolkvox Sync" in all_text(warnings[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Notifier warns per outbox row: `warned` is stored on each notification, so every "
-    "new notification for a channel the bot is not in sends the subscriber another DM (3 syncs "
-    "that change something: 3 DMs). Wanted: one DM per channel and subscriber until a post "
-    "there succeeds.",
-)
 def test_a_channel_the_bot_is_not_in_warns_its_subscriber_once_over_many_syncs(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:

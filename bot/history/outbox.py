@@ -77,12 +77,13 @@ async def queue(
 
 
 async def claim(
-    engine: AsyncEngine, now: datetime, *, lease_seconds: float, limit: int
+    engine: AsyncEngine, now: datetime, *, lease_seconds: float, limit: int, after: int = 0
 ) -> list[Delivery]:
-    """Lease up to `limit` pending notifications, each in its own short transaction."""
+    """Lease up to `limit` pending notifications (queued after id `after`), each in its own
+    short transaction."""
     stamp = now.timestamp()
     free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < stamp)
-    claimable = and_(PENDING, free)
+    claimable = and_(PENDING, free, outbox.c.id > after)
     async with engine.begin() as conn:
         found = await conn.execute(
             select(outbox.c.id).where(claimable).order_by(outbox.c.id).limit(limit)

@@ -280,11 +280,11 @@ class Store:
             await queue(conn, snapshot_id, items, now)
 
     async def claim(
-        self, now: datetime, *, lease_seconds: float = 120, limit: int = 50
+        self, now: datetime, *, lease_seconds: float = 120, limit: int = 50, after: int = 0
     ) -> list[Delivery]:
-        """Take pending notifications for delivery. A claim expires, so a crash loses nothing;
-        two instances never hold the same notification at once."""
-        return await claim(self.engine, now, lease_seconds=lease_seconds, limit=limit)
+        """Take pending notifications (queued after id `after`) for delivery. A claim expires,
+        so a crash loses nothing; two instances never hold the same notification at once."""
+        return await claim(self.engine, now, lease_seconds=lease_seconds, limit=limit, after=after)
 
     async def delivered(self, delivery_id: int, now: datetime) -> None:
         async with self.engine.begin() as conn:
@@ -309,6 +309,20 @@ class Store:
                     warned=warned,
                 )
             )
+
+    async def subscriber_warned(self, channel_id: str, subscriber: str) -> bool:
+        """Whether `subscriber` was already told (by DM) that posts to `channel_id` fail, for a
+        notification that still waits: one DM per channel until a post there goes through."""
+        query = select(outbox.c.id).where(
+            and_(
+                PENDING,
+                outbox.c.channel_id == channel_id,
+                outbox.c.subscriber == subscriber,
+                outbox.c.warned.is_(True),
+            )
+        )
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:

@@ -40,6 +40,7 @@ GIVE_UP = frozenset(
         "invalid_arguments",
     }
 )
+MAX_PER_ROUND = 500  # notifications one delivery round posts at most (the next round goes on)
 SWEEP_SECONDS = 60.0  # how often queued notifications are looked at between syncs
 WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -129,11 +130,18 @@ class Notifier:
         return targets
 
     async def deliver_pending(self) -> int:
-        """Send every queued notification this instance can claim; return how many went out."""
-        sent = 0
+        """Send every queued notification this instance can claim; return how many went out.
+
+        Each one is claimed right before it is posted, so a process that dies holds at most
+        the one in flight: the others are free for the next instance at once."""
+        sent, last = 0, 0
         async with self._delivering:
-            for delivery in await self.store.claim(self.now()):
-                if await self._deliver(delivery):
+            for _ in range(MAX_PER_ROUND):
+                claimed = await self.store.claim(self.now(), limit=1, after=last)
+                if not claimed:
+                    break
+                last = claimed[0].id
+                if await self._deliver(claimed[0]):
                     sent += 1
         return sent
 
@@ -158,7 +166,9 @@ class Notifier:
         give_up = reason in GIVE_UP or delivery.attempts + 1 >= MAX_ATTEMPTS
         warned = delivery.warned
         if reason in WARN_SUBSCRIBER and not warned:
-            warned = await self._warn(delivery, reason)
+            # one DM per channel and subscriber until a post there goes through
+            told = await self.store.subscriber_warned(delivery.channel_id, delivery.subscriber)
+            warned = told or await self._warn(delivery, reason)
         log.warning(
             "notification %d to %s not delivered (%s)%s",
             delivery.id,
