@@ -1,0 +1,20 @@
+"""Every setting's default, and the bounds a few of them share."""
+
+from __future__ import annotations
+
+MB = 1024 * 1024
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_CACHE_TTL = 300
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_REFRESH_COOLDOWN = 30.0
+DEFAULT_USER_SYNCS_PER_MINUTE = 20
+DEFAULT_KEEP_MB = 64
+DEFAULT_PORT = 3000
+DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - a web dyno must listen on every interface
+DEFAULT_SHUTDOWN_GRACE = 25.0
+DEFAULT_DATABASE_URL = "sqlite:///./wolkvox.db"
+DEFAULT_HISTORY_DAYS = 180
+DEFAULT_AUTO_SYNC_MINUTES = 60.0
+MIN_AUTO_SYNC_MINUTES = 0.05  # 3 seconds: short periods are for tests
+MIN_METRICS_TOKEN = 16

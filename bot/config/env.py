@@ -1,0 +1,113 @@
+"""Reading environment variables while collecting every problem, so that one ConfigError
+names all of them; and the names the bot reads, for spotting misspelt ones."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from typing import TypeVar
+
+from bot.errors import ConfigError
+
+_N = TypeVar("_N", int, float)
+
+
+class EnvReader:
+    """Reads variables from `env`; records each problem and goes on with the default."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        """Record a problem; `raise_problems` reports them all together."""
+        self.problems.append(message)
+
+    def raise_problems(self) -> None:
+        """Raise one ConfigError naming every recorded problem, if there is any."""
+        if self.problems:
+            raise ConfigError(self.problems)
+
+    def text(self, name: str) -> str:
+        """The variable without surrounding whitespace; "" when unset."""
+        return self._env.get(name, "").strip()
+
+    def number(self, name: str, default: _N, low: _N, high: _N, unit: str) -> _N:
+        """A number between `low` and `high` of the type of `default`, in `unit` (for messages)."""
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = type(default)(raw)
+        except ValueError:
+            self.problem(f"{name} must be {unit}, got {raw!r}")
+            return default
+        if not low <= value <= high:  # also refuses nan
+            self.problem(f"{name} must be {unit} between {low:g} and {high:g}, got {raw!r}")
+            return default
+        return value
+
+    def flag(self, name: str) -> bool:
+        """true/false, yes/no, on/off or 1/0; unset is false."""
+        raw = self.text(name).lower()
+        if raw in ("", "0", "false", "no", "off"):
+            return False
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        self.problem(f"{name} must be true or false, got {raw!r}")
+        return False
+
+    def ids(self, name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
+        """Comma-separated Slack ids, each matching `pattern` (`what` names them for messages)."""
+        ids = [word.strip() for word in self.text(name).split(",") if word.strip()]
+        bad = [i for i in ids if not pattern.fullmatch(i)]
+        if bad:
+            self.problem(f"{name} must be comma-separated {what}; not: {', '.join(bad[:5])}")
+        return frozenset(ids)
+
+
+def setting_names() -> frozenset[str]:
+    """Every variable `Settings.from_env` reads."""
+    names: set[str] = set()
+
+    class Recorder(Mapping[str, str]):
+        def __getitem__(self, name: str) -> str:
+            names.add(name)
+            raise KeyError(name)
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(())
+
+        def __len__(self) -> int:
+            return 0
+
+    with contextlib.suppress(ConfigError):
+        from bot.config.settings import Settings  # the readers are the list of names
+
+        Settings.from_env(Recorder(), mode="socket")  # socket: SLACK_APP_TOKEN is read too
+    return frozenset(names)
+
+
+def misspelt_settings(env: Mapping[str, str]) -> list[str]:
+    """A warning for each variable in `env` whose name looks like a misspelt WOLKVOX_* or
+    SLACK_* setting: `WOLKVOX_CACHE_TTLL: did you mean WOLKVOX_CACHE_TTL?`."""
+    known = sorted(setting_names())
+    warnings = []
+    for name in sorted(env):
+        prefix = name.upper().partition("_")[0]
+        if name in known or not any(_similar(prefix, ours) for ours in _OUR_PREFIXES):
+            continue
+        likely = difflib.get_close_matches(name.upper(), known, n=1, cutoff=_LIKELY_NAME)
+        if likely:
+            warnings.append(f"{name}: did you mean {likely[0]}?")
+    return warnings
+
+
+_OUR_PREFIXES = ("WOLKVOX", "SLACK")
+_LIKELY_NAME = 0.8  # difflib's similarity: TTLL for TTL, SLACK_TOKEN for SLACK_BOT_TOKEN
+
+
+def _similar(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.7

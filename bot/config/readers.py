@@ -1,0 +1,287 @@
+"""One small reader per concern of the settings: Slack, Wolkvox, limits, stores,
+notifications, schedule, access and the web server. Each reads its variables through the one
+`EnvReader` and returns what `Settings` holds of it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TypedDict
+from urllib.parse import urlsplit
+
+from bot.config.database import engine_url
+from bot.config.defaults import (
+    DEFAULT_AUTO_SYNC_MINUTES,
+    DEFAULT_CACHE_TTL,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_HOST,
+    DEFAULT_KEEP_MB,
+    DEFAULT_PORT,
+    DEFAULT_REFRESH_COOLDOWN,
+    DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_SLACK_API_URL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_SYNCS_PER_MINUTE,
+    MB,
+    MIN_AUTO_SYNC_MINUTES,
+    MIN_METRICS_TOKEN,
+)
+from bot.config.env import EnvReader
+from bot.templates.connectors import is_connector_id, read_aliases
+
+_SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+
+
+class _Slack(TypedDict):
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_api_url: str
+
+
+def slack(read: EnvReader, mode: str | None) -> _Slack:
+    bot_token = read.text("SLACK_BOT_TOKEN")
+    if not bot_token:
+        read.problem(
+            "SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)"
+        )
+    elif not bot_token.startswith("xoxb-"):
+        read.problem("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = _app_token(read, mode)
+    signing_secret = read.text("SLACK_SIGNING_SECRET")
+    if not app_token and not signing_secret and mode != "console":
+        read.problem(
+            "SLACK_SIGNING_SECRET is missing (Basic Information > App Credentials); "
+            "HTTP mode needs it to verify requests from Slack"
+        )
+    api_url = read.text("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not _is_http_url(api_url):
+        read.problem(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    elif not api_url.endswith("/"):
+        api_url += "/"
+    return _Slack(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+    )
+
+
+def _app_token(read: EnvReader, mode: str | None) -> str:
+    """SLACK_APP_TOKEN; "" when `mode` is "http" or "console", required when "socket"."""
+    app_token = read.text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        read.problem("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if mode == "socket" and not app_token:
+        read.problem("SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...)")
+    return "" if mode in ("http", "console") else app_token
+
+
+class _Wolkvox(TypedDict):
+    wolkvox_token: str
+    wolkvox_server: str
+    wolkvox_base_url: str
+
+
+def wolkvox(read: EnvReader) -> _Wolkvox:
+    token = read.text("WOLKVOX_TOKEN")
+    if not token:
+        read.problem(
+            "WOLKVOX_TOKEN is missing (Wolkvox Manager > Configuration > Integrations > Tokens)"
+        )
+    raw_server = read.text("WOLKVOX_SERVER")
+    server = _server_code(read, raw_server)
+    base_url = read.text("WOLKVOX_BASE_URL").rstrip("/")
+    if base_url and not _is_http_url(base_url):
+        read.problem(f"WOLKVOX_BASE_URL must be an http(s) URL, got {base_url!r}")
+    if not base_url and server:
+        base_url = f"https://wv{server}.wolkvox.com"
+    elif not base_url and not raw_server:
+        read.problem(
+            "WOLKVOX_SERVER is missing (the digits in your Wolkvox URL: wv0032 means 0032)"
+        )
+    return _Wolkvox(wolkvox_token=token, wolkvox_server=server, wolkvox_base_url=base_url)
+
+
+def _server_code(read: EnvReader, raw: str) -> str:
+    """WOLKVOX_SERVER as four digits ("wv32" -> "0032"); "" when unset or malformed."""
+    if not raw:
+        return ""
+    match = _SERVER.fullmatch(raw)
+    if not match:
+        read.problem(
+            f"WOLKVOX_SERVER must be the operation's server code, like 0032 or wv0032; got {raw!r}"
+        )
+        return ""
+    return match.group(1).zfill(4)
+
+
+def aliases(read: EnvReader) -> dict[str, str]:
+    try:
+        return read_aliases(read.text("WOLKVOX_CONNECTORS"))
+    except ValueError as error:
+        read.problem(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
+        return {}
+
+
+class _Limits(TypedDict):
+    cache_ttl: int
+    timeout: float
+    refresh_cooldown: float
+    user_syncs_per_minute: int
+    keep_bytes: int
+    daily_quota: int
+
+
+def limits(read: EnvReader) -> _Limits:
+    """How long results are reused and Wolkvox is waited for, and what bounds its use."""
+    seconds = "a number of seconds"
+    return _Limits(
+        cache_ttl=read.number(
+            "WOLKVOX_CACHE_TTL", DEFAULT_CACHE_TTL, 1, 86_400, "a whole number of seconds"
+        ),
+        timeout=read.number("WOLKVOX_TIMEOUT", DEFAULT_TIMEOUT, 0.1, 120.0, seconds),
+        refresh_cooldown=read.number(
+            "WOLKVOX_REFRESH_COOLDOWN", DEFAULT_REFRESH_COOLDOWN, 0.0, 3600.0, seconds
+        ),
+        user_syncs_per_minute=read.number(
+            "WOLKVOX_USER_SYNCS_PER_MINUTE",
+            DEFAULT_USER_SYNCS_PER_MINUTE,
+            0,
+            1000,
+            "a whole number of syncs per minute",
+        ),
+        keep_bytes=MB
+        * read.number("WOLKVOX_KEEP_MB", DEFAULT_KEEP_MB, 1, 4096, "a whole number of megabytes"),
+        daily_quota=read.number(
+            "WOLKVOX_DAILY_QUOTA", 0, 1, 999_999, "a whole number of calls per day"
+        ),
+    )
+
+
+class _Stores(TypedDict):
+    database_url: str
+    history_days: int
+    redis_url: str
+
+
+def stores(read: EnvReader) -> _Stores:
+    """Where history lives and for how long, and the Redis that instances share."""
+    database_url = read.text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        engine_url(database_url)
+    except ValueError as error:
+        read.problem(
+            f"DATABASE_URL: {error}; e.g. sqlite:///./wolkvox.db or postgresql://user@host/db"
+        )
+    history_days = read.number(
+        "WOLKVOX_HISTORY_DAYS", DEFAULT_HISTORY_DAYS, 1, 36_500, "a whole number of days"
+    )
+    redis_url = read.text("REDIS_URL")
+    if redis_url and _scheme(redis_url) not in ("redis", "rediss", "unix"):
+        read.problem("REDIS_URL must be a redis:// or rediss:// URL")
+    return _Stores(database_url=database_url, history_days=history_days, redis_url=redis_url)
+
+
+class _Notifications(TypedDict):
+    notify_channel: str
+    notify_unchanged: bool
+    language: str
+
+
+def notifications(read: EnvReader) -> _Notifications:
+    channel = read.text("WOLKVOX_NOTIFY_CHANNEL")
+    if channel and not _CHANNEL_ID.fullmatch(channel):
+        read.problem(
+            f"WOLKVOX_NOTIFY_CHANNEL must be a channel id like C0123ABCD (not a #name); "
+            f"got {channel!r}"
+        )
+    unchanged = read.flag("WOLKVOX_NOTIFY_UNCHANGED")
+    raw = read.text("WOLKVOX_LANGUAGE") or "en"
+    language = _LANGUAGES.get(raw.lower().replace("-", "_"))
+    if language is None:
+        read.problem(f"WOLKVOX_LANGUAGE must be en, es or pt_BR; got {raw!r}")
+    return _Notifications(
+        notify_channel=channel, notify_unchanged=unchanged, language=language or "en"
+    )
+
+
+_LANGUAGES = {"en": "en", "es": "es", "pt": "pt_BR", "pt_br": "pt_BR"}
+
+
+class _Schedule(TypedDict):
+    auto_sync: tuple[str, ...]
+    auto_sync_minutes: float
+
+
+def schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
+    """The connectors (ids or aliases) synced by themselves, and how often."""
+    connectors: list[str] = []
+    for word in filter(None, (w.strip() for w in read.text("WOLKVOX_AUTO_SYNC").split(","))):
+        if is_connector_id(word):
+            connectors.append(word)
+        elif word.lower() in aliases:
+            connectors.append(aliases[word.lower()])
+        else:
+            read.problem(f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias")
+    minutes = read.number(
+        "WOLKVOX_AUTO_SYNC_MINUTES",
+        DEFAULT_AUTO_SYNC_MINUTES,
+        MIN_AUTO_SYNC_MINUTES,
+        1440.0,
+        "a number of minutes",
+    )
+    return _Schedule(auto_sync=tuple(dict.fromkeys(connectors)), auto_sync_minutes=minutes)
+
+
+class _Access(TypedDict):
+    allowed_users: frozenset[str]
+    allowed_channels: frozenset[str]
+
+
+def access(read: EnvReader) -> _Access:
+    return _Access(
+        allowed_users=read.ids("WOLKVOX_ALLOWED_USERS", _USER_ID, "user ids like U0123ABCD"),
+        allowed_channels=read.ids(
+            "WOLKVOX_ALLOWED_CHANNELS", _CHANNEL_ID, "channel ids like C0123ABCD"
+        ),
+    )
+
+
+class _Web(TypedDict):
+    port: int
+    host: str
+    shutdown_grace: float
+    metrics_token: str
+
+
+def web(read: EnvReader) -> _Web:
+    metrics_token = read.text("METRICS_TOKEN")
+    if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN:
+        read.problem(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters long")
+    return _Web(
+        port=read.number("PORT", DEFAULT_PORT, 1, 65_535, "a port number"),
+        host=read.text("HOST") or DEFAULT_HOST,
+        shutdown_grace=read.number(
+            "WOLKVOX_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE, 0.0, 600.0, "a number of seconds"
+        ),
+        metrics_token=metrics_token,
+    )
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed [ in the host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _scheme(url: str) -> str:
+    try:
+        return str(urlsplit(url).scheme)
+    except ValueError:
+        return ""

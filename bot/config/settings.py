@@ -1,0 +1,104 @@
+"""The bot's settings, read once from the environment at start-up. Nothing else reads
+`os.environ`.
+
+One small reader per concern (`bot.config.readers`) reads its variables through one
+`EnvReader`, which collects every problem so that a single ConfigError names all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.config import readers
+from bot.config.defaults import (
+    DEFAULT_AUTO_SYNC_MINUTES,
+    DEFAULT_CACHE_TTL,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_HOST,
+    DEFAULT_KEEP_MB,
+    DEFAULT_PORT,
+    DEFAULT_REFRESH_COOLDOWN,
+    DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_SLACK_API_URL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_SYNCS_PER_MINUTE,
+    MB,
+)
+from bot.config.env import EnvReader
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run. Secrets are kept out of `repr`."""
+
+    slack_bot_token: str = field(repr=False)
+    wolkvox_token: str = field(repr=False)
+    wolkvox_base_url: str
+    wolkvox_server: str = ""
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    cache_ttl: int = DEFAULT_CACHE_TTL
+    timeout: float = DEFAULT_TIMEOUT
+    refresh_cooldown: float = DEFAULT_REFRESH_COOLDOWN  # 0: no cooldown
+    user_syncs_per_minute: int = DEFAULT_USER_SYNCS_PER_MINUTE  # 0: no per-user limit
+    keep_bytes: int = DEFAULT_KEEP_MB * MB  # snapshots kept in memory, in bytes
+    notify_channel: str = ""
+    port: int = DEFAULT_PORT
+    host: str = DEFAULT_HOST
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    connectors: tuple[tuple[str, str], ...] = ()
+    database_url: str = DEFAULT_DATABASE_URL
+    history_days: int = DEFAULT_HISTORY_DAYS
+    notify_unchanged: bool = False
+    language: str = "en"  # WOLKVOX_LANGUAGE: the console, WOLKVOX_NOTIFY_CHANNEL, the fallback
+    auto_sync: tuple[str, ...] = ()
+    auto_sync_minutes: float = DEFAULT_AUTO_SYNC_MINUTES
+    allowed_users: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset()
+    redis_url: str = field(default="", repr=False)  # may hold a password
+    daily_quota: int = 0  # Wolkvox calls per token per day (licenses x 1,000); 0: unknown
+    metrics_token: str = field(default="", repr=False)  # "": no /metrics
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Connector aliases from WOLKVOX_CONNECTORS: {"ventas": "1234"}."""
+        return dict(self.connectors)
+
+    @property
+    def mode(self) -> Literal["http", "socket"]:
+        """Socket Mode when an app-level token is configured, HTTP otherwise."""
+        return "socket" if self.slack_app_token else "http"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, mode: str | None = None) -> Settings:
+        """Build settings from `env`; raise ConfigError naming every problem at once.
+
+        `mode` forces "http" or "socket" ("console" needs no signing secret); by default
+        SLACK_APP_TOKEN decides.
+        """
+        read = EnvReader(env)
+        slack = readers.slack(read, mode)
+        wolkvox = readers.wolkvox(read)
+        aliases = readers.aliases(read)
+        limits = readers.limits(read)
+        stores = readers.stores(read)
+        notifications = readers.notifications(read)
+        schedule = readers.schedule(read, aliases)
+        access = readers.access(read)
+        web = readers.web(read)
+        read.raise_problems()
+        return cls(
+            **slack,
+            **wolkvox,
+            connectors=tuple(aliases.items()),
+            **limits,
+            **stores,
+            **notifications,
+            **schedule,
+            **access,
+            **web,
+        )
