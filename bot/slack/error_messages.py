@@ -228,6 +228,14 @@ def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
     ).format(cooldown=t.number(cooldown), seconds=t.number(math.ceil(retry_in)))
 
 
+def quota_spent_note(t: Translator) -> str:
+    """Shown with a refresh answered from the last copy because the day's quota is spent."""
+    return t._(
+        ":no_entry: Today's Wolkvox quota for this bot is spent, so I did not ask Wolkvox again: "
+        "this is the last copy. The quota resets at midnight UTC."
+    )
+
+
 def stale_warning(error: WolkvoxError, t: Translator) -> str:
     """Shown above an older snapshot when the fresh sync failed."""
     return t._("The fresh sync failed, so this is the last good copy. {cause}").format(

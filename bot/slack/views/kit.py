@@ -91,7 +91,7 @@ def synced_phrase(t: Translator, synced_at: datetime, now: datetime, origin: str
     age = t.ago(now - synced_at)
     if origin == "stale":
         return t._(":warning: Showing the last good sync, from {age}").format(age=age)
-    if origin == "cooldown":
+    if origin in ("cooldown", "quota"):
         return t._(":package: Synced {age}").format(age=age)
     return t._(":package: Cached, synced {age}").format(age=age)
 
