@@ -34,7 +34,11 @@ def test_manifest_creates_the_app_in_one_paste() -> None:
     assert manifest["settings"]["interactivity"] == {
         "is_enabled": True,
         "request_url": command["url"],
+        "message_menu_options_url": command["url"],  # the modal's type-ahead menus
     }
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "global" and shortcut["callback_id"] == "find_template"
+    assert shortcut["name"] == "Find a WhatsApp template" and len(shortcut["name"]) <= 24
     events = manifest["settings"]["event_subscriptions"]
     assert events["request_url"] == command["url"] and events["bot_events"] == ["app_home_opened"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -16,6 +16,7 @@ from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ClickGuard, ErrorHandler
+from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
 
 if TYPE_CHECKING:
@@ -36,3 +37,4 @@ def register(bot: Bot) -> None:
     app.event("app_home_opened")(HomeListener(bot))
     app.error(ErrorHandler(bot))
     register_steps(bot)
+    register_find_template(bot)

@@ -1,0 +1,257 @@
+"""The "Find a WhatsApp template" modal, its menus' options and the message Share posts (pure).
+
+The modal grows as the person chooses: a connector menu; once a connector is chosen, a
+template menu with type-ahead; once a template is chosen, the template in full (as `show`
+and the Open menu show it: bot.slack.views.template.detail_blocks), a channel picker and the
+Share button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ConversationFilter,
+    ConversationSelectElement,
+    DividerBlock,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    PlainTextObject,
+)
+from slack_sdk.models.views import View
+
+from bot.i18n import Translator
+from bot.slack.modal.ids import (
+    CHANNEL_BLOCK,
+    CHANNEL_MENU,
+    CONNECTOR_BLOCK,
+    CONNECTOR_MENU,
+    HINT_VALUE,
+    MODAL,
+    TEMPLATE_MENU,
+    template_block,
+)
+from bot.slack.modal.state import MAX_LABEL, Chosen, metadata, template_value
+from bot.slack.mrkdwn import clip, escape, one_line, plain
+from bot.slack.values import TemplateRef
+from bot.slack.views.kit import (
+    MAX_VIEW_BLOCKS,
+    About,
+    Message,
+    context,
+    message,
+    section,
+    synced_phrase,
+    user_ref,
+)
+from bot.slack.views.template import MAX_LISTED_NAME, detail_blocks
+from bot.templates.model import Snapshot, Template
+
+MAX_TITLE = 24  # a modal's title, submit and close texts
+MAX_LANGUAGE_SHOWN = 16
+OPTION_SEPARATOR = " · "
+MAX_OPTIONS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the modal shows: the choices so far, a line about the connector (how many
+    templates and how fresh, syncing, or what went wrong), and the template chosen."""
+
+    chosen: Chosen = field(default_factory=Chosen)
+    status: str = ""  # mrkdwn, already safe
+    snapshot: Snapshot | None = None
+    template: Template | None = None
+
+
+def find_view(found: Found, t: Translator, now: datetime) -> dict[str, Any]:
+    """The modal as it stands."""
+    chosen = found.chosen
+    connector_menu = ExternalDataSelectElement(
+        action_id=CONNECTOR_MENU,
+        placeholder=t._("An alias or a connector id"),
+        min_query_length=0,
+        initial_option=_option(chosen.label, chosen.connector) if chosen.connector else None,
+    )
+    blocks: list[Block] = [
+        section(t._("*Connector*")),
+        ActionsBlock(block_id=CONNECTOR_BLOCK, elements=[connector_menu]),
+        context(found.status or t._("Choose an alias, or type a connector's id (digits).")),
+    ]
+    if chosen.connector:
+        blocks += _template_menu(found, t)
+    if found.snapshot is not None and found.template is not None and chosen.template is not None:
+        blocks += [DividerBlock(), *detail_blocks(found.template, t)]
+        blocks.append(context(_detail_line(found.snapshot, now, t)))
+        blocks.append(_channel_picker(t))
+    assert len(blocks) <= MAX_VIEW_BLOCKS
+    sharing = chosen.template is not None and found.template is not None
+    view = View(
+        type="modal",
+        callback_id=MODAL,
+        title=_title(t._("Find a template")),
+        close=_title(t._("Close")),
+        submit=_title(t._("Share")) if sharing else None,
+        blocks=blocks,
+        private_metadata=metadata(chosen),
+    )
+    return view.to_dict()  # validates Slack's limits for views
+
+
+def refused_view(text: str, t: Translator) -> dict[str, Any]:
+    """The modal for someone who may not use the bot: why, and nothing else."""
+    view = View(
+        type="modal",
+        callback_id=MODAL,
+        title=_title(t._("Find a template")),
+        close=_title(t._("Close")),
+        blocks=[section(text)],
+    )
+    return view.to_dict()
+
+
+def ready_status(snapshot: Snapshot, origin: str, now: datetime, t: Translator) -> str:
+    """ "Connector 1234: 600 templates · Cached, synced 4 min. ago"."""
+    return t.nformat(
+        "Connector *{connector}*: {count} template · {freshness}",
+        "Connector *{connector}*: {count} templates · {freshness}",
+        snapshot.count,
+        connector=escape(snapshot.connector),
+        freshness=synced_phrase(t, snapshot.synced_at, now, origin),
+    )
+
+
+def syncing_status(connector: str, t: Translator) -> str:
+    return t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
+        connector=escape(connector)
+    )
+
+
+def connector_options(
+    typed: str, aliases: Mapping[str, str], recent: Iterable[str], t: Translator
+) -> list[dict[str, Any]]:
+    """The connector menu: a typed id first, then the aliases and the connectors synced
+    recently that match what is typed; a hint when nothing does."""
+    wanted = typed.strip().casefold()
+    digits = wanted.lstrip("0") or wanted
+    named = {number.lstrip("0") or "0": alias for alias, number in aliases.items()}
+    listed: dict[str, str] = {}  # value -> text
+    if wanted.isascii() and wanted.isdigit() and len(wanted) <= 20:
+        listed[digits] = _connector_label(digits, named, t)
+    for alias, number in sorted(aliases.items()):
+        canonical = number.lstrip("0") or "0"
+        if not wanted or wanted in alias or canonical.startswith(digits):
+            listed.setdefault(canonical, _connector_label(canonical, named, t))
+    for connector in sorted(recent):
+        if not wanted or connector.startswith(digits):
+            listed.setdefault(connector, _connector_label(connector, named, t))
+    if not listed:
+        return [hint_option(t._("Type the connector's id (digits), like 1234"))]
+    return [_option_json(text, value) for value, text in list(listed.items())[:MAX_OPTIONS]]
+
+
+def template_options(snapshot: Snapshot, positions: Sequence[int]) -> list[dict[str, Any]]:
+    """The template menu: one option per template (a name in one language), its value the
+    template's place in the snapshot."""
+    options = []
+    for position in positions[:MAX_OPTIONS]:
+        template = snapshot.templates[position]
+        ref = TemplateRef(snapshot.connector, snapshot.id, position)
+        options.append(_option_json(template_label(template), template_value(ref)))
+    return options
+
+
+def template_label(template: Template) -> str:
+    """ "recordatorio_pago · es_MX", within an option's 75 characters."""
+    language = clip(one_line(template.language), MAX_LANGUAGE_SHOWN)
+    room = MAX_LABEL - len(OPTION_SEPARATOR) - len(language)
+    return f"{clip(one_line(template.name), room)}{OPTION_SEPARATOR}{language}"
+
+
+def hint_option(text: str) -> dict[str, Any]:
+    """An option that explains (choosing it does nothing)."""
+    return _option_json(text, HINT_VALUE)
+
+
+def shared_message(
+    snapshot: Snapshot, template: Template, *, user_id: str, now: datetime, t: Translator
+) -> Message:
+    """What Share posts: the template in full, the connector, how fresh, and who shared it."""
+    about = About(now=now, t=t, origin="cache", shared_by=user_id)
+    line = t._("Connector {connector} · {freshness}").format(
+        connector=escape(snapshot.connector), freshness=about.line(snapshot.synced_at)
+    )
+    fallback = t._("{user} shared the template {name}").format(
+        user=user_ref(user_id, t._("someone")), name=plain(template.name, MAX_LISTED_NAME)
+    )
+    return message(fallback, [*detail_blocks(template, t), context(line)])
+
+
+def _template_menu(found: Found, t: Translator) -> list[Block]:
+    chosen = found.chosen
+    initial = None
+    if chosen.template is not None and found.template is not None:
+        initial = _option(template_label(found.template), template_value(chosen.template))
+    menu = ExternalDataSelectElement(
+        action_id=TEMPLATE_MENU,
+        placeholder=t._("Type part of a name or of the text"),
+        min_query_length=0,
+        initial_option=initial,
+    )
+    return [
+        section(t._("*Template*")),
+        ActionsBlock(block_id=template_block(chosen.connector), elements=[menu]),
+        context(t._("Accents and capitals don't matter; each option shows its language.")),
+    ]
+
+
+def _channel_picker(t: Translator) -> InputBlock:
+    return InputBlock(
+        block_id=CHANNEL_BLOCK,
+        label=t._("Share in channel"),
+        element=ConversationSelectElement(
+            action_id=CHANNEL_MENU,
+            placeholder=t._("Choose a channel"),
+            filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+        ),
+        hint=t._("Posts this template there, in the channel's language, saying you shared it."),
+    )
+
+
+def _detail_line(snapshot: Snapshot, now: datetime, t: Translator) -> str:
+    return t._("Connector {connector} · {freshness}").format(
+        connector=escape(snapshot.connector),
+        freshness=synced_phrase(t, snapshot.synced_at, now, "cache"),
+    )
+
+
+def _connector_label(connector: str, named: Mapping[str, str], t: Translator) -> str:
+    alias = named.get(connector)
+    if alias:
+        return clip(f"{alias} ({connector})", MAX_LABEL)
+    return clip(t._("Connector {connector}").format(connector=connector), MAX_LABEL)
+
+
+def _title(text: str) -> PlainTextObject:
+    return PlainTextObject(text=clip(text, MAX_TITLE), emoji=False)
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(
+        value=value, text=PlainTextObject(text=clip(one_line(text), MAX_LABEL), emoji=False)
+    )
+
+
+def _option_json(text: str, value: str) -> dict[str, Any]:
+    """An option as JSON, without slack_sdk's models: the options request is answered on
+    every keystroke, and to_dict() would cost more than the search."""
+    return {
+        "text": {"type": "plain_text", "text": clip(one_line(text), MAX_LABEL), "emoji": False},
+        "value": value,
+    }
