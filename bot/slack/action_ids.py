@@ -12,3 +12,20 @@ ACTION_EXPORT = "wolkvox_export"
 
 # Previous, Next and Share show a page of a kept result: one listener serves them.
 PAGE_ACTIONS = (ACTION_PREVIOUS, ACTION_NEXT, ACTION_SHARE)
+
+# Campaign planning: the coverage grid, a template's readiness, two connectors compared.
+ACTION_COVERAGE_PREVIOUS = "wolkvox_coverage_previous"
+ACTION_COVERAGE_NEXT = "wolkvox_coverage_next"
+ACTION_COVERAGE_SHARE = "wolkvox_coverage_share"
+ACTION_COVERAGE_REFRESH = "wolkvox_coverage_refresh"
+ACTION_COVERAGE_EXPORT = "wolkvox_coverage_export"
+ACTION_CHECK_SHARE = "wolkvox_check_share"
+ACTION_CHECK_REFRESH = "wolkvox_check_refresh"
+ACTION_COMPARE_PREVIOUS = "wolkvox_compare_previous"
+ACTION_COMPARE_NEXT = "wolkvox_compare_next"
+ACTION_COMPARE_SHARE = "wolkvox_compare_share"
+ACTION_COMPARE_REFRESH = "wolkvox_compare_refresh"
+ACTION_COMPARE_EXPORT = "wolkvox_compare_export"
+
+COVERAGE_PAGE_ACTIONS = (ACTION_COVERAGE_PREVIOUS, ACTION_COVERAGE_NEXT, ACTION_COVERAGE_SHARE)
+COMPARE_PAGE_ACTIONS = (ACTION_COMPARE_PREVIOUS, ACTION_COMPARE_NEXT, ACTION_COMPARE_SHARE)

@@ -3,6 +3,9 @@
     /wolkvox-sync                                   help (ayuda, ajuda)
     /wolkvox-sync <connector> [filters] [words] [--refresh]
     /wolkvox-sync <connector> show <template_name> [--refresh]
+    /wolkvox-sync <connector> coverage [filters] [--refresh]   which names exist in which languages
+    /wolkvox-sync <connector> check <template_name> [--refresh]   readiness across its languages
+    /wolkvox-sync compare <connector> <connector> [filters] [--refresh]
     /wolkvox-sync idioma [es|pt|en|auto]             the language the bot speaks to you
 
 <connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS. Every command word is read
@@ -38,6 +41,9 @@ _DASHES = ("--", "—", "–")  # phones and macOS turn -- into a dash
 _REFRESH = tuple(d + w for d in _DASHES for w in ("refresh", "actualizar", "atualizar"))
 _HELP = ("help", "-h", "--help", "?", "ayuda", "ajuda")
 _SHOW = ("show", "mostrar", "ver")
+_COVERAGE = ("coverage", "cobertura")
+_CHECK = ("check", "revisar", "verificar")
+_COMPARE = ("compare", "comparar")
 _HISTORY = ("history", "historial", "historico")  # folded: histórico
 _SUBSCRIBE = ("subscribe", "suscribir", "suscribirse", "assinar")
 _UNSUBSCRIBE = ("unsubscribe", "desuscribir", "desuscribirse", "desassinar", "cancelar-assinatura")
@@ -66,20 +72,26 @@ class Words:
     example_word: str
     example_phrase: str
     example_name: str
+    coverage: str = "coverage"
+    check: str = "check"
+    compare: str = "compare"
 
 
 WORDS: dict[Language, Words] = {
     "en": Words(
         "help", "show", "history", "subscribe", "unsubscribe", "subscriptions", "language",
         "--refresh", "lang:", "category:", "navidad", "feliz navidad", "recordatorio_pago",
+        coverage="coverage", check="check", compare="compare",
     ),
     "es": Words(
         "ayuda", "mostrar", "historial", "suscribir", "desuscribir", "suscripciones", "idioma",
         "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
+        coverage="cobertura", check="revisar", compare="comparar",
     ),
     "pt_BR": Words(
         "ajuda", "ver", "histórico", "assinar", "desassinar", "assinaturas", "idioma",
         "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
+        coverage="cobertura", check="verificar", compare="comparar",
     ),
 }  # fmt: skip
 
@@ -109,6 +121,34 @@ class Show:
 
     connector: str
     name: str
+    refresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which template names (those `query` matches) exist in which languages."""
+
+    connector: str
+    query: Query = field(default_factory=Query)
+    refresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Whether one template is ready for a campaign in every language it has."""
+
+    connector: str
+    name: str
+    refresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """What differs between two connectors among the templates `query` matches."""
+
+    left: str
+    right: str
+    query: Query = field(default_factory=Query)
     refresh: bool = False
 
 
@@ -144,7 +184,19 @@ class ChooseLanguage:
     language: Language | Literal["auto"] | None = None
 
 
-Command = Help | Lookup | Show | History | Subscribe | Unsubscribe | Subscriptions | ChooseLanguage
+Command = (
+    Help
+    | Lookup
+    | Show
+    | Coverage
+    | Check
+    | Compare
+    | History
+    | Subscribe
+    | Unsubscribe
+    | Subscriptions
+    | ChooseLanguage
+)
 
 
 def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = None) -> str:
@@ -178,6 +230,14 @@ def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = N
         .format(command=run("1234", f'"{w.example_phrase}"')),
         "• " + t._("{command} one template in full: body, variables, preview")
         .format(command=run("1234", w.show, w.example_name)),
+        "",
+        t._("*Plan a campaign*"),
+        "• " + t._("{command} which templates exist in which languages, incomplete ones first")
+        .format(command=run("1234", w.coverage, w.category + "marketing")),
+        "• " + t._("{command} is it ready in every language: variables, category, length, "
+                   "missing languages").format(command=run("1234", w.check, w.example_name)),
+        "• " + t._("{command} what one connector has that the other lacks, or has differently")
+        .format(command=run(w.compare, "1234", "5678", w.lang + "es")),
         "",
         t._("*Changes*"),
         "• " + t._("{command} the last 10 syncs: when, who, how many templates, what changed")
@@ -246,6 +306,8 @@ def parse(
         return _subscription(first, keyword, rest.split(), aliases, t)
     if keyword in _LANGUAGE_COMMAND:
         return _choose_language(first, rest.split(), t)
+    if keyword in _COMPARE:
+        return _compare(first, _tokens(rest), aliases, t)
     connector = read_connector(first, aliases, t)
     tokens = _tokens(rest)
     if len(tokens) == 1 and fold(tokens[0]) in _HISTORY:
@@ -254,6 +316,11 @@ def parse(
     tokens = [x for x in tokens if fold(x) not in _REFRESH]
     if tokens and fold(tokens[0]) in _SHOW:
         return _show(connector, tokens[0], tokens[1:], refresh, t)
+    if tokens and fold(tokens[0]) in _COVERAGE:
+        query = parse_query(tokens[1:], connector, t)
+        return Coverage(connector=connector, query=query, refresh=refresh)
+    if tokens and fold(tokens[0]) in _CHECK:
+        return _check(connector, tokens[0], tokens[1:], refresh, t)
     return Lookup(connector=connector, query=parse_query(tokens, connector, t), refresh=refresh)
 
 
@@ -406,6 +473,42 @@ def _show(connector: str, typed: str, tokens: list[_Token], refresh: bool, t: Tr
             )
         )
     return Show(connector=connector, name=tokens[0], refresh=refresh)
+
+
+def _check(connector: str, typed: str, tokens: list[_Token], refresh: bool, t: Translator) -> Check:
+    if len(tokens) != 1 or not _NAME.fullmatch(tokens[0]):
+        raise InputError(
+            t._("{word} takes one template name, as in {example}.").format(
+                word=echo(typed.lower()),
+                example=f"`{COMMAND} {connector} {typed.lower()} {words(t).example_name}`",
+            )
+        )
+    return Check(connector=connector, name=tokens[0], refresh=refresh)
+
+
+def _compare(
+    typed: str, tokens: list[_Token], aliases: Mapping[str, str], t: Translator
+) -> Compare:
+    """`compare <a> <b> [filters] [--refresh]`: two different connectors, then filters."""
+    refresh = any(fold(x) in _REFRESH for x in tokens)
+    tokens = [x for x in tokens if fold(x) not in _REFRESH]
+    example = f"`{COMMAND} {typed.lower()} 1234 5678 {words(t).lang}es`"
+    if len(tokens) < 2 or any(x.phrase is not None for x in tokens[:2]):
+        raise InputError(
+            t._("{word} takes two connectors, then any filters, as in {example}.").format(
+                word=echo(typed.lower()), example=example
+            )
+        )
+    left, right = (read_connector(x, aliases, t) for x in tokens[:2])
+    if left == right:
+        raise InputError(
+            t._(
+                "Both sides are connector {connector}: compare two different connectors, as "
+                "in {example}."
+            ).format(connector=echo(left), example=example)
+        )
+    query = parse_query(tokens[2:], left, t)
+    return Compare(left=left, right=right, query=query, refresh=refresh)
 
 
 def _language(value: str, connector: str, t: Translator) -> str:

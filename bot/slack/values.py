@@ -1,7 +1,9 @@
 """What buttons and menus carry, encoded small and read back defensively (pure).
 
-A view is one page of a lookup over one kept snapshot; a template reference points at one
-template of a kept snapshot by position. Query text is re-read with the command grammar.
+A view is one page of a lookup (or of a coverage grid) over one kept snapshot; a template
+reference points at one template of a kept snapshot by position; a comparison is one page over
+two kept snapshots; a check is one template name in one kept snapshot. Query text is re-read
+with the command grammar.
 """
 
 from __future__ import annotations
@@ -42,6 +44,30 @@ class TemplateRef:
     index: int
 
 
+@dataclass(frozen=True, slots=True)
+class CompareRef:
+    """A page of a comparison of two connectors. Empty snapshot ids mean "sync again"."""
+
+    left: str
+    right: str
+    left_snapshot: str = ""
+    right_snapshot: str = ""
+    page: int = 0
+    query: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRef:
+    """The readiness of one template name. An empty `snapshot_id` means "sync again"."""
+
+    connector: str
+    name: str
+    snapshot_id: str = ""
+
+
+MAX_NAME_CHARS = 512  # Meta's limit on a template name
+
+
 def encode_view(ref: ViewRef) -> str:
     raw: dict[str, Any] = {"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}
     if ref.query:
@@ -56,6 +82,31 @@ def encode_template(ref: TemplateRef) -> str:
         {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}, separators=(",", ":")
     )
     assert len(value) <= MAX_OPTION_VALUE
+    return value
+
+
+def encode_compare(ref: CompareRef) -> str:
+    raw: dict[str, Any] = {
+        "l": ref.left,
+        "r": ref.right,
+        "ls": ref.left_snapshot,
+        "rs": ref.right_snapshot,
+        "p": ref.page,
+    }
+    if ref.query:
+        raw["q"] = ref.query
+    value = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+    assert len(value) <= MAX_VALUE_CHARS
+    return value
+
+
+def encode_check(ref: CheckRef) -> str:
+    value = json.dumps(
+        {"c": ref.connector, "s": ref.snapshot_id, "n": ref.name},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert len(value) <= MAX_VALUE_CHARS
     return value
 
 
@@ -83,6 +134,32 @@ def decode_template(value: object) -> TemplateRef:
     )
 
 
+def decode_compare(value: object) -> CompareRef:
+    """Read a comparison page back; anything unexpected is an InputError, never a crash."""
+    raw = _object(value)
+    left, right = _connector(raw, "l"), _connector(raw, "r")
+    snapshots = (_snapshot_id(raw.get("ls", "")), _snapshot_id(raw.get("rs", "")))
+    query = raw.get("q", "")
+    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
+        raise InputError(_UNREADABLE)
+    return CompareRef(left, right, *snapshots, page=_number(raw.get("p", 0)), query=query)
+
+
+def decode_check(value: object) -> CheckRef:
+    raw = _object(value)
+    name = raw.get("n")
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_CHARS:
+        raise InputError(_UNREADABLE)
+    return CheckRef(_connector(raw), name, _snapshot_id(raw.get("s", "")))
+
+
+def _snapshot_id(value: object) -> str:
+    """A kept snapshot's id, or "" (sync again)."""
+    if not isinstance(value, str) or (value and not _SNAPSHOT_ID.fullmatch(value)):
+        raise InputError(_UNREADABLE)
+    return value
+
+
 def _object(value: object) -> dict[str, Any]:
     if not isinstance(value, str) or len(value) > MAX_VALUE_CHARS:
         raise InputError(_UNREADABLE)
@@ -95,8 +172,8 @@ def _object(value: object) -> dict[str, Any]:
     return raw
 
 
-def _connector(raw: dict[str, Any]) -> str:
-    connector = raw.get("c")
+def _connector(raw: dict[str, Any], key: str = "c") -> str:
+    connector = raw.get(key)
     if not isinstance(connector, str) or not is_connector_id(connector):
         raise InputError(_UNREADABLE)
     return canonical_connector(connector)

@@ -17,6 +17,7 @@ COMMAND_WORDS = frozenset(
         *("desuscribirse", "suscripciones", "idioma"),
         *("ajuda", "ver", "historico", "assinar", "desassinar", "cancelar-assinatura"),
         *("assinaturas",),
+        *("coverage", "check", "compare", "cobertura", "revisar", "verificar", "comparar"),
     }
 )
 

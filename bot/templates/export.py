@@ -96,31 +96,39 @@ COMPARISON_COLUMNS = (
 )
 
 
-def coverage_csv(coverage: CoverageResult) -> str:
-    """The whole coverage grid, every row (not one page): the name, then "yes" or "" for each
-    language column. Language codes come from Wolkvox, so the header is made safe too."""
-    header = [safe_cell(c) for c in ("name", *coverage.languages)]
+def coverage_csv(coverage: CoverageResult, name: str = "name", present: str = "yes") -> str:
+    """The whole coverage grid, every row (not one page): the name, then `present` ("yes", in
+    the reader's language) or "" for each language column. `name` heads the first column;
+    language codes come from Wolkvox, so the header is made safe too."""
+    header = [safe_cell(c) for c in (name, *coverage.languages)]
     return write_csv(
         header,
-        ([row.name, *("yes" if here else "" for here in row.present)] for row in coverage.rows),
+        ([row.name, *(present if here else "" for here in row.present)] for row in coverage.rows),
     )
 
 
-def comparison_csv(comparison: Comparison) -> str:
-    """Every entry of a comparison, in page order; `differs` is "body", "category" or both."""
+def comparison_csv(
+    comparison: Comparison,
+    header: Sequence[str] = COMPARISON_COLUMNS,
+    words: Mapping[str, str] | None = None,
+) -> str:
+    """Every entry of a comparison, in page order; `differs` is "body", "category" or both.
+    `words` translates the kinds ("only_left"…) and fields ("body"…), `header` names the
+    columns."""
+    say = dict(words or {})
     rows = []
     for entry in comparison.entries:
         left, right = entry.left, entry.right
         rows.append(
             [
-                entry.kind.value,
+                say.get(entry.kind.value, entry.kind.value),
                 entry.name,
                 entry.language,
                 left.category if left else "",
                 right.category if right else "",
                 left.body if left else "",
                 right.body if right else "",
-                " ".join(entry.fields),
+                " ".join(say.get(f, f) for f in entry.fields),
             ]
         )
-    return write_csv(COMPARISON_COLUMNS, rows)
+    return write_csv(header, rows)

@@ -2,6 +2,7 @@
 
 commands.py   /wolkvox-sync …
 actions.py    buttons and menus on a result
+planning.py   buttons on a coverage grid, a readiness card or a comparison
 events.py     the Home tab
 guards.py     the access guard for clicks, the error handler
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.slack import action_ids as ids
 from bot.slack.action_ids import ACTION_EXPORT, ACTION_OPEN, ACTION_REFRESH, PAGE_ACTIONS
 from bot.slack.commands import COMMAND
 from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ClickGuard, ErrorHandler
+from bot.slack.listeners.planning import PlanningActions
 from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
 
@@ -34,6 +37,17 @@ def register(bot: Bot) -> None:
     app.action(ACTION_REFRESH)(actions.refresh)
     app.action(ACTION_OPEN)(actions.open)
     app.action(ACTION_EXPORT)(actions.export)
+    planning = PlanningActions(bot)
+    for action_id in ids.COVERAGE_PAGE_ACTIONS:
+        app.action(action_id)(planning.coverage_page)
+    app.action(ids.ACTION_COVERAGE_REFRESH)(planning.coverage_refresh)
+    app.action(ids.ACTION_COVERAGE_EXPORT)(planning.coverage_export)
+    app.action(ids.ACTION_CHECK_SHARE)(planning.check_share)
+    app.action(ids.ACTION_CHECK_REFRESH)(planning.check_refresh)
+    for action_id in ids.COMPARE_PAGE_ACTIONS:
+        app.action(action_id)(planning.compare_page)
+    app.action(ids.ACTION_COMPARE_REFRESH)(planning.compare_refresh)
+    app.action(ids.ACTION_COMPARE_EXPORT)(planning.compare_export)
     app.event("app_home_opened")(HomeListener(bot))
     app.error(ErrorHandler(bot))
     register_steps(bot)

@@ -11,7 +11,10 @@ from bot.i18n import Translator
 from bot.slack import commands
 from bot.slack.access import allowed, refusal
 from bot.slack.commands import (
+    Check,
     ChooseLanguage,
+    Compare,
+    Coverage,
     Help,
     History,
     Lookup,
@@ -21,9 +24,11 @@ from bot.slack.commands import (
     Unsubscribe,
 )
 from bot.slack.error_messages import describe
+from bot.slack.listeners.comparing import cached_sides, compare_sync_reply, syncing_message
 from bot.slack.listeners.respond import ack_with, reply
 from bot.slack.listeners.syncing import render, sync_reply
 from bot.slack.mrkdwn import escape
+from bot.slack.replies import compare_reply
 from bot.slack.views.common import (
     help_message,
     language_message,
@@ -31,7 +36,7 @@ from bot.slack.views.common import (
     text_message,
 )
 from bot.slack.views.history import history_message, subscriptions_message
-from bot.slack.views.kit import Message
+from bot.slack.views.kit import About, Message
 from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
@@ -66,8 +71,11 @@ class CommandListener:
         if not allowed(self.bot.settings, user_id=user_id, channel_id=channel_id):
             await ack_with(ack, text_message(refusal(t)))
             return
-        if isinstance(parsed, Lookup | Show):
+        if isinstance(parsed, Lookup | Show | Coverage | Check):
             await self.lookup(parsed, command, ack, respond, t)
+            return
+        if isinstance(parsed, Compare):
+            await self.compare(parsed, command, ack, respond, t)
             return
         if isinstance(parsed, ChooseLanguage) and parsed.language is None:
             current = await self.bot.languages.of(user_id)
@@ -86,7 +94,7 @@ class CommandListener:
 
     async def lookup(
         self,
-        command: Lookup | Show,
+        command: Lookup | Show | Coverage | Check,
         payload: dict[str, Any],
         ack: AsyncAck,
         respond: AsyncRespond,
@@ -110,6 +118,31 @@ class CommandListener:
         async with bot.pending.owe(command.connector, respond, t):
             message = await sync_reply(bot, command, trigger, refresh=command.refresh, t=t)
             await reply(respond, message)
+
+    async def compare(
+        self,
+        command: Compare,
+        payload: dict[str, Any],
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        t: Translator,
+    ) -> None:
+        """Answer from the cache when both sides are fresh; else acknowledge that both are
+        syncing and sync them concurrently."""
+        bot, user_id = self.bot, str(payload.get("user_id") or "")
+        cached = await cached_sides(bot, command)
+        if cached is not None:
+            about = About(now=bot.now(), t=t, origin="cache", asked_by=user_id)
+            await ack_with(ack, compare_reply(*cached, about, query=command.query))
+            return
+        await ack_with(ack, syncing_message(command, t))
+        trigger = SyncTrigger(
+            user_id=user_id,
+            user_name=str(payload.get("user_name") or ""),
+            command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
+        )
+        async with bot.pending.owe(command.left, respond, t):
+            await reply(respond, await compare_sync_reply(bot, command, trigger, t=t))
 
     async def choose_language(self, command: ChooseLanguage, user_id: str) -> Message:
         """Keep the person's choice; answer in the language that applies from now on."""

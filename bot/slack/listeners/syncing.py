@@ -7,9 +7,16 @@ from typing import TYPE_CHECKING
 
 from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.i18n import Translator
-from bot.slack.commands import Lookup, Show
-from bot.slack.error_messages import cooldown_note, describe, operator_hint, stale_warning
-from bot.slack.replies import lookup_reply, show_reply
+from bot.slack.commands import Check, Coverage, Lookup, Show
+from bot.slack.error_messages import (
+    cooldown_note,
+    describe,
+    operator_hint,
+    quota_spent_note,
+    stale_warning,
+)
+from bot.slack.listeners.quota import quota_note
+from bot.slack.replies import command_reply
 from bot.slack.views.changes import changes_note
 from bot.slack.views.common import text_message
 from bot.slack.views.kit import About, Message
@@ -23,7 +30,12 @@ log = logging.getLogger(__name__)
 
 
 async def sync_reply(
-    bot: Bot, command: Lookup | Show, trigger: SyncTrigger, *, refresh: bool, t: Translator
+    bot: Bot,
+    command: Lookup | Show | Coverage | Check,
+    trigger: SyncTrigger,
+    *,
+    refresh: bool,
+    t: Translator,
 ) -> Message:
     """Run a sync and render its reply in `t`'s language; Wolkvox failures become an error
     message for the user, and a hint for whoever runs the bot in the log."""
@@ -39,6 +51,9 @@ async def sync_reply(
     note = changes_note(outcome.changes, t) if outcome.changes is not None else ""
     if outcome.origin == "cooldown":
         note = cooldown_note(outcome.retry_in or 0.0, bot.settings.refresh_cooldown, t)
+    if outcome.origin == "quota":
+        note = quota_spent_note(t)
+    note = "\n".join(filter(None, [note, await quota_note(bot, t)]))
     return render(bot, command, outcome.snapshot, outcome.origin, trigger.user_id, t, warning, note)
 
 
@@ -50,7 +65,7 @@ def _log_failure(connector: str, error: Exception) -> None:
 
 def render(
     bot: Bot,
-    command: Lookup | Show,
+    command: Lookup | Show | Coverage | Check,
     snapshot: Snapshot,
     origin: str,
     user_id: str,
@@ -58,8 +73,7 @@ def render(
     warning: str = "",
     note: str = "",
 ) -> Message:
-    """The reply to a lookup or `show` over `snapshot`, in `t`'s language."""
+    """The reply to a lookup, `show`, `coverage` or `check` over `snapshot`, in `t`'s
+    language."""
     about = About(now=bot.now(), t=t, origin=origin, asked_by=user_id, warning=warning, note=note)
-    if isinstance(command, Show):
-        return show_reply(snapshot, command.name, about)
-    return lookup_reply(snapshot, about, query=command.query)
+    return command_reply(command, snapshot, about)

@@ -1,0 +1,262 @@
+"""Two connectors compared, as Block Kit (pure): how many templates are only in the first, only
+in the second, in both but different, and the same; then one page of the differences, by part.
+
+The comparison is computed before (`bot.templates.compare`); this only renders it. Each side
+says when it was synced, since each comes from its own sync or cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.i18n import Translator
+from bot.slack.action_ids import (
+    ACTION_COMPARE_EXPORT,
+    ACTION_COMPARE_NEXT,
+    ACTION_COMPARE_PREVIOUS,
+    ACTION_COMPARE_REFRESH,
+    ACTION_COMPARE_SHARE,
+)
+from bot.slack.mrkdwn import clip, code, escape, one_line, plain
+from bot.slack.values import CompareRef, encode_compare
+from bot.slack.views.kit import (
+    MAX_HEADER,
+    About,
+    Message,
+    button,
+    context,
+    message,
+    section,
+    synced_phrase,
+    user_ref,
+)
+from bot.slack.views.planning import (
+    MAX_LISTED_CATEGORY,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
+    expired_offer,
+    filters_context,
+    page_note,
+    skipped_note,
+)
+from bot.templates import export
+from bot.templates.compare import Comparison, ComparisonEntry, ComparisonPage, EntryKind
+
+
+@dataclass(frozen=True, slots=True)
+class Sides:
+    """How each side was obtained ("cache", "wolkvox", "stale"…), for the freshness line."""
+
+    left: str = "cache"
+    right: str = "cache"
+
+
+def comparison_message(page: ComparisonPage, about: About, sides: Sides | None = None) -> Message:
+    """The counts and one page of differences, with when each side was synced and who asked
+    (or shared) it; buttons unless shared."""
+    t, comparison = about.t, page.comparison
+    left, right = comparison.left.connector, comparison.right.connector
+    header = t._("Connectors {left} and {right} compared").format(
+        left=one_line(left), right=one_line(right)
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(header, MAX_HEADER)),
+        context(_line(comparison, about, sides or Sides())),
+        *filters_context(comparison.query, t),
+    ]
+    if about.warning:
+        blocks.append(section(f":warning: {about.warning}"))
+    if about.note:
+        blocks.append(section(about.note))
+    if comparison.identical:
+        blocks.append(section(_identical(comparison, t)))
+    else:
+        blocks.append(_counts(comparison, t))
+        blocks += [section(text) for text in _parts(page, t)]
+    notes = [page_note(page.page, page.pages, t)] if page.pages > 1 else []
+    skipped = comparison.left.skipped + comparison.right.skipped
+    if skipped:
+        notes.append(skipped_note(skipped, t))
+    if notes:
+        blocks.append(context(" · ".join(notes)))
+    if not about.shared_by:
+        blocks.append(_actions(page, t))
+    return message(_fallback(page, t), blocks)
+
+
+def comparison_csv(comparison: Comparison, t: Translator) -> str:
+    """Every difference (not one page), columns and words in `t`'s language."""
+    left, right = comparison.left.connector, comparison.right.connector
+    header = (
+        t._("difference"),
+        t._("name"),
+        t._("language"),
+        t._("category in {connector}").format(connector=left),
+        t._("category in {connector}").format(connector=right),
+        t._("body in {connector}").format(connector=left),
+        t._("body in {connector}").format(connector=right),
+        t._("what differs"),
+    )
+    words = {
+        EntryKind.ONLY_LEFT.value: t._("only in {connector}").format(connector=left),
+        EntryKind.ONLY_RIGHT.value: t._("only in {connector}").format(connector=right),
+        EntryKind.DIFFERING.value: t._("different"),
+        "body": t._("body"),
+        "category": t._("category"),
+    }
+    return export.comparison_csv(comparison, header=header, words=words)
+
+
+def comparison_expired(ref: CompareRef, text: str, t: Translator) -> Message:
+    """A side behind a button is gone: offer to compare again, same filters."""
+    value = encode_compare(CompareRef(ref.left, ref.right, query=ref.query))
+    return expired_offer(text, button(t._("Refresh"), ACTION_COMPARE_REFRESH, value, "primary"))
+
+
+def _line(comparison: Comparison, about: About, sides: Sides) -> str:
+    t = about.t
+    freshness = t._("*{left}:* {left_freshness} · *{right}:* {right_freshness}").format(
+        left=escape(comparison.left.connector),
+        right=escape(comparison.right.connector),
+        left_freshness=synced_phrase(t, comparison.left.synced_at, about.now, sides.left),
+        right_freshness=synced_phrase(t, comparison.right.synced_at, about.now, sides.right),
+    )
+    if about.shared_by:
+        who = user_ref(about.shared_by, t._("someone"))
+        return t._("{freshness} · shared by {user}").format(freshness=freshness, user=who)
+    if about.asked_by:
+        who = user_ref(about.asked_by, t._("someone"))
+        return t._("{freshness} · asked by {user}").format(freshness=freshness, user=who)
+    return freshness
+
+
+def _identical(comparison: Comparison, t: Translator) -> str:
+    left, right = escape(comparison.left.connector), escape(comparison.right.connector)
+    if not comparison.same:
+        if comparison.query.empty:
+            return t._("Neither connector *{left}* nor *{right}* has any template.").format(
+                left=left, right=right
+            )
+        return t._("No template of connector *{left}* or *{right}* matches these filters.").format(
+            left=left, right=right
+        )
+    return t.nformat(
+        ":white_check_mark: The {count} template compared is the same in *{left}* and "
+        "*{right}*: same name, language, body and category.",
+        ":white_check_mark: The {count} templates compared are the same in *{left}* and "
+        "*{right}*: same names, languages, bodies and categories.",
+        comparison.same,
+        left=left,
+        right=right,
+    )
+
+
+def _counts(comparison: Comparison, t: Translator) -> SectionBlock:
+    left, right = escape(comparison.left.connector), escape(comparison.right.connector)
+    fields = [
+        (t._("*Only in {connector}*").format(connector=left), len(comparison.only_left)),
+        (t._("*Only in {connector}*").format(connector=right), len(comparison.only_right)),
+        (t._("*In both, but different*"), len(comparison.differing)),
+        (t._("*The same in both*"), comparison.same),
+    ]
+    return SectionBlock(
+        fields=[MarkdownTextObject(text=f"{title}\n{t.number(n)}") for title, n in fields]
+    )
+
+
+def _parts(page: ComparisonPage, t: Translator) -> list[str]:
+    """The page's entries under a title per part (only left, only right, differing)."""
+    comparison = page.comparison
+    title = t._("*Differences {first}–{last} of {count}*").format(
+        first=t.number(page.first + 1),
+        last=t.number(page.first + len(page.shown)),
+        count=t.number(comparison.count),
+    )
+    parts: list[str] = []
+    for kind in EntryKind:
+        entries = [e for e in page.shown if e.kind is kind]
+        if not entries:
+            continue
+        lines = [_part_title(kind, comparison, t), *(_entry_line(e, t) for e in entries)]
+        if not parts:
+            lines.insert(0, title)
+        parts.append("\n".join(lines))
+    return parts
+
+
+def _part_title(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
+    if kind is EntryKind.ONLY_LEFT:
+        connector = escape(comparison.left.connector)
+        return t._(":arrow_left: *Only in {connector}*").format(connector=connector)
+    if kind is EntryKind.ONLY_RIGHT:
+        connector = escape(comparison.right.connector)
+        return t._(":arrow_right: *Only in {connector}*").format(connector=connector)
+    return t._(":left_right_arrow: *In both, but different*")
+
+
+def _entry_line(entry: ComparisonEntry, t: Translator) -> str:
+    head = f"• {code(entry.name, MAX_LISTED_NAME)}  {plain(entry.language, MAX_LISTED_LANGUAGE)}"
+    if entry.kind is not EntryKind.DIFFERING:
+        return f"{head} · {plain(entry.template.category, MAX_LISTED_CATEGORY)}"
+    assert entry.left is not None and entry.right is not None
+    categories = {
+        "before": plain(entry.left.category, MAX_LISTED_CATEGORY),
+        "after": plain(entry.right.category, MAX_LISTED_CATEGORY),
+    }
+    if entry.fields == ("body",):
+        what = t._("the body differs")
+    elif entry.fields == ("category",):
+        what = t._("category {before} → {after}").format(**categories)
+    else:
+        what = t._("the body and the category differ ({before} → {after})").format(**categories)
+    return f"{head} · {what}"
+
+
+def _fallback(page: ComparisonPage, t: Translator) -> str:
+    comparison = page.comparison
+    text = t.nformat(
+        "Connectors {left} and {right}: {count} difference",
+        "Connectors {left} and {right}: {count} differences",
+        comparison.count,
+        left=escape(comparison.left.connector),
+        right=escape(comparison.right.connector),
+    )
+    if page.pages > 1:
+        text = t._("{text} (page {page} of {pages})").format(
+            text=text, page=t.number(page.page + 1), pages=t.number(page.pages)
+        )
+    return text
+
+
+def _actions(page: ComparisonPage, t: Translator) -> ActionsBlock:
+    comparison = page.comparison
+    left, right = comparison.left, comparison.right
+    query = comparison.query.text()
+
+    def at(number: int) -> str:
+        return encode_compare(
+            CompareRef(left.connector, right.connector, left.id, right.id, number, query)
+        )
+
+    elements = []
+    if page.page > 0:
+        elements.append(button(t._("◀ Previous"), ACTION_COMPARE_PREVIOUS, at(page.page - 1)))
+    if page.page < page.pages - 1:
+        elements.append(button(t._("Next ▶"), ACTION_COMPARE_NEXT, at(page.page + 1)))
+    refresh = encode_compare(CompareRef(left.connector, right.connector, query=query))
+    elements.append(button(t._("Refresh"), ACTION_COMPARE_REFRESH, refresh))
+    if comparison.count:
+        elements.append(button(t._("Share in channel"), ACTION_COMPARE_SHARE, at(page.page)))
+        elements.append(button(t._("Export CSV"), ACTION_COMPARE_EXPORT, at(page.page)))
+    return ActionsBlock(elements=elements)
+
+
+__all__ = ["Sides", "comparison_csv", "comparison_expired", "comparison_message"]
