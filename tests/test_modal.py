@@ -4,6 +4,8 @@ requests (type-ahead), choosing a connector and a template, Share; and its pure 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -179,6 +181,14 @@ def test_the_modal_stays_within_block_kit_limits_for_any_template() -> None:
         Found(Chosen("1234", HOSTILE, ref), "status", snap, snap.templates[0]), EN, NOW
     )
     check_view(view)
+
+
+@pytest.mark.parametrize(
+    "module", ["bot.slack.modal", "bot.slack.modal.listeners", "bench.options"]
+)
+def test_the_modal_imports_first_without_a_cycle(module: str) -> None:
+    """bot.slack.listeners registers the modal, whose listeners use its helpers."""
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
 
 
 # -- over HTTP --------------------------------------------------------------------------------
