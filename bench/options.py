@@ -109,7 +109,7 @@ async def measure(url: str, slack: FakeSlack, rounds: int) -> dict[str, Any]:
         raise RuntimeError(f"connector {CONNECTOR} did not sync: {answer}")
     chosen = Chosen(CONNECTOR, f"Connector {CONNECTOR}")
     view = as_shown(
-        find_view(Found(chosen), translator("en"), datetime.now(UTC)),
+        find_view(Found(chosen), translator("en")),
         {ids.CONNECTOR_BLOCK: {ids.CONNECTOR_MENU: selected(CONNECTOR, chosen.label)}},
     )
     first = await client.send(*options_request(client, view, "rec"))

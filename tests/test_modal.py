@@ -177,9 +177,7 @@ def test_the_modal_stays_within_block_kit_limits_for_any_template() -> None:
     body = "{{1}} " * 170 + "x" * 4000
     snap = snapshot([Template(HOSTILE * 10, HOSTILE, HOSTILE, body)])
     ref = TemplateRef("1234", snap.id, 0)
-    view = find_view(
-        Found(Chosen("1234", HOSTILE, ref), "status", snap, snap.templates[0]), EN, NOW
-    )
+    view = find_view(Found(Chosen("1234", HOSTILE, ref), "status", snap.templates[0]), EN)
     check_view(view)
 
 
@@ -475,7 +473,7 @@ def test_share_of_a_template_no_longer_kept_asks_to_choose_again(
     bot: BotServer, slack: FakeSlack
 ) -> None:
     modal = Modal(bot, slack)
-    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN, NOW)
+    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN)
     acked = modal.share("C0CAMPAIGN")
     assert "no longer kept" in acked.body["errors"][ids.CHANNEL_BLOCK]
     assert not slack.calls("chat.postMessage")
