@@ -27,7 +27,8 @@ STARTUP_FAILED = 3  # uvicorn's code for a start that failed (lifespan or bind)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wolkvox-sync",
-        description="Serve the Slack app (serve, the default), sync connectors now (sync) or "
+        description="Serve the Slack app (serve, the default), sync connectors now (sync), "
+        "look up the last stored sync (templates, coverage, compare) or "
         "upgrade the history database (db upgrade). "
         "Settings come from the environment and .env; see .env.example.",
     )
@@ -53,11 +54,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
     sync.add_argument("--json", action="store_true", help="print the results as JSON")
+    lookups = {
+        "templates": _lookup_parser(
+            sub, "templates", 1, "list the templates that match (one line each)"
+        ),
+        "coverage": _lookup_parser(
+            sub, "coverage", 1, "which template names exist in which languages"
+        ),
+        "compare": _lookup_parser(
+            sub, "compare", 2, "what one connector has that the other lacks, or has differently"
+        ),
+    }
     db = sub.add_parser("db", help="manage the history database (DATABASE_URL)")
     db.add_argument(
         "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
     )
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(_help_words(argv, lookups))
+    if extra and args.command not in lookups:
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    if args.command in lookups:
+        options = [word for word in extra if word.startswith("--")]
+        if options:
+            lookups[args.command].error("unrecognized arguments: " + " ".join(options))
+        args.filters += extra  # -lang:es, -category:x, -word: exclusions, not options
 
     load_dotenv(find_dotenv(usecwd=True), override=False)
     if args.command == "db":
@@ -65,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in misspelt_settings(os.environ):
         print(f"wolkvox-sync: warning: {warning}", file=sys.stderr)
     try:
-        mode = "console" if args.command == "sync" else getattr(args, "mode", None)
+        console = args.command == "sync" or args.command in lookups
+        mode = "console" if console else getattr(args, "mode", None)
         settings = Settings.from_env(os.environ, mode=mode)
     except ConfigError as error:
         print(f"wolkvox-sync cannot start: {error}", file=sys.stderr)
@@ -87,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "sync":
         return _console(settings, args.connectors, as_json=args.json)
+    if args.command in lookups:
+        return _lookup(settings, args)
     refused = _preflight(settings)
     if refused:
         return refused
@@ -128,6 +150,80 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
         return 2
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
     return asyncio.run(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
+
+
+def _lookup_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, connectors: int, what: str
+) -> argparse.ArgumentParser:
+    """`templates`, `coverage` or `compare`: connectors, then filters as in Slack. No -h
+    option: a word like -hola is a search word to exclude (-h alone still asks for help)."""
+    lookup = sub.add_parser(
+        name,
+        help=what + " (from the last stored sync)",
+        description=f"{what[:1].upper()}{what[1:]}, from the last stored sync of each connector "
+        "(a connector never synced is synced once). Filters as in Slack: lang:es, "
+        'category:marketing, words, "a phrase"; -lang:es, -category:marketing and -word '
+        "exclude. Readable text, or --json or --csv.",
+        add_help=False,
+        allow_abbrev=False,
+    )
+    lookup.add_argument("--help", action="help", help="show this help and exit")
+    lookup.add_argument(
+        "connectors",
+        nargs=connectors,
+        metavar="CONNECTOR",
+        help="a connector id or alias (WOLKVOX_CONNECTORS)",
+    )
+    lookup.add_argument("filters", nargs="*", metavar="FILTER", help="lang:, category:, words")
+    lookup.add_argument(
+        "--refresh",
+        "--actualizar",
+        "--atualizar",
+        action="store_true",
+        help="ask Wolkvox now instead of reading the last stored sync",
+    )
+    output = lookup.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json", action="store_const", const="json", dest="output", help="print JSON"
+    )
+    output.add_argument(
+        "--csv",
+        action="store_const",
+        const="csv",
+        dest="output",
+        help="the CSV file Slack's Export CSV makes (UTF-8 with BOM)",
+    )
+    lookup.set_defaults(output="text")
+    return lookup
+
+
+def _help_words(argv: list[str] | None, lookups: dict[str, argparse.ArgumentParser]) -> list[str]:
+    """The arguments, with a lookup's lone -h read as --help."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and words[0] in lookups:
+        return [words[0], *("--help" if w == "-h" else w for w in words[1:])]
+    return words
+
+
+def _lookup(settings: Settings, args: argparse.Namespace) -> int:
+    """`templates`, `coverage`, `compare`: exit 2 for words that can't be read, 1 for a failed
+    sync, 0 with the answer on stdout."""
+    from bot.console import InputError, read_request, run_lookup
+
+    try:
+        request = read_request(
+            settings,
+            args.command,
+            args.connectors,
+            args.filters,
+            refresh=args.refresh,
+            output=args.output,
+        )
+    except InputError as error:
+        print(f"wolkvox-sync: {str(error).replace('`', '')}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
+    return asyncio.run(run_lookup(settings, request, out=sys.stdout, err=sys.stderr))
 
 
 def _db_upgrade(database_url: str) -> int:

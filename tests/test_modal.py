@@ -4,8 +4,6 @@ requests (type-ahead), choosing a connector and a template, Share; and its pure 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -177,16 +175,10 @@ def test_the_modal_stays_within_block_kit_limits_for_any_template() -> None:
     body = "{{1}} " * 170 + "x" * 4000
     snap = snapshot([Template(HOSTILE * 10, HOSTILE, HOSTILE, body)])
     ref = TemplateRef("1234", snap.id, 0)
-    view = find_view(Found(Chosen("1234", HOSTILE, ref), "status", snap.templates[0]), EN)
+    view = find_view(
+        Found(Chosen("1234", HOSTILE, ref), "status", snap, snap.templates[0]), EN, NOW
+    )
     check_view(view)
-
-
-@pytest.mark.parametrize(
-    "module", ["bot.slack.modal", "bot.slack.modal.listeners", "bench.options"]
-)
-def test_the_modal_imports_first_without_a_cycle(module: str) -> None:
-    """bot.slack.listeners registers the modal, whose listeners use its helpers."""
-    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
 
 
 # -- over HTTP --------------------------------------------------------------------------------
@@ -473,7 +465,7 @@ def test_share_of_a_template_no_longer_kept_asks_to_choose_again(
     bot: BotServer, slack: FakeSlack
 ) -> None:
     modal = Modal(bot, slack)
-    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN)
+    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN, NOW)
     acked = modal.share("C0CAMPAIGN")
     assert "no longer kept" in acked.body["errors"][ids.CHANNEL_BLOCK]
     assert not slack.calls("chat.postMessage")

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.console.text import failure
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
 from bot.slack.app import build_app
 from bot.slack.commands import read_connector
-from bot.slack.error_messages import cause, operator_hint
 from bot.slack.views.changes import change_summary
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.diff import Changes
@@ -79,13 +79,11 @@ def _report(connector: str, result: SyncOutcome | BaseException, t: Translator) 
 
 
 def _failure(connector: str, error: WolkvoxError, t: Translator) -> dict[str, Any]:
-    """Why a sync failed, for whoever runs the bot: the cause and what they can do."""
-    hint = operator_hint(error, t)
     return {
         "connector": connector,
         "ok": False,
         "error": type(error).__name__,
-        "message": _plain(cause(error, t)) + (f" {hint}" if hint else ""),
+        "message": failure(error, t),
     }
 
 
@@ -126,13 +124,6 @@ def _line(report: dict[str, Any], t: Translator) -> str:
             line=line,
         )
     return line
-
-
-def _plain(mrkdwn: str) -> str:
-    """Console text from a Slack message: no emphasis marks, no entities."""
-    text = mrkdwn.replace("*", "").replace("`", "")
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text[:1].upper() + text[1:]
 
 
 __all__ = ["InputError", "connectors_from", "run_sync"]

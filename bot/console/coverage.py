@@ -1,0 +1,104 @@
+"""`wolkvox-sync coverage <connector> [filters]`: which names exist in which languages (pure).
+
+Text: which data, the summary (how many complete, which languages miss the most), then the
+grid with incomplete rows first. JSON: the same, each row with its present and missing
+languages. CSV: the grid Slack's Export CSV makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.console.common import (
+    Output,
+    dump_json,
+    empty_line,
+    filters_line,
+    no_match_lines,
+    skipped_line,
+    source_json,
+    text_block,
+)
+from bot.console.source import Source
+from bot.console.text import MAX_CELL, safe, synced, table
+from bot.i18n import Translator
+from bot.slack.views.coverage import coverage_csv
+from bot.templates.coverage import CoverageResult, coverage
+from bot.templates.query import Query
+
+COMMAND = "coverage"
+PRESENT = "✓"
+MISSING = "✗"
+MAX_MISSING_NAMED = 5  # languages named in "missing most"
+
+
+def answer(
+    sources: Sequence[Source], query: Query, output: Output, t: Translator, now: datetime
+) -> str:
+    """The coverage grid of the one connector of `sources`, written as `output`."""
+    [source] = sources
+    result = coverage(source.snapshot, query, page_size=max(1, source.snapshot.count))
+    if output == "csv":
+        return coverage_csv(result, t)
+    if output == "json":
+        return dump_json(
+            {
+                **source_json(source),
+                "query": query.text(),
+                "languages": list(result.languages),
+                "count": result.count,
+                "complete": result.complete,
+                "missing_by_language": [
+                    {"language": language, "missing": n}
+                    for language, n in result.missing_by_language
+                ],
+                "rows": [
+                    {
+                        "name": row.name,
+                        "complete": row.complete,
+                        "present": [
+                            x for x, here in zip(result.languages, row.present, strict=True) if here
+                        ],
+                        "missing": list(result.missing_languages(row)),
+                    }
+                    for row in result.rows
+                ],
+            }
+        )
+    return text_block(_lines(result, t, now))
+
+
+def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
+    snapshot = result.snapshot
+    head = t._("Connector {connector} · coverage by language").format(connector=snapshot.connector)
+    lines = [f"{head} · {synced(snapshot, now, t)}", *filters_line(result.query, t)]
+    lines += skipped_line(snapshot.skipped, t)
+    if not result.count:
+        lines.append("")
+        if snapshot.count == 0:
+            lines.append(empty_line(snapshot.connector, t))
+        else:
+            lines += no_match_lines(
+                COMMAND, [snapshot.connector], result.relaxation, result.close_names, t
+            )
+        return lines
+    lines.append(
+        t.nformat(
+            "{complete} of {count} template is in every language.",
+            "{complete} of {count} templates are in every language.",
+            result.count,
+            complete=t.number(result.complete),
+        )
+    )
+    missing = [(x, n) for x, n in result.missing_by_language if n][:MAX_MISSING_NAMED]
+    if missing:
+        most = ", ".join(f"{safe(x, MAX_CELL)} ({t.number(n)})" for x, n in missing)
+        lines.append(t._("Missing most: {languages}").format(languages=most))
+    lines.append("")
+    header = [t._("name"), *(safe(x, MAX_CELL) for x in result.languages)]
+    rows = [
+        [safe(row.name, MAX_CELL), *(PRESENT if here else MISSING for here in row.present)]
+        for row in result.rows
+    ]
+    return lines + table([header, *rows])

@@ -1,0 +1,94 @@
+"""Running `templates`, `coverage` and `compare` from a terminal: read the words, get the
+data (the last stored sync, or Wolkvox), compute, print. Exit codes: 0 answered, 1 a sync
+failed (why, on stderr), 2 the words can't be read (raised as InputError before any call)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, TextIO
+
+from bot.config import Settings
+from bot.console import compare, coverage, templates
+from bot.console.common import Output
+from bot.console.source import Source, SyncFailed, read_sources
+from bot.console.text import failure
+from bot.console.words import PROGRAM, read_connectors, read_filters
+from bot.errors import InputError
+from bot.i18n import Translator, translator
+from bot.templates.query import Query
+
+LookupCommand = Literal["templates", "coverage", "compare"]
+Answer = Callable[[Sequence[Source], Query, Output, Translator, datetime], str]
+
+ANSWERS: dict[LookupCommand, Answer] = {
+    "templates": templates.answer,
+    "coverage": coverage.answer,
+    "compare": compare.answer,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LookupRequest:
+    """A console lookup, read: which command, connectors, query, refresh and output."""
+
+    command: LookupCommand
+    connectors: tuple[str, ...]
+    query: Query
+    refresh: bool = False
+    output: Output = "text"
+
+    @property
+    def command_line(self) -> str:
+        """The command as history records who asked for a sync."""
+        words = [PROGRAM, self.command, *self.connectors, *self.query.terms()]
+        return " ".join(words + (["--refresh"] if self.refresh else []))
+
+
+def read_request(
+    settings: Settings,
+    command: LookupCommand,
+    connectors: Sequence[str],
+    filters: Sequence[str],
+    *,
+    refresh: bool = False,
+    output: Output = "text",
+) -> LookupRequest:
+    """The command line's words as a request; InputError (in WOLKVOX_LANGUAGE) names what
+    can't be read."""
+    t = translator(settings.language)
+    ids = read_connectors(connectors, settings.aliases, t)
+    if command == "compare" and ids[0] == ids[1]:
+        raise InputError(
+            t._(
+                "Both sides are connector {connector}: compare two different connectors, as "
+                "in {example}."
+            ).format(connector=ids[0], example=f"{PROGRAM} compare 1234 5678")
+        )
+    query = read_filters(filters, command, t)
+    return LookupRequest(command, ids, query, refresh=refresh, output=output)
+
+
+async def run_lookup(
+    settings: Settings,
+    request: LookupRequest,
+    *,
+    out: TextIO,
+    err: TextIO,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """Answer `request` on `out` in WOLKVOX_LANGUAGE; a failed sync is said on `err` (1)."""
+    t = translator(settings.language)
+    try:
+        sources = await read_sources(
+            settings, request.connectors, refresh=request.refresh, command=request.command_line
+        )
+    except SyncFailed as failed:
+        line = t._("connector {connector}: FAILED: {message}").format(
+            connector=failed.connector, message=failure(failed.error, t)
+        )
+        err.write(f"{PROGRAM}: {line}\n")
+        return 1
+    out.write(ANSWERS[request.command](sources, request.query, request.output, t, now()))
+    return 0

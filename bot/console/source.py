@@ -1,0 +1,108 @@
+"""The snapshots a console lookup reads: the last stored sync of each connector, or Wolkvox.
+
+Without `refresh`, a connector's newest sync in the history database is read (no Wolkvox
+call). A connector with nothing stored yet, or every connector with `refresh`, is synced
+through the bot's own TemplateService, as `wolkvox-sync sync` does: the same cache, refresh
+cooldown, 2-in-flight limit, daily quota, history and notifications; at most one Wolkvox
+call per connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.errors import BotError
+from bot.history.store import Store
+from bot.slack.app import build_app
+from bot.sync.service import SyncTrigger
+from bot.templates.model import Snapshot
+from bot.templates.query import search_index
+
+STORED = "history"  # a Source's origin when it was read from the database
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A connector's snapshot and where it came from: "history" (the last stored sync) or how
+    the service got it ("wolkvox", "cache", "cooldown", "quota"...)."""
+
+    snapshot: Snapshot
+    origin: str
+
+
+class SyncFailed(Exception):
+    """A connector that had to be synced could not be: `error` says why."""
+
+    def __init__(self, connector: str, error: BotError) -> None:
+        super().__init__(f"connector {connector}: {error}")
+        self.connector = connector
+        self.error = error
+
+
+async def read_sources(
+    settings: Settings, connectors: Sequence[str], *, refresh: bool, command: str
+) -> list[Source]:
+    """One Source per connector, in order (a connector named twice is read once). Raises
+    SyncFailed for the first connector whose sync failed."""
+    wanted = list(dict.fromkeys(connectors))
+    store = await Store.open(settings.database_url)
+    try:
+        found: dict[str, Source] = {}
+        if not refresh:
+            for connector in wanted:
+                snapshot = await stored_snapshot(store, connector)
+                if snapshot is not None:
+                    found[connector] = Source(snapshot, STORED)
+        missing = [c for c in wanted if c not in found]
+        if missing:
+            found.update(await _sync(settings, store, missing, refresh=refresh, command=command))
+    finally:
+        await store.aclose()
+    return [found[c] for c in connectors]
+
+
+async def stored_snapshot(store: Store, connector: str) -> Snapshot | None:
+    """The newest sync of `connector` in the history database, as a snapshot; None if none."""
+    newest = await store.history(connector, limit=1)
+    stored = await store.stored_sync(newest[0].id) if newest else None
+    if stored is None:
+        return None
+    record, templates = stored
+    return Snapshot(
+        id=record.id,
+        connector=record.connector,
+        templates=tuple(templates),
+        skipped=record.skipped,
+        synced_at=record.synced_at,
+        index=search_index(templates),
+    )
+
+
+async def _sync(
+    settings: Settings, store: Store, connectors: Sequence[str], *, refresh: bool, command: str
+) -> dict[str, Source]:
+    """Sync `connectors` through the bot's service; notifications go out before returning."""
+    bot = build_app(settings, store=store)
+    trigger = SyncTrigger(source="console", command=command)
+    try:
+        await bot.start(schedule=False)
+        results = await asyncio.gather(
+            *(bot.service.sync(c, trigger, refresh=refresh) for c in connectors),
+            return_exceptions=True,
+        )
+        await bot.service.drain()
+    finally:
+        await bot.aclose()
+    sources: dict[str, Source] = {}
+    for connector, result in zip(connectors, results, strict=True):
+        if isinstance(result, BotError):
+            raise SyncFailed(connector, result)
+        if isinstance(result, BaseException):
+            raise result
+        if result.origin == "stale" and result.error is not None:
+            raise SyncFailed(connector, result.error)
+        sources[connector] = Source(result.snapshot, result.origin)
+    return sources

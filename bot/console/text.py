@@ -1,0 +1,67 @@
+"""Terminal text (pure): untrusted values made harmless, Slack wording made plain, tables.
+
+Template names, bodies and categories come from Wolkvox: an escape sequence in one could
+repaint or retitle the terminal, a bidi override reorder what is shown. `safe` shows each
+such character as U+FFFD instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import BotError, WolkvoxError
+from bot.i18n import Translator
+from bot.slack.error_messages import cause, operator_hint
+from bot.templates.model import Snapshot
+
+REPLACEMENT = "\ufffd"
+MAX_CELL = 60  # a name, language or category in a table
+MAX_BODY = 80  # a body's first characters on a template's line
+
+
+def safe(text: str, limit: int | None = None) -> str:
+    """Untrusted text on one line: white space collapsed, control and format characters
+    (escape sequences, bidi overrides, zero-width marks) shown as U+FFFD; clipped to `limit`."""
+    line = " ".join(text.split())
+    if not line.isprintable():
+        line = "".join(c if c.isprintable() or c == " " else REPLACEMENT for c in line)
+    if limit is not None and len(line) > limit:
+        line = line[: max(limit - 1, 0)] + "…"
+    return line
+
+
+def plain(mrkdwn: str) -> str:
+    """Console text from a Slack message: no emphasis marks, no entities, a capital first."""
+    text = mrkdwn.replace("*", "").replace("`", "")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text[:1].upper() + text[1:]
+
+
+def failure(error: BotError, t: Translator) -> str:
+    """Why a sync failed, for whoever runs the bot: the cause and what they can do."""
+    if not isinstance(error, WolkvoxError):
+        return plain(str(error))
+    hint = operator_hint(error, t)
+    return plain(cause(error, t)) + (f" {hint}" if hint else "")
+
+
+def synced(snapshot: Snapshot, now: datetime, t: Translator) -> str:
+    """When the data was synced: a UTC time and how long ago, in `t`'s language."""
+    moment = snapshot.synced_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    age = max(now - snapshot.synced_at, timedelta(0))
+    return t._("synced {moment} ({ago})").format(moment=moment, ago=t.ago(age))
+
+
+def table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows as aligned columns, two spaces apart; the last column is not padded."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        indent
+        + "  ".join(
+            [*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]
+        ).rstrip()
+        for row in rows
+    ]
