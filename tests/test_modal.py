@@ -4,6 +4,8 @@ requests (type-ahead), choosing a connector and a template, Share; and its pure 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -175,10 +177,16 @@ def test_the_modal_stays_within_block_kit_limits_for_any_template() -> None:
     body = "{{1}} " * 170 + "x" * 4000
     snap = snapshot([Template(HOSTILE * 10, HOSTILE, HOSTILE, body)])
     ref = TemplateRef("1234", snap.id, 0)
-    view = find_view(
-        Found(Chosen("1234", HOSTILE, ref), "status", snap, snap.templates[0]), EN, NOW
-    )
+    view = find_view(Found(Chosen("1234", HOSTILE, ref), "status", snap.templates[0]), EN)
     check_view(view)
+
+
+@pytest.mark.parametrize(
+    "module", ["bot.slack.modal", "bot.slack.modal.listeners", "bench.options"]
+)
+def test_the_modal_imports_first_without_a_cycle(module: str) -> None:
+    """bot.slack.listeners registers the modal, whose listeners use its helpers."""
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
 
 
 # -- over HTTP --------------------------------------------------------------------------------
@@ -465,7 +473,7 @@ def test_share_of_a_template_no_longer_kept_asks_to_choose_again(
     bot: BotServer, slack: FakeSlack
 ) -> None:
     modal = Modal(bot, slack)
-    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN, NOW)
+    modal.view = find_view(Found(Chosen("1234", "1234", TemplateRef("1234", "dead", 0))), EN)
     acked = modal.share("C0CAMPAIGN")
     assert "no longer kept" in acked.body["errors"][ids.CHANNEL_BLOCK]
     assert not slack.calls("chat.postMessage")
@@ -478,6 +486,32 @@ def test_the_modal_speaks_the_persons_language(
     view = Modal(bot, slack).open()
     assert view["title"]["text"] == "Buscar una plantilla"
     assert "Elija un alias o escriba el id de un conector (dígitos)." in all_text(view)
+
+
+def test_share_posts_in_the_channels_language(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    """The channel was subscribed by someone who reads Spanish: the shared post is in Spanish,
+    while the modal spoke the sharer's Portuguese."""
+    slack.locales.update({"U0ES": "es-LA", "U0USER1": "pt-BR"})
+    subscribed = bot.command(
+        "subscribe 1234", response_url=slack.response_url("sub"), user_id="U0ES", channel_id="C0ES"
+    )
+    assert subscribed.status == 200 and slack.wait_replies("sub", 1)
+    cache(bot, slack, "1234")
+    modal = Modal(bot, slack)
+    assert modal.open()["title"]["text"] == "Encontrar um modelo"
+    modal.choose(ids.CONNECTOR_MENU, ids.CONNECTOR_BLOCK, modal.connector("1234"))
+    block = template_block(modal.view)
+    view = modal.choose(ids.TEMPLATE_MENU, block, modal.type(ids.TEMPLATE_MENU, block, "natal")[0])
+    assert view["submit"]["text"] == "Compartilhar" and "Prévia com valores de exemplo" in all_text(
+        view
+    )
+    assert modal.share("C0ES").body == {}
+    [post] = [p for p in slack.calls("chat.postMessage") if "promo_natal" in p.body["text"]]
+    text = all_text({"text": post.body["text"], "blocks": post.body["blocks"]})
+    assert "Vista previa con valores de ejemplo" in text
+    assert "<@U0USER1> compartió la plantilla promo_natal" in text
 
 
 @pytest.mark.parametrize(
