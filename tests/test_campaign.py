@@ -57,7 +57,8 @@ def grid_rows(message: dict[str, Any]) -> list[str]:
 
 
 def uploaded_rows(slack: FakeSlack) -> list[list[str]]:
-    assert slack.wait(lambda: len(slack.uploads) == 1)
+    """The rows of the one CSV uploaded, once the upload is complete."""
+    assert slack.wait(lambda: len(slack.calls("files.completeUploadExternal")) == 1)
     [content] = slack.uploads.values()
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
@@ -320,9 +321,12 @@ def test_compare_pages_and_exports(bot: BotServer, slack: FakeSlack, wolkvox: Fa
     wolkvox.reply("5678", Reply(body=ok(many(30, ("es_MX",), prefix="der"))))
     first = ask(bot, slack, "compare 1234 5678", "p")
     assert "*Differences 1–20 of 60*" in all_text(first) and "Page 1 of 3" in all_text(first)
-    [second] = click(bot, slack, first, action_ids.ACTION_COMPARE_NEXT, "n")
+    jump = action_ids.ACTION_COMPARE_JUMP["only_right"]
+    assert buttons(first)[jump]["text"]["text"] == "» Only in 5678"
+    [second] = click(bot, slack, first, jump, "n")  # where "only in 5678" starts
     check_message(second)
     assert "*Differences 21–40 of 60*" in all_text(second)
+    assert not [a for a in buttons(second) if "jump" in a]  # it shows both parts there are
     assert ":arrow_left: *Only in 1234*" in all_text(second)
     assert ":arrow_right: *Only in 5678*" in all_text(second)
     bot.click(

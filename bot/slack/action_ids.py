@@ -28,4 +28,15 @@ ACTION_COMPARE_REFRESH = "wolkvox_compare_refresh"
 ACTION_COMPARE_EXPORT = "wolkvox_compare_export"
 
 COVERAGE_PAGE_ACTIONS = (ACTION_COVERAGE_PREVIOUS, ACTION_COVERAGE_NEXT, ACTION_COVERAGE_SHARE)
-COMPARE_PAGE_ACTIONS = (ACTION_COMPARE_PREVIOUS, ACTION_COMPARE_NEXT, ACTION_COMPARE_SHARE)
+# Jump to the page where a part of a comparison starts (only in one side, in both but different).
+ACTION_COMPARE_JUMP = {
+    "only_left": "wolkvox_compare_jump_left",
+    "only_right": "wolkvox_compare_jump_right",
+    "differing": "wolkvox_compare_jump_differing",
+}
+COMPARE_PAGE_ACTIONS = (
+    ACTION_COMPARE_PREVIOUS,
+    ACTION_COMPARE_NEXT,
+    ACTION_COMPARE_SHARE,
+    *ACTION_COMPARE_JUMP.values(),
+)

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Translator
 from bot.slack.action_ids import (
     ACTION_COMPARE_EXPORT,
+    ACTION_COMPARE_JUMP,
     ACTION_COMPARE_NEXT,
     ACTION_COMPARE_PREVIOUS,
     ACTION_COMPARE_REFRESH,
@@ -48,7 +49,7 @@ from bot.slack.views.planning import (
     skipped_note,
 )
 from bot.templates import export
-from bot.templates.compare import Comparison, ComparisonEntry, ComparisonPage, EntryKind
+from bot.templates.compare import PAGE_SIZE, Comparison, ComparisonEntry, ComparisonPage, EntryKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +221,33 @@ def _entry_line(entry: ComparisonEntry, t: Translator) -> str:
     return f"{head} · {what}"
 
 
+def _part_pages(page: ComparisonPage) -> list[tuple[EntryKind, int]]:
+    """Each non-empty part and the page it starts on (pages of PAGE_SIZE, as
+    `comparison_page` makes them), when there is more than one page."""
+    if page.pages < 2:
+        return []
+    comparison = page.comparison
+    first = 0
+    starts = []
+    for kind, entries in (
+        (EntryKind.ONLY_LEFT, comparison.only_left),
+        (EntryKind.ONLY_RIGHT, comparison.only_right),
+        (EntryKind.DIFFERING, comparison.differing),
+    ):
+        if entries:
+            starts.append((kind, first // PAGE_SIZE))
+        first += len(entries)
+    return starts
+
+
+def _jump_label(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
+    if kind is EntryKind.ONLY_LEFT:
+        return t._("» Only in {connector}").format(connector=one_line(comparison.left.connector))
+    if kind is EntryKind.ONLY_RIGHT:
+        return t._("» Only in {connector}").format(connector=one_line(comparison.right.connector))
+    return t._("» In both, but different")
+
+
 def _fallback(page: ComparisonPage, t: Translator) -> str:
     comparison = page.comparison
     text = t.nformat(
@@ -251,6 +279,11 @@ def _actions(page: ComparisonPage, t: Translator) -> ActionsBlock:
         elements.append(button(t._("◀ Previous"), ACTION_COMPARE_PREVIOUS, at(page.page - 1)))
     if page.page < page.pages - 1:
         elements.append(button(t._("Next ▶"), ACTION_COMPARE_NEXT, at(page.page + 1)))
+    for kind, starts in _part_pages(page):
+        if kind not in {e.kind for e in page.shown}:
+            elements.append(
+                button(_jump_label(kind, comparison, t), ACTION_COMPARE_JUMP[kind], at(starts))
+            )
     refresh = encode_compare(CompareRef(left.connector, right.connector, query=query))
     elements.append(button(t._("Refresh"), ACTION_COMPARE_REFRESH, refresh))
     if comparison.count:
