@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.slack.modal.ids import CONNECTOR_MENU, MODAL, SHORTCUT, TEMPLATE_MENU
-from bot.slack.modal.listeners import FindTemplate
 
 if TYPE_CHECKING:
     from bot.slack.app import Bot
@@ -20,6 +19,10 @@ if TYPE_CHECKING:
 
 def register_find_template(bot: Bot) -> None:
     """Wire the modal's listeners into `bot.app`."""
+    # Imported here: the listeners use bot.slack.listeners' helpers, whose register() calls
+    # this function; importing them at the top would make the two packages import each other.
+    from bot.slack.modal.listeners import FindTemplate
+
     app, finder = bot.app, FindTemplate(bot)
     app.shortcut(SHORTCUT)(finder.open)
     app.options(CONNECTOR_MENU)(finder.connector_options)

@@ -85,10 +85,7 @@ class FindTemplate:
         await ack()
         user_id = clicker(body)
         t = await self.bot.languages.translator(user_id)
-        if self._allowed(user_id):
-            view = find_view(Found(), t, self.bot.now())
-        else:
-            view = refused_view(refusal(t), t)
+        view = find_view(Found(), t) if self._allowed(user_id) else refused_view(refusal(t), t)
         try:
             await self.bot.web.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SlackApiError as error:  # an expired trigger_id: nothing to show it in
@@ -141,13 +138,13 @@ class FindTemplate:
         cached = await self._cached(connector)
         if cached is not None:
             found = Found(chosen, ready_status(cached, "cache", now, t))
-            await self._update(view, find_view(found, t, now))
+            await self._update(view, find_view(found, t))
             return
         syncing = Found(chosen, syncing_status(connector, t))
-        updated, view_hash = await self._update(view, find_view(syncing, t, now))
+        updated, view_hash = await self._update(view, find_view(syncing, t))
         status = await self._sync_status(connector, user_id, clicker_name(body), t)
         if updated:
-            done = find_view(Found(chosen, status), t, self.bot.now())
+            done = find_view(Found(chosen, status), t)
             await self._update({**view, "hash": view_hash}, done)
 
     async def template_chosen(
@@ -162,22 +159,20 @@ class FindTemplate:
         t = await self.bot.languages.translator(user_id)
         before = read_metadata(view)
         label = before.label if before.connector == ref.connector else ref.connector
-        now = self.bot.now()
         found = await self._template(ref.connector, ref.snapshot_id, ref.index)
         if found is None:
             status = t._(
                 ":hourglass: That list of templates is no longer kept: choose the template again."
             )
-            await self._update(view, find_view(Found(Chosen(ref.connector, label), status), t, now))
+            await self._update(view, find_view(Found(Chosen(ref.connector, label), status), t))
             return
         snapshot, template = found
         shown = Found(
             Chosen(ref.connector, label, ref),
-            ready_status(snapshot, "cache", now, t),
-            snapshot,
+            ready_status(snapshot, "cache", self.bot.now(), t),
             template,
         )
-        await self._update(view, find_view(shown, t, now))
+        await self._update(view, find_view(shown, t))
 
     async def share(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Share: post the template to the chosen channel, in that channel's language, saying

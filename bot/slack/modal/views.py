@@ -66,11 +66,10 @@ class Found:
 
     chosen: Chosen = field(default_factory=Chosen)
     status: str = ""  # mrkdwn, already safe
-    snapshot: Snapshot | None = None
-    template: Template | None = None
+    template: Template | None = None  # the template chosen (`chosen.template` points at it)
 
 
-def find_view(found: Found, t: Translator, now: datetime) -> dict[str, Any]:
+def find_view(found: Found, t: Translator) -> dict[str, Any]:
     """The modal as it stands."""
     chosen = found.chosen
     connector_menu = ExternalDataSelectElement(
@@ -86,10 +85,8 @@ def find_view(found: Found, t: Translator, now: datetime) -> dict[str, Any]:
     ]
     if chosen.connector:
         blocks += _template_menu(found, t)
-    if found.snapshot is not None and found.template is not None and chosen.template is not None:
-        blocks += [DividerBlock(), *detail_blocks(found.template, t)]
-        blocks.append(context(_detail_line(found.snapshot, now, t)))
-        blocks.append(_channel_picker(t))
+    if found.template is not None and chosen.template is not None:
+        blocks += [DividerBlock(), *detail_blocks(found.template, t), _channel_picker(t)]
     assert len(blocks) <= MAX_VIEW_BLOCKS
     sharing = chosen.template is not None and found.template is not None
     view = View(
@@ -221,13 +218,6 @@ def _channel_picker(t: Translator) -> InputBlock:
             filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
         ),
         hint=t._("Posts this template there, in the channel's language, saying you shared it."),
-    )
-
-
-def _detail_line(snapshot: Snapshot, now: datetime, t: Translator) -> str:
-    return t._("Connector {connector} · {freshness}").format(
-        connector=escape(snapshot.connector),
-        freshness=synced_phrase(t, snapshot.synced_at, now, "cache"),
     )
 
 
