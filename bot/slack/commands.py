@@ -49,6 +49,7 @@ _SUBSCRIBE = ("subscribe", "suscribir", "suscribirse", "assinar")
 _UNSUBSCRIBE = ("unsubscribe", "desuscribir", "desuscribirse", "desassinar", "cancelar-assinatura")
 _SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
 _LANGUAGE_COMMAND = ("language", "idioma")
+_STATUS = ("status", "estado")
 _LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
 _CATEGORY_KEYS = ("category", "cat", "categoria")  # folded: categoría
 _BACK_TO_SLACK = ("auto", "slack")
@@ -75,23 +76,24 @@ class Words:
     coverage: str = "coverage"
     check: str = "check"
     compare: str = "compare"
+    status: str = "status"
 
 
 WORDS: dict[Language, Words] = {
     "en": Words(
         "help", "show", "history", "subscribe", "unsubscribe", "subscriptions", "language",
         "--refresh", "lang:", "category:", "navidad", "feliz navidad", "recordatorio_pago",
-        coverage="coverage", check="check", compare="compare",
+        coverage="coverage", check="check", compare="compare", status="status",
     ),
     "es": Words(
         "ayuda", "mostrar", "historial", "suscribir", "desuscribir", "suscripciones", "idioma",
         "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
-        coverage="cobertura", check="revisar", compare="comparar",
+        coverage="cobertura", check="revisar", compare="comparar", status="estado",
     ),
     "pt_BR": Words(
         "ajuda", "ver", "histórico", "assinar", "desassinar", "assinaturas", "idioma",
         "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
-        coverage="cobertura", check="verificar", compare="comparar",
+        coverage="cobertura", check="verificar", compare="comparar", status="status",
     ),
 }  # fmt: skip
 
@@ -177,6 +179,11 @@ class Subscriptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Status:
+    """How the bot is doing: calls today against the quota, syncs, cache, database, Redis."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChooseLanguage:
     """`idioma es`: speak this language to me (stored); `idioma auto`: follow my Slack
     language again; `idioma` alone: say which language is used and how to change it."""
@@ -196,6 +203,7 @@ Command = (
     | Unsubscribe
     | Subscriptions
     | ChooseLanguage
+    | Status
 )
 
 
@@ -246,6 +254,11 @@ def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = N
         .format(command=run(w.subscribe, "1234")),
         "• " + t._("{command} stop that · {list} what this channel gets")
         .format(command=run(w.unsubscribe, "1234"), list=run(w.subscriptions)),
+        "",
+        t._("*Operations*"),
+        "• " + t._("{command} Wolkvox calls today against the daily quota, syncs running, "
+                   "cached connectors, the last sync of each, database and Redis")
+        .format(command=run(w.status)),
         "",
         t._("*Language*"),
         "• " + t._("{command} answer me in Spanish ({others}); {auto} follows your Slack "
@@ -306,6 +319,8 @@ def parse(
         return _subscription(first, keyword, rest.split(), aliases, t)
     if keyword in _LANGUAGE_COMMAND:
         return _choose_language(first, rest.split(), t)
+    if keyword in _STATUS and not rest.strip():
+        return Status()
     if keyword in _COMPARE:
         return _compare(first, _tokens(rest), aliases, t)
     connector = read_connector(first, aliases, t)

@@ -18,6 +18,7 @@ COMMAND_WORDS = frozenset(
         *("ajuda", "ver", "historico", "assinar", "desassinar", "cancelar-assinatura"),
         *("assinaturas",),
         *("coverage", "check", "compare", "cobertura", "revisar", "verificar", "comparar"),
+        *("status", "estado"),
     }
 )
 

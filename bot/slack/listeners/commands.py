@@ -8,6 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.errors import InputError, SharedStateUnavailable
 from bot.i18n import Translator
+from bot.ops import metrics
+from bot.ops.status import status_facts
 from bot.slack import commands
 from bot.slack.access import allowed, refusal
 from bot.slack.commands import (
@@ -19,6 +21,7 @@ from bot.slack.commands import (
     History,
     Lookup,
     Show,
+    Status,
     Subscribe,
     Subscriptions,
     Unsubscribe,
@@ -37,6 +40,7 @@ from bot.slack.views.common import (
 )
 from bot.slack.views.history import history_message, subscriptions_message
 from bot.slack.views.kit import About, Message
+from bot.slack.views.status import status_message
 from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
@@ -63,19 +67,27 @@ class CommandListener:
         try:
             parsed = commands.parse(text, self.bot.settings.aliases, t)
         except InputError as error:
+            metrics.command("unreadable", "bad_input")
             await ack_with(ack, text_message(describe(error, t)))
             return
+        kind = type(parsed).__name__.lower()  # a fixed set: the grammar's command classes
         if isinstance(parsed, Help):
             await ack_with(ack, help_message(t, self.bot.settings.aliases))
             return
         if not allowed(self.bot.settings, user_id=user_id, channel_id=channel_id):
+            metrics.command(kind, "refused")
             await ack_with(ack, text_message(refusal(t)))
             return
+        metrics.command(kind, "accepted")
         if isinstance(parsed, Lookup | Show | Coverage | Check):
             await self.lookup(parsed, command, ack, respond, t)
             return
         if isinstance(parsed, Compare):
             await self.compare(parsed, command, ack, respond, t)
+            return
+        if isinstance(parsed, Status):
+            await ack()  # the facts take up to a couple of seconds when a part is down
+            await reply(respond, await self.status(t), replace=False)
             return
         if isinstance(parsed, ChooseLanguage) and parsed.language is None:
             current = await self.bot.languages.of(user_id)
@@ -143,6 +155,10 @@ class CommandListener:
         )
         async with bot.pending.owe(command.left, respond, t):
             await reply(respond, await compare_sync_reply(bot, command, trigger, t=t))
+
+    async def status(self, t: Translator) -> Message:
+        """`status`: calls today against the quota, syncs, cache, database and Redis."""
+        return status_message(await status_facts(self.bot), t, now=self.bot.now())
 
     async def choose_language(self, command: ChooseLanguage, user_id: str) -> Message:
         """Keep the person's choice; answer in the language that applies from now on."""

@@ -39,8 +39,9 @@ class ClickGuard:
             await next()
             return None
         acknowledged = await ack()
-        t = await self.bot.languages.translator(clicker(body))
-        await reply(respond, text_message(refusal(t)), replace=False)
+        if body.get("response_url"):  # a click in a modal has none: the modal refuses itself
+            t = await self.bot.languages.translator(clicker(body))
+            await reply(respond, text_message(refusal(t)), replace=False)
         return acknowledged  # Slack gets its 200; without a response Bolt answers 404
 
 
