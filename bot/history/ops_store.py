@@ -8,7 +8,6 @@ one of them inserts it, the other sees it there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,18 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.schema import Table
 
+from bot.history.records import LastSync as LastSync
 from bot.history.schema import quota_counts, schedule_claims, snapshots
-
-
-@dataclass(frozen=True, slots=True)
-class LastSync:
-    """The newest stored sync of one connector."""
-
-    connector: str
-    synced_at: datetime
-    source: str
-    user_name: str
-    template_count: int
 
 
 async def claim_period(

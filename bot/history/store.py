@@ -23,36 +23,11 @@ from bot.history.migrate import upgrade
 from bot.history.outbox import PENDING, claim, prune_settled, queue
 from bot.history.outbox import Delivery as Delivery
 from bot.history.outbox import Outgoing as Outgoing
+from bot.history.records import Subscription as Subscription
+from bot.history.records import SyncRecord as SyncRecord
 from bot.history.schema import outbox, snapshots, subscriptions
 from bot.templates.diff import Changes
 from bot.templates.model import Template
-
-
-@dataclass(frozen=True, slots=True)
-class SyncRecord:
-    """One stored sync, as history shows it."""
-
-    id: str
-    connector: str
-    synced_at: datetime
-    source: str
-    user_id: str
-    user_name: str
-    template_count: int
-    skipped: int
-    first: bool
-    added: int
-    removed: int
-    changed: int
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    team_id: str
-    channel_id: str
-    connector: str
-    created_by: str
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

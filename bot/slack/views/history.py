@@ -7,7 +7,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.history.store import Subscription, SyncRecord
+from bot.history.records import Subscription, SyncRecord
 from bot.i18n import Translator
 from bot.slack.commands import COMMAND, words
 from bot.slack.mrkdwn import clip, escape, plain

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.history.store import Subscription, SyncRecord
+from bot.history.records import Subscription, SyncRecord
 from bot.i18n import Translator
 from bot.slack.commands import COMMAND, words
 from bot.slack.mrkdwn import escape, plain

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.history.ops_store import LastSync
+from bot.history.records import LastSync
 from bot.i18n import Translator
 from bot.ops.health import PartHealth
 from bot.ops.status import StatusFacts
