@@ -3,13 +3,12 @@ settled notifications are deleted, at start and then every hour."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.history.store import Pruned, Store
+from bot.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,9 @@ class Retention:
         self.store = store
         self.days = days
         self.now = now
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "history-retention", self.prune_once, failure="pruning history failed", log=log
+        )
 
     async def prune_once(self) -> Pruned:
         pruned = await self.store.prune(self.now() - timedelta(days=self.days))
@@ -32,20 +33,7 @@ class Retention:
         return pruned
 
     def start(self, every: float = PRUNE_EVERY_SECONDS) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(every), name="history-retention")
+        self._loop.start(every)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self, every: float) -> None:
-        while True:
-            try:
-                await self.prune_once()
-            except Exception:  # a database outage must not end the schedule
-                log.warning("pruning history failed; trying again in %g s", every, exc_info=True)
-            await asyncio.sleep(every)
+        await self._loop.stop()

@@ -4,7 +4,6 @@ what is queued to Slack. What Slack does not take stays queued for the next occa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.history.store import Delivery, Outgoing, Store
 from bot.i18n import Translator
+from bot.periodic import Periodic
 from bot.slack.languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
 from bot.slack.views.exports import changes_filename
@@ -65,28 +65,18 @@ class Notifier:
         self.notify_unchanged = notify_unchanged
         self.now = now
         self._delivering = asyncio.Lock()
-        self._sweeper: asyncio.Task[None] | None = None
+        # the database may be down for a while: the sweep tries again next round
+        self._sweeper = Periodic(
+            "outbox-sweeper", self.deliver_pending, failure="outbox sweep failed", log=log
+        )
 
     def start_sweeping(self, every: float = SWEEP_SECONDS) -> None:
         """Deliver what waits every `every` seconds: a notification claimed by a process that
         died is sent once its lease runs out, not days later at the next sync."""
-        if self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep(every), name="outbox-sweeper")
+        self._sweeper.start(every, wait_first=True)
 
     async def stop_sweeping(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-
-    async def _sweep(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await self.deliver_pending()
-            except Exception:  # the database may be down for a while: try again next round
-                log.warning("outbox sweep failed; trying again in %g s", every, exc_info=True)
+        await self._sweeper.stop()
 
     async def compose(
         self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger

@@ -21,7 +21,6 @@ Without claims (one process, or tests) every period is synced here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -30,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.errors import WolkvoxError
+from bot.periodic import Periodic
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.connectors import canonical_connector
 
@@ -64,18 +64,19 @@ class AutoSync:
         self.rounds = 0  # periods begun
         self._claims = claims
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._period = 0.0  # the start of the period the loop last looked at
+        self._done: float | None = None  # the start of the last period synced
+        self._loop = Periodic(
+            "wolkvox-auto-sync", self._run_due_period, failure="auto-sync failed", log=log
+        )
 
     def start(self) -> None:
-        if self.connectors and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="wolkvox-auto-sync")
+        if self.connectors and not self._loop.running:
+            self._done = None
+            self._loop.start(self._until_next_period)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
     def period_start(self, now: float | None = None) -> float:
         """When the period holding `now` (Unix seconds; default: the clock) started."""
@@ -126,11 +127,11 @@ class AutoSync:
             elif isinstance(result, BaseException):
                 log.error("scheduled sync of connector %s crashed", connector, exc_info=result)
 
-    async def _run(self) -> None:
-        done: float | None = None
-        while True:
-            start = self.period_start()
-            if start != done:  # a sleep that ends a hair early must not run a period twice
-                await self.run_period(start)
-                done = start
-            await asyncio.sleep(max(0.0, start + self.interval - self._clock()))
+    async def _run_due_period(self) -> None:
+        self._period = self.period_start()
+        if self._period != self._done:  # a sleep that ends a hair early must not run it twice
+            await self.run_period(self._period)
+            self._done = self._period
+
+    def _until_next_period(self) -> float:
+        return max(0.0, self._period + self.interval - self._clock())
