@@ -24,78 +24,29 @@ from bot.logs import setup_logging
 STARTUP_FAILED = 3  # uvicorn's code for a start that failed (lifespan or bind)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="wolkvox-sync",
-        description="Serve the Slack app (serve, the default), sync connectors now (sync), "
-        "look up the last stored sync (templates, coverage, compare) or "
-        "upgrade the history database (db upgrade). "
-        "Settings come from the environment and .env; see .env.example.",
-    )
-    sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run the Slack app (default)")
-    modes = serve.add_mutually_exclusive_group()
-    modes.add_argument(
-        "--http",
-        action="store_const",
-        const="http",
-        dest="mode",
-        help="serve HTTP on $PORT (the Procfile's web process)",
-    )
-    modes.add_argument(
-        "--socket",
-        action="store_const",
-        const="socket",
-        dest="mode",
-        help="connect with Socket Mode (needs SLACK_APP_TOKEN)",
-    )
-    sync = sub.add_parser(
-        "sync", help="sync connectors now (for a terminal, cron, Heroku Scheduler)"
-    )
-    sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
-    sync.add_argument("--json", action="store_true", help="print the results as JSON")
-    lookups = {
-        "templates": _lookup_parser(
-            sub, "templates", 1, "list the templates that match (one line each)"
-        ),
-        "coverage": _lookup_parser(
-            sub, "coverage", 1, "which template names exist in which languages"
-        ),
-        "compare": _lookup_parser(
-            sub, "compare", 2, "what one connector has that the other lacks, or has differently"
-        ),
-    }
-    db = sub.add_parser("db", help="manage the history database (DATABASE_URL)")
-    db.add_argument(
-        "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
-    )
-    args, extra = parser.parse_known_args(_help_words(argv, lookups))
-    if extra and args.command not in lookups:
-        parser.error("unrecognized arguments: " + " ".join(extra))
-    if args.command in lookups:
-        options = [word for word in extra if word.startswith("--")]
-        if options:
-            lookups[args.command].error("unrecognized arguments: " + " ".join(options))
-        args.filters += extra  # -lang:es, -category:x, -word: exclusions, not options
+SERVE_MODES = {
+    "http": "serve HTTP on $PORT (the Procfile's web process)",
+    "socket": "connect with Socket Mode (needs SLACK_APP_TOKEN)",
+}
+# the lookups: how many connectors each takes and what it answers (its help)
+LOOKUPS = {
+    "templates": (1, "list the templates that match (one line each)"),
+    "coverage": (1, "which template names exist in which languages"),
+    "compare": (2, "what one connector has that the other lacks, or has differently"),
+}
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Read the command line and .env, check the settings, then run the command: 0 when it
+    went well, else its exit code (each problem said in one line on stderr)."""
+    args = parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True), override=False)
     if args.command == "db":
         return _db_upgrade(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     for warning in misspelt_settings(os.environ):
         print(f"wolkvox-sync: warning: {warning}", file=sys.stderr)
-    try:
-        console = args.command == "sync" or args.command in lookups
-        mode = "console" if console else getattr(args, "mode", None)
-        settings = Settings.from_env(os.environ, mode=mode)
-    except ConfigError as error:
-        print(f"wolkvox-sync cannot start: {error}", file=sys.stderr)
-        print("See .env.example and the README for every setting.", file=sys.stderr)
-        return 2
-    from bot.ops import preflight
-
-    placeholders = preflight.example_values(settings)
-    if placeholders.problem:
-        print(f"wolkvox-sync cannot start: {placeholders.problem}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     setup_logging(
         secrets=[
@@ -107,8 +58,87 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "sync":
         return _console(settings, args.connectors, as_json=args.json)
-    if args.command in lookups:
+    if args.command in LOOKUPS:
         return _lookup(settings, args)
+    return _serve(settings)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (`sys.argv` when `argv` is None) read; words that can't be read end
+    the process with argparse's usage line (exit 2). A lookup's `-word` is a filter."""
+    parser, lookups = _parser()
+    args, extra = parser.parse_known_args(_help_words(argv))
+    if extra and args.command not in lookups:
+        parser.error("unrecognized arguments: " + " ".join(extra))
+    if args.command in lookups:
+        options = [word for word in extra if word.startswith("--")]
+        if options:
+            lookups[args.command].error("unrecognized arguments: " + " ".join(options))
+        args.filters += extra  # -lang:es, -category:x, -word: exclusions, not options
+    return args
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The program's parser and each lookup's own (for its errors)."""
+    parser = argparse.ArgumentParser(
+        prog="wolkvox-sync",
+        description="Serve the Slack app (serve, the default), sync connectors now (sync), "
+        "look up the last stored sync (templates, coverage, compare) or "
+        "upgrade the history database (db upgrade). "
+        "Settings come from the environment and .env; see .env.example.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the Slack app (default)")
+    modes = serve.add_mutually_exclusive_group()
+    for mode, what in SERVE_MODES.items():
+        modes.add_argument(f"--{mode}", action="store_const", const=mode, dest="mode", help=what)
+    sync = sub.add_parser(
+        "sync", help="sync connectors now (for a terminal, cron, Heroku Scheduler)"
+    )
+    sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
+    sync.add_argument("--json", action="store_true", help="print the results as JSON")
+    lookups = {
+        name: _lookup_parser(sub, name, connectors, what)
+        for name, (connectors, what) in LOOKUPS.items()
+    }
+    db = sub.add_parser("db", help="manage the history database (DATABASE_URL)")
+    db.add_argument(
+        "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
+    )
+    return parser, lookups
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    """The settings for the command; None when they can't start it (why, said on stderr)."""
+    try:
+        console = args.command == "sync" or args.command in LOOKUPS
+        mode = "console" if console else getattr(args, "mode", None)
+        settings = Settings.from_env(os.environ, mode=mode)
+    except ConfigError as error:
+        _cannot_start(str(error))
+        print("See .env.example and the README for every setting.", file=sys.stderr)
+        return None
+    from bot.ops import preflight
+
+    placeholders = preflight.example_values(settings)
+    if placeholders.problem:
+        _cannot_start(placeholders.problem)
+        return None
+    return settings
+
+
+def _cannot_start(problem: str) -> None:
+    print(f"wolkvox-sync cannot start: {problem}", file=sys.stderr)
+
+
+def _bad_words(error: Exception) -> int:
+    """Words on the command line that can't be read: one line, exit code 2."""
+    print(f"wolkvox-sync: {str(error).replace('`', '')}", file=sys.stderr)
+    return 2
+
+
+def _serve(settings: Settings) -> int:
+    """Check the token and the database, then serve in Socket Mode or over HTTP."""
     refused = _preflight(settings)
     if refused:
         return refused
@@ -123,17 +153,16 @@ def _preflight(settings: Settings) -> int:
     from bot.ops import preflight
 
     async def checks() -> tuple[preflight.Check, preflight.Check]:
-        token, database = await asyncio.gather(
+        return await asyncio.gather(
             preflight.bot_token(settings), preflight.database(settings.database_url)
         )
-        return token, database
 
     token, database = asyncio.run(checks())
     if token.problem:
-        print(f"wolkvox-sync cannot start: {token.problem}", file=sys.stderr)
+        _cannot_start(token.problem)
         return 2
     if database.problem:
-        print(f"wolkvox-sync cannot start: {database.problem}", file=sys.stderr)
+        _cannot_start(database.problem)
         return 1
     if token.warning:
         logging.getLogger(__name__).warning("%s", token.warning)
@@ -146,8 +175,7 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
     try:
         connectors = connectors_from(words, settings)
     except InputError as error:
-        print(f"wolkvox-sync: {str(error).replace('`', '')}", file=sys.stderr)
-        return 2
+        return _bad_words(error)
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
     return asyncio.run(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
 
@@ -197,10 +225,10 @@ def _lookup_parser(
     return lookup
 
 
-def _help_words(argv: list[str] | None, lookups: dict[str, argparse.ArgumentParser]) -> list[str]:
+def _help_words(argv: list[str] | None) -> list[str]:
     """The arguments, with a lookup's lone -h read as --help."""
     words = sys.argv[1:] if argv is None else list(argv)
-    if words and words[0] in lookups:
+    if words and words[0] in LOOKUPS:
         return [words[0], *("--help" if w == "-h" else w for w in words[1:])]
     return words
 
@@ -220,8 +248,7 @@ def _lookup(settings: Settings, args: argparse.Namespace) -> int:
             output=args.output,
         )
     except InputError as error:
-        print(f"wolkvox-sync: {str(error).replace('`', '')}", file=sys.stderr)
-        return 2
+        return _bad_words(error)
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
     return asyncio.run(run_lookup(settings, request, out=sys.stdout, err=sys.stderr))
 
@@ -229,11 +256,11 @@ def _lookup(settings: Settings, args: argparse.Namespace) -> int:
 def _db_upgrade(database_url: str) -> int:
     """`db upgrade`: one line saying the revision reached, or one line saying why not."""
     from alembic.util import CommandError
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from bot.history.migrate import upgrade
     from bot.history.store import create_engine
+    from bot.ops.preflight import redacted
 
     async def run() -> str:
         engine = create_engine(database_url)
@@ -245,15 +272,7 @@ def _db_upgrade(database_url: str) -> int:
     try:
         revision = asyncio.run(run())
     except (ValueError, ArgumentError, SQLAlchemyError, CommandError, OSError) as error:
-        reason = str(error.orig if isinstance(error, DBAPIError) else error).strip()
-        reason = reason.splitlines()[0] if reason else type(error).__name__
-        try:
-            password = make_url(database_url).password
-        except (ArgumentError, ValueError):
-            password = None
-        if password:
-            reason = reason.replace(str(password), "***")
-        print(f"wolkvox-sync db upgrade failed: {reason}", file=sys.stderr)
+        print(f"wolkvox-sync db upgrade failed: {redacted(error, database_url)}", file=sys.stderr)
         return 1
     print(f"database schema at revision {revision} (the newest)")
     return 0

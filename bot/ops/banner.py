@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.config import Settings
@@ -41,9 +41,8 @@ def banner(settings: Settings, *, mode: str, host: str = "", port: int = 0) -> s
 
 def describe_database(database_url: str) -> str:
     """ "PostgreSQL at db.example.com:5432/wolkvox" or "SQLite file ./wolkvox.db"."""
-    try:
-        url = make_url(database_url)
-    except (ArgumentError, ValueError):
+    url = database_url_parts(database_url)
+    if url is None:
         return "unreadable DATABASE_URL"
     if url.get_backend_name() == "sqlite":
         return f"SQLite file {url.database or ':memory:'}"
@@ -52,9 +51,8 @@ def describe_database(database_url: str) -> str:
 
 def database_host(database_url: str) -> str:
     """Where DATABASE_URL points: host, port and database name, never the user or password."""
-    try:
-        url = make_url(database_url)
-    except (ArgumentError, ValueError):
+    url = database_url_parts(database_url)
+    if url is None:
         return "an unreadable DATABASE_URL"
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
@@ -62,6 +60,14 @@ def database_host(database_url: str) -> str:
     if url.port:
         place += f":{url.port}"
     return f"{place}/{url.database}" if url.database else place
+
+
+def database_url_parts(database_url: str) -> URL | None:
+    """DATABASE_URL read by SQLAlchemy; None when it can't be read."""
+    try:
+        return make_url(database_url)
+    except (ArgumentError, ValueError):
+        return None
 
 
 def describe_redis(redis_url: str) -> str:

@@ -36,23 +36,28 @@ class PartHealth:
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
+    """What `/readyz` found: ready when no part is down."""
+
     database: PartHealth
     redis: PartHealth
 
     @property
+    def parts(self) -> tuple[PartHealth, ...]:
+        return (self.database, self.redis)
+
+    @property
     def ready(self) -> bool:
-        return self.database.ok and self.redis.ok
+        return all(p.ok for p in self.parts)
 
     @property
     def failing(self) -> list[str]:
-        return [p.name for p in (self.database, self.redis) if not p.ok]
+        return [p.name for p in self.parts if not p.ok]
 
     def body(self) -> dict[str, Any]:
-        """The small JSON `/readyz` answers with."""
+        """The small JSON `/readyz` answers with: each part's state by its name."""
         return {
             "ready": self.ready,
-            "database": self.database.state,
-            "redis": self.redis.state,
+            **{p.name: p.state for p in self.parts},
             **({"failing": self.failing} if not self.ready else {}),
         }
 
@@ -89,6 +94,11 @@ async def _check(name: str, probe: Any, seconds: float) -> PartHealth:
     except TimeoutError:
         return PartHealth(name, "down", f"no answer within {seconds:g} s")
     except Exception as error:
-        reason = str(error).strip().splitlines()
-        return PartHealth(name, "down", reason[0] if reason else type(error).__name__)
+        return PartHealth(name, "down", first_line(error))
     return PartHealth(name, "ok")
+
+
+def first_line(error: BaseException) -> str:
+    """An error in one line: its message's first, or its class name when it says nothing."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

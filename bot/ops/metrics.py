@@ -12,7 +12,8 @@ from __future__ import annotations
 import hmac
 import re
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -104,28 +105,17 @@ def outcome_of(error: BaseException | None) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
 
 
-class _Waiting:
-    """Counts a sync as waiting for a slot while the block runs."""
-
-    def __enter__(self) -> None:
-        global _waiting_now
-        _waiting_now += 1
-        _WAITING.inc()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        global _waiting_now
+@contextmanager
+def waiting_for_slot() -> Iterator[None]:
+    """`with metrics.waiting_for_slot():` around waiting for a Wolkvox slot."""
+    global _waiting_now
+    _waiting_now += 1
+    _WAITING.inc()
+    try:
+        yield
+    finally:
         _waiting_now -= 1
         _WAITING.dec()
-
-
-def waiting_for_slot() -> AbstractContextManager[None]:
-    """`with metrics.waiting_for_slot():` around waiting for a Wolkvox slot."""
-    return _Waiting()
 
 
 def waiting_now() -> int:

@@ -50,7 +50,7 @@ class Operations:
         they begin and end, not at every check."""
         answer = await readiness(self.store.engine, self.redis)
         if answer.failing != self._unready:
-            for part in (answer.database, answer.redis):
+            for part in answer.parts:
                 if not part.ok:
                     log.warning("not ready: %s is down (%s)", part.name, part.reason)
             if not answer.failing:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.config import Settings
-from bot.ops.banner import database_host
+from bot.ops.banner import database_host, database_url_parts
+from bot.ops.health import first_line
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,9 @@ async def bot_token(settings: Settings, *, seconds: float = SLACK_SECONDS) -> Ch
             )
         return Check(warning=f"Slack's auth.test answered {code or 'an error'}")
     except Exception as error:  # unreachable in any way: start anyway
-        reason = str(error).strip().splitlines()
         return Check(
             warning=f"could not reach Slack at {settings.slack_api_url} to check "
-            f"SLACK_BOT_TOKEN ({reason[0] if reason else type(error).__name__}); starting anyway"
+            f"SLACK_BOT_TOKEN ({first_line(error)}); starting anyway"
         )
     return Check()
 
@@ -94,7 +93,7 @@ async def database(database_url: str, *, seconds: float = DATABASE_SECONDS) -> C
     try:
         engine = create_engine(database_url)
     except (ArgumentError, ValueError, ImportError) as error:
-        return Check(problem=f"DATABASE_URL can't be used ({_redacted(error, database_url)})")
+        return Check(problem=f"DATABASE_URL can't be used ({redacted(error, database_url)})")
     try:
         async with asyncio.timeout(seconds):
             async with engine.connect() as conn:
@@ -107,22 +106,18 @@ async def database(database_url: str, *, seconds: float = DATABASE_SECONDS) -> C
     except Exception as error:  # any failure to connect is this one problem
         return Check(
             problem=f"the database at {where} can't be reached "
-            f"({_redacted(error, database_url)}): check DATABASE_URL and that the database runs"
+            f"({redacted(error, database_url)}): check DATABASE_URL and that the database runs"
         )
     finally:
         await engine.dispose()
     return Check()
 
 
-def _redacted(error: BaseException, database_url: str) -> str:
+def redacted(error: BaseException, database_url: str) -> str:
     """The first line of an error, without DATABASE_URL's password."""
     cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
-    lines = str(cause).strip().splitlines()
-    reason = lines[0] if lines else type(cause).__name__
-    try:
-        password = make_url(database_url).password
-    except (ArgumentError, ValueError):
-        password = None
-    if password:
-        reason = reason.replace(str(password), "***")
+    reason = first_line(cause)
+    url = database_url_parts(database_url)
+    if url is not None and url.password:
+        reason = reason.replace(str(url.password), "***")
     return reason
