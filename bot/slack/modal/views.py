@@ -40,17 +40,18 @@ from bot.slack.modal.ids import (
 from bot.slack.modal.state import MAX_LABEL, Chosen, metadata, template_value
 from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import TemplateRef
+from bot.slack.views.common import syncing_text
 from bot.slack.views.kit import (
+    MAX_LISTED_NAME,
     MAX_VIEW_BLOCKS,
     About,
     Message,
     context,
-    message,
     section,
     synced_phrase,
     user_ref,
 )
-from bot.slack.views.template import MAX_LISTED_NAME, detail_blocks
+from bot.slack.views.template import detail_blocks, detail_card
 from bot.templates.model import Snapshot, Template
 
 MAX_TITLE = 24  # a modal's title, submit and close texts
@@ -125,9 +126,8 @@ def ready_status(snapshot: Snapshot, origin: str, now: datetime, t: Translator) 
 
 
 def syncing_status(connector: str, t: Translator) -> str:
-    return t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
-        connector=escape(connector)
-    )
+    """The connector's line while it syncs in the background (the same words as a reply's)."""
+    return syncing_text(connector, t)
 
 
 def connector_options(
@@ -181,13 +181,10 @@ def shared_message(
 ) -> Message:
     """What Share posts: the template in full, the connector, how fresh, and who shared it."""
     about = About(now=now, t=t, origin="cache", shared_by=user_id)
-    line = t._("Connector {connector} · {freshness}").format(
-        connector=escape(snapshot.connector), freshness=about.line(snapshot.synced_at)
-    )
     fallback = t._("{user} shared the template {name}").format(
         user=user_ref(user_id, t._("someone")), name=plain(template.name, MAX_LISTED_NAME)
     )
-    return message(fallback, [*detail_blocks(template, t), context(line)])
+    return detail_card(snapshot, template, about.line(snapshot.synced_at), fallback, t)
 
 
 def _template_menu(found: Found, t: Translator) -> list[Block]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.i18n import Translator
 from bot.slack.mrkdwn import code, escape, plain
@@ -93,22 +93,7 @@ def change_notification(
     by = who(t, "", plain(user_name, 80), source) if user_name else who(t, user_id, "", source)
     when = context(t._("Synced {moment}").format(moment=t.moment(snapshot.synced_at)))
     if changes.first:
-        head = t.nformat(
-            ":new: Connector *{connector}* synced for the first time by {who}: *{count} "
-            "template* found.",
-            ":new: Connector *{connector}* synced for the first time by {who}: *{count} "
-            "templates* found.",
-            snapshot.count,
-            connector=connector,
-            who=by,
-        )
-        fallback = t.nformat(
-            "Connector {connector}: first sync, {count} template",
-            "Connector {connector}: first sync, {count} templates",
-            snapshot.count,
-            connector=connector,
-        )
-        return message(fallback, [section(head), when]), None
+        return _first_sync_notification(snapshot, by, when, t), None
     head = t.nformat(
         ":bell: Connector *{connector}* synced by {who}: {summary} ({count} template now).",
         ":bell: Connector *{connector}* synced by {who}: {summary} ({count} templates now).",
@@ -139,6 +124,29 @@ def change_notification(
         connector=connector, summary=change_summary(changes, t)
     )
     return message(fallback, blocks), details
+
+
+def _first_sync_notification(
+    snapshot: Snapshot, by: str, when: ContextBlock, t: Translator
+) -> Message:
+    """The channel post after a connector's first sync: how many templates it has."""
+    connector = escape(snapshot.connector)
+    head = t.nformat(
+        ":new: Connector *{connector}* synced for the first time by {who}: *{count} "
+        "template* found.",
+        ":new: Connector *{connector}* synced for the first time by {who}: *{count} "
+        "templates* found.",
+        snapshot.count,
+        connector=connector,
+        who=by,
+    )
+    fallback = t.nformat(
+        "Connector {connector}: first sync, {count} template",
+        "Connector {connector}: first sync, {count} templates",
+        snapshot.count,
+        connector=connector,
+    )
+    return message(fallback, [section(head), when])
 
 
 def subscriber_warning(channel_id: str, connector: str, reason: str, t: Translator) -> Message:

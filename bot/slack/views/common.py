@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement
-
 from bot.i18n import Translator
 from bot.slack.action_ids import ACTION_REFRESH
 from bot.slack.commands import COMMAND, help_text, words
 from bot.slack.mrkdwn import escape
 from bot.slack.values import ViewRef, encode_view
-from bot.slack.views.kit import Message, message, section
+from bot.slack.views.kit import Message, button, message, section
+from bot.slack.views.planning import expired_offer
 
 
 def help_message(t: Translator, aliases: Mapping[str, str] | None = None) -> Message:
@@ -22,10 +21,15 @@ def help_message(t: Translator, aliases: Mapping[str, str] | None = None) -> Mes
 
 
 def progress_message(connector: str, t: Translator) -> Message:
-    text = t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
+    text = syncing_text(connector, t)
+    return message(text, [section(text)])
+
+
+def syncing_text(connector: str, t: Translator) -> str:
+    """ ":hourglass_flowing_sand: Syncing connector *1234* with Wolkvox…" (a reply, the modal)."""
+    return t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
         connector=escape(connector)
     )
-    return message(text, [section(text)])
 
 
 def text_message(text: str) -> Message:
@@ -36,13 +40,8 @@ def text_message(text: str) -> Message:
 
 def expired_message(connector: str, text: str, t: Translator, query: str = "") -> Message:
     """Data behind a button is gone: say so and offer a refresh."""
-    refresh = ButtonElement(
-        text=t._("Refresh"),
-        action_id=ACTION_REFRESH,
-        value=encode_view(ViewRef(connector, query=query)),
-        style="primary",
-    )
-    return message(text, [section(text), ActionsBlock(elements=[refresh])])
+    value = encode_view(ViewRef(connector, query=query))
+    return expired_offer(text, button(t._("Refresh"), ACTION_REFRESH, value, "primary"))
 
 
 def language_message(t: Translator, *, chosen: bool, changed: bool = False) -> Message:

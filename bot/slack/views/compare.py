@@ -30,6 +30,9 @@ from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import CompareRef, encode_compare
 from bot.slack.views.kit import (
     MAX_HEADER,
+    MAX_LISTED_CATEGORY,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
     About,
     Message,
     button,
@@ -37,16 +40,12 @@ from bot.slack.views.kit import (
     message,
     section,
     synced_phrase,
-    user_ref,
 )
 from bot.slack.views.planning import (
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     expired_offer,
     filters_context,
-    page_note,
-    skipped_note,
+    notes_context,
+    paged,
 )
 from bot.templates import export
 from bot.templates.compare import PAGE_SIZE, Comparison, ComparisonEntry, ComparisonPage, EntryKind
@@ -73,21 +72,14 @@ def comparison_message(page: ComparisonPage, about: About, sides: Sides | None =
         context(_line(comparison, about, sides or Sides())),
         *filters_context(comparison.query, t),
     ]
-    if about.warning:
-        blocks.append(section(f":warning: {about.warning}"))
-    if about.note:
-        blocks.append(section(about.note))
+    blocks += about.notices()
     if comparison.identical:
         blocks.append(section(_identical(comparison, t)))
     else:
         blocks.append(_counts(comparison, t))
         blocks += [section(text) for text in _parts(page, t)]
-    notes = [page_note(page.page, page.pages, t)] if page.pages > 1 else []
     skipped = comparison.left.skipped + comparison.right.skipped
-    if skipped:
-        notes.append(skipped_note(skipped, t))
-    if notes:
-        blocks.append(context(" · ".join(notes)))
+    blocks += notes_context(page.page, page.pages, skipped, t)
     if not about.shared_by:
         blocks.append(_actions(page, t))
     return message(_fallback(page, t), blocks)
@@ -130,13 +122,7 @@ def _line(comparison: Comparison, about: About, sides: Sides) -> str:
         left_freshness=synced_phrase(t, comparison.left.synced_at, about.now, sides.left),
         right_freshness=synced_phrase(t, comparison.right.synced_at, about.now, sides.right),
     )
-    if about.shared_by:
-        who = user_ref(about.shared_by, t._("someone"))
-        return t._("{freshness} · shared by {user}").format(freshness=freshness, user=who)
-    if about.asked_by:
-        who = user_ref(about.asked_by, t._("someone"))
-        return t._("{freshness} · asked by {user}").format(freshness=freshness, user=who)
-    return freshness
+    return about.attributed(freshness)
 
 
 def _identical(comparison: Comparison, t: Translator) -> str:
@@ -257,11 +243,7 @@ def _fallback(page: ComparisonPage, t: Translator) -> str:
         left=escape(comparison.left.connector),
         right=escape(comparison.right.connector),
     )
-    if page.pages > 1:
-        text = t._("{text} (page {page} of {pages})").format(
-            text=text, page=t.number(page.page + 1), pages=t.number(page.pages)
-        )
-    return text
+    return paged(text, page.page, page.pages, t)
 
 
 def _actions(page: ComparisonPage, t: Translator) -> ActionsBlock:

@@ -23,6 +23,8 @@ from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.kit import (
     MAX_HEADER,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
     MAX_SECTION_TEXT,
     About,
     Message,
@@ -32,14 +34,11 @@ from bot.slack.views.kit import (
 )
 from bot.slack.views.kit import message as kit_message
 from bot.slack.views.planning import (
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     expired_offer,
     filters_context,
-    no_match_lines,
-    no_templates_text,
-    page_note,
-    skipped_note,
+    notes_context,
+    nothing_listed,
+    paged,
 )
 from bot.templates import export
 from bot.templates.coverage import CoverageResult
@@ -62,31 +61,16 @@ def coverage_message(result: CoverageResult, about: About) -> Message:
         context(about.line(snapshot.synced_at)),
         *filters_context(result.query, t),
     ]
-    if about.warning:
-        blocks.append(section(f":warning: {about.warning}"))
-    if about.note:
-        blocks.append(section(about.note))
+    blocks += about.notices()
     if result.rows:
         blocks.append(section(_summary(result, t)))
         blocks.append(section(_page_text(result, t)))
-    elif snapshot.count == 0:
-        blocks.append(section(no_templates_text(snapshot.connector, t)))
     else:
         command_words = (snapshot.connector, words(t).coverage)
-        lines = no_match_lines(
-            snapshot.connector,
-            snapshot.count,
-            result.relaxation,
-            result.close_names,
-            command_words,
-            t,
+        blocks.append(
+            nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)
         )
-        blocks.append(section("\n".join(lines)))
-    notes = [page_note(result.page, result.pages, t)] if result.pages > 1 else []
-    if snapshot.skipped:
-        notes.append(skipped_note(snapshot.skipped, t))
-    if notes:
-        blocks.append(context(" · ".join(notes)))
+    blocks += notes_context(result.page, result.pages, snapshot.skipped, t)
     if not about.shared_by:
         blocks.append(_actions(result, t))
     return kit_message(_fallback(result, t), blocks)
@@ -195,11 +179,7 @@ def _fallback(result: CoverageResult, t: Translator) -> str:
         connector=connector,
         complete=t.number(result.complete),
     )
-    if result.pages > 1:
-        text = t._("{text} (page {page} of {pages})").format(
-            text=text, page=t.number(result.page + 1), pages=t.number(result.pages)
-        )
-    return text
+    return paged(text, result.page, result.pages, t)
 
 
 def _actions(result: CoverageResult, t: Translator) -> ActionsBlock:

@@ -31,53 +31,58 @@ def home_view(
         )
     )
     blocks.append(HeaderBlock(text=t._("Recent syncs")))
-    if recent:
-        for r in recent[:20]:
-            blocks.append(
-                section(
-                    t.nformat(
-                        "*Connector {connector}* · {count} template · {changes}\n"
-                        "{moment} ({age}) · {who}",
-                        "*Connector {connector}* · {count} templates · {changes}\n"
-                        "{moment} ({age}) · {who}",
-                        r.template_count,
-                        connector=escape(r.connector),
-                        changes=record_changes(r, t),
-                        moment=t.moment(r.synced_at),
-                        age=t.ago(now - r.synced_at),
-                        who=who(t, r.user_id, plain(r.user_name, 60), r.source),
-                    )
-                )
-            )
-    else:
-        blocks.append(
+    blocks += _recent_syncs(recent, now, t)
+    blocks.append(DividerBlock())
+    blocks.append(HeaderBlock(text=t._("Subscriptions in this workspace")))
+    blocks += _subscriptions(subs, t)
+    assert len(blocks) <= MAX_VIEW_BLOCKS
+    return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+
+
+def _recent_syncs(recent: Sequence[SyncRecord], now: datetime, t: Translator) -> list[Block]:
+    """A section per recent sync (the last 20), or how to make the first one."""
+    if not recent:
+        return [
             section(
                 t._("No sync yet. Try {command} with your connector id.").format(
                     command=f"`{COMMAND} 1234`"
                 )
             )
-        )
-    blocks.append(DividerBlock())
-    blocks.append(HeaderBlock(text=t._("Subscriptions in this workspace")))
-    if subs:
-        lines = [
-            "• "
-            + t._("{channel} ← connector *{connector}*").format(
-                channel=f"<#{s.channel_id}>", connector=escape(s.connector)
-            )
-            for s in subs[:200]
         ]
-        for start in range(0, len(lines), 40):
-            blocks.append(section("\n".join(lines[start : start + 40])))
-    else:
+    return [
+        section(
+            t.nformat(
+                "*Connector {connector}* · {count} template · {changes}\n{moment} ({age}) · {who}",
+                "*Connector {connector}* · {count} templates · {changes}\n{moment} ({age}) · {who}",
+                r.template_count,
+                connector=escape(r.connector),
+                changes=record_changes(r, t),
+                moment=t.moment(r.synced_at),
+                age=t.ago(now - r.synced_at),
+                who=who(t, r.user_id, plain(r.user_name, 60), r.source),
+            )
+        )
+        for r in recent[:20]
+    ]
+
+
+def _subscriptions(subs: Sequence[Subscription], t: Translator) -> list[Block]:
+    """The channels subscribed to a connector, 40 to a section, or how to subscribe one."""
+    if not subs:
         example = f"`{COMMAND} {words(t).subscribe} 1234`"
-        blocks.append(
+        return [
             section(
                 t._("None yet. {command} in a channel posts changes there.").format(command=example)
             )
+        ]
+    lines = [
+        "• "
+        + t._("{channel} ← connector *{connector}*").format(
+            channel=f"<#{s.channel_id}>", connector=escape(s.connector)
         )
-    assert len(blocks) <= MAX_VIEW_BLOCKS
-    return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+        for s in subs[:200]
+    ]
+    return [section("\n".join(lines[start : start + 40])) for start in range(0, len(lines), 40)]
 
 
 def refused_home_view(text: str) -> dict[str, Any]:

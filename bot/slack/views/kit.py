@@ -28,6 +28,11 @@ MAX_HEADER = 150
 MAX_OPTION_TEXT = 75
 MAX_FALLBACK = 3000
 
+# how much of an untrusted name, language or category a listing shows
+MAX_LISTED_NAME = 60
+MAX_LISTED_LANGUAGE = 16
+MAX_LISTED_CATEGORY = 24
+
 
 def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)))
@@ -111,8 +116,11 @@ class About:
 
     def line(self, synced_at: datetime) -> str:
         """ ":package: Cached, synced 4 min. ago · asked by @maria"."""
+        return self.attributed(synced_phrase(self.t, synced_at, self.now, self.origin))
+
+    def attributed(self, freshness: str) -> str:
+        """`freshness` followed by who shared (or asked for) the reply, when known."""
         t = self.t
-        freshness = synced_phrase(t, synced_at, self.now, self.origin)
         if self.shared_by:
             who = user_ref(self.shared_by, t._("someone"))
             return t._("{freshness} · shared by {user}").format(freshness=freshness, user=who)
@@ -120,3 +128,10 @@ class About:
             who = user_ref(self.asked_by, t._("someone"))
             return t._("{freshness} · asked by {user}").format(freshness=freshness, user=who)
         return freshness
+
+    def notices(self) -> list[SectionBlock]:
+        """The warning (a failed fresh sync) and the note (what changed), as sections."""
+        blocks = [section(f":warning: {self.warning}")] if self.warning else []
+        if self.note:
+            blocks.append(section(self.note))
+        return blocks

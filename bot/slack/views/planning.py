@@ -1,21 +1,18 @@
-"""Pieces the campaign-planning views (coverage, readiness, compare) share (pure): the filters
-line, the page note, the "data expired" notice with the right Refresh button, and the no-match
+"""Pieces the listing views (results, coverage, readiness, compare) share (pure): the filters
+line, the page notes, the "data expired" notice with the right Refresh button, and the no-match
 explanation with a command that drops one filter."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, SectionBlock
 
 from bot.i18n import Translator
 from bot.slack.commands import COMMAND
 from bot.slack.mrkdwn import code, escape
-from bot.slack.views.kit import Message, context, message, section
+from bot.slack.views.kit import MAX_LISTED_NAME, Message, context, message, section
 from bot.templates.lookup import Relaxation
+from bot.templates.model import Snapshot
 from bot.templates.query import Query
-
-MAX_LISTED_NAME = 60
-MAX_LISTED_LANGUAGE = 16
-MAX_LISTED_CATEGORY = 24
 
 
 def filters_context(query: Query, t: Translator) -> list[ContextBlock]:
@@ -26,11 +23,45 @@ def filters_context(query: Query, t: Translator) -> list[ContextBlock]:
     return [context(t._("*Filters:* {terms}").format(terms=terms))]
 
 
-def page_note(page: int, pages: int, t: Translator) -> str:
+def notes_context(page: int, pages: int, skipped: int, t: Translator) -> list[ContextBlock]:
+    """ "Page 2 of 5 · 3 entries could not be read", or nothing when neither applies."""
+    notes = [_page_note(page, pages, t)] if pages > 1 else []
+    if skipped:
+        notes.append(_skipped_note(skipped, t))
+    return [context(" · ".join(notes))] if notes else []
+
+
+def nothing_listed(
+    snapshot: Snapshot,
+    relaxation: Relaxation | None,
+    close_names: tuple[str, ...],
+    command_words: tuple[str, ...],
+    t: Translator,
+) -> SectionBlock:
+    """Why a listing is empty: the connector has no templates, or nothing matched (see
+    `_no_match_lines`)."""
+    if snapshot.count == 0:
+        return section(_no_templates_text(snapshot.connector, t))
+    lines = _no_match_lines(
+        snapshot.connector, snapshot.count, relaxation, close_names, command_words, t
+    )
+    return section("\n".join(lines))
+
+
+def _page_note(page: int, pages: int, t: Translator) -> str:
     return t._("Page {page} of {pages}").format(page=t.number(page + 1), pages=t.number(pages))
 
 
-def skipped_note(skipped: int, t: Translator) -> str:
+def paged(text: str, page: int, pages: int, t: Translator) -> str:
+    """A fallback text with "(page 2 of 5)" after it when there is more than one page."""
+    if pages < 2:
+        return text
+    return t._("{text} (page {page} of {pages})").format(
+        text=text, page=t.number(page + 1), pages=t.number(pages)
+    )
+
+
+def _skipped_note(skipped: int, t: Translator) -> str:
     return t.nformat(
         ":warning: {count} entry from Wolkvox could not be read and is not listed",
         ":warning: {count} entries from Wolkvox could not be read and are not listed",
@@ -38,7 +69,7 @@ def skipped_note(skipped: int, t: Translator) -> str:
     )
 
 
-def no_match_lines(
+def _no_match_lines(
     connector: str,
     count: int,
     relaxation: Relaxation | None,
@@ -75,7 +106,7 @@ def no_match_lines(
     return lines
 
 
-def no_templates_text(connector: str, t: Translator) -> str:
+def _no_templates_text(connector: str, t: Translator) -> str:
     return t._(
         "Wolkvox returned *no templates* for connector *{connector}*. Check in "
         "Meta Business Manager that this WhatsApp number has approved templates."

@@ -20,11 +20,14 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import Translator
 from bot.slack.action_ids import ACTION_CHECK_REFRESH, ACTION_CHECK_SHARE
-from bot.slack.mrkdwn import clip, code, escape, one_line, plain
+from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import CheckRef, encode_check
 from bot.slack.views.kit import (
     MAX_FIELD_TEXT,
     MAX_HEADER,
+    MAX_LISTED_CATEGORY,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
     About,
     Message,
     button,
@@ -32,12 +35,8 @@ from bot.slack.views.kit import (
     message,
     section,
 )
-from bot.slack.views.planning import (
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
-    expired_offer,
-)
+from bot.slack.views.planning import expired_offer
+from bot.slack.views.template import name_not_found, variables_line, variables_listed
 from bot.templates.readiness import (
     BODY_LIMIT,
     CategoriesDiffer,
@@ -62,7 +61,7 @@ def readiness_message(readiness: Readiness, about: About) -> Message:
     """The card for a known name, or the closest names for an unknown one."""
     t, snapshot = about.t, readiness.snapshot
     if not readiness.found:
-        return _not_found(readiness, about)
+        return name_not_found(snapshot, readiness.name, readiness.close_names, about)
     name = readiness.versions[0].template.name
     header = t.nformat(
         "{name} · {count} language",
@@ -72,49 +71,13 @@ def readiness_message(readiness: Readiness, about: About) -> Message:
     )
     blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
     blocks.append(context(about.line(snapshot.synced_at)))
-    if about.warning:
-        blocks.append(section(f":warning: {about.warning}"))
-    if about.note:
-        blocks.append(section(about.note))
+    blocks += about.notices()
     blocks.append(section(_verdict(readiness, t)))
     blocks.append(DividerBlock())
-    shown = readiness.versions[:MAX_LANGUAGE_FIELDS]
-    for at in range(0, len(shown), FIELDS_PER_SECTION):
-        fields = [
-            MarkdownTextObject(text=_version_field(v, t))
-            for v in shown[at : at + FIELDS_PER_SECTION]
-        ]
-        blocks.append(SectionBlock(fields=fields))
-    left_out = readiness.versions[MAX_LANGUAGE_FIELDS:]
-    if left_out:
-        listed = ", ".join(plain(v.language, MAX_LISTED_LANGUAGE) for v in left_out[:20])
-        blocks.append(
-            context(
-                t.nformat(
-                    "{count} more language not shown here: {listed}",
-                    "{count} more languages not shown here: {listed}",
-                    len(left_out),
-                    listed=listed,
-                )
-            )
-        )
+    blocks += _version_fields(readiness.versions, t)
     if not about.shared_by:
         blocks.append(_actions(readiness, t))
-    if readiness.ready:
-        fallback = t.nformat(
-            "Template {name} is ready in {count} language",
-            "Template {name} is ready in {count} languages",
-            len(readiness.versions),
-            name=plain(name, MAX_LISTED_NAME),
-        )
-    else:
-        fallback = t.nformat(
-            "Template {name}: {count} thing to fix before a campaign",
-            "Template {name}: {count} things to fix before a campaign",
-            len(readiness.warnings),
-            name=plain(name, MAX_LISTED_NAME),
-        )
-    return message(fallback, blocks)
+    return message(_fallback(readiness, name, t), blocks)
 
 
 def readiness_expired(connector: str, name: str, text: str, t: Translator) -> Message:
@@ -143,18 +106,17 @@ def _verdict(readiness: Readiness, t: Translator) -> str:
 
 
 def _warning(warning: ReadinessWarning, t: Translator) -> str:
-    if isinstance(warning, OverLimit):
-        return "• " + t._(
-            ":no_entry: The {language} body has {length} characters; Meta accepts at most {limit}."
-        ).format(
-            language=_language(warning.language),
-            length=t.number(warning.length),
-            limit=t.number(warning.limit),
-        )
-    if isinstance(warning, NearLimit):
-        return "• " + t._(
-            "The {language} body has {length} of {limit} characters: little room for edits."
-        ).format(
+    if isinstance(warning, OverLimit | NearLimit):
+        if isinstance(warning, OverLimit):
+            text = t._(
+                ":no_entry: The {language} body has {length} characters; Meta accepts at most "
+                "{limit}."
+            )
+        else:
+            text = t._(
+                "The {language} body has {length} of {limit} characters: little room for edits."
+            )
+        return "• " + text.format(
             language=_language(warning.language),
             length=t.number(warning.length),
             limit=t.number(warning.limit),
@@ -166,7 +128,8 @@ def _warning(warning: ReadinessWarning, t: Translator) -> str:
             title = t._("*The variables have different names:*")
         sets = [
             t._("{variables} in {languages}").format(
-                variables=_variables(s.variables, t), languages=_languages(s.languages)
+                variables=variables_listed(s.variables, t, limit=MAX_VARIABLES_LISTED),
+                languages=_languages(s.languages),
             )
             for s in warning.sets[:MAX_SETS_LISTED]
         ]
@@ -197,7 +160,7 @@ def _missing_sibling(warning: MissingSibling, t: Translator) -> str:
 def _version_field(version: Version, t: Translator) -> str:
     lines = [
         f"*{_language(version.language)}* · {plain(version.category, MAX_LISTED_CATEGORY)}",
-        _variables_line(version.variables, t),
+        variables_line(version.variables, t, limit=MAX_VARIABLES_LISTED),
         t._("{length} of {limit} characters").format(
             length=t.number(version.length), limit=t.number(BODY_LIMIT)
         ),
@@ -206,30 +169,6 @@ def _version_field(version: Version, t: Translator) -> str:
     if body:
         lines.append("“" + escape(clip(body, EXCERPT)) + "”")
     return clip("\n".join(lines), MAX_FIELD_TEXT)
-
-
-def _variables_line(variables: Sequence[str], t: Translator) -> str:
-    if not variables:
-        return t._("No variables")
-    listed = _variables(variables, t)
-    more = len(variables) - MAX_VARIABLES_LISTED
-    if more > 0:
-        return t.nformat(
-            "{count} variable: {listed} and {more} more",
-            "{count} variables: {listed} and {more} more",
-            len(variables),
-            listed=listed,
-            more=t.number(more),
-        )
-    return t.nformat(
-        "{count} variable: {listed}", "{count} variables: {listed}", len(variables), listed=listed
-    )
-
-
-def _variables(variables: Sequence[str], t: Translator) -> str:
-    if not variables:
-        return t._("no variables")
-    return ", ".join(code("{{" + v + "}}", 70) for v in variables[:MAX_VARIABLES_LISTED])
 
 
 def _language(language: str) -> str:
@@ -241,32 +180,48 @@ def _languages(languages: Sequence[str]) -> str:
     return listed + (" …" if len(languages) > MAX_LANGUAGES_LISTED else "")
 
 
-def _not_found(readiness: Readiness, about: About) -> Message:
-    t, snapshot = about.t, readiness.snapshot
-    if readiness.close_names:
-        text = t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template). "
-            "Closest names: {names}.",
-            "Connector *{connector}* has no template named {name} (among {count} templates). "
-            "Closest names: {names}.",
-            snapshot.count,
-            connector=escape(snapshot.connector),
-            name=code(readiness.name, MAX_LISTED_NAME),
-            names=", ".join(code(n, MAX_LISTED_NAME) for n in readiness.close_names),
+def _version_fields(versions: Sequence[Version], t: Translator) -> list[Block]:
+    """Each language's field, side by side, and a note naming the languages left out."""
+    shown = versions[:MAX_LANGUAGE_FIELDS]
+    blocks: list[Block] = [
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=_version_field(v, t))
+                for v in shown[at : at + FIELDS_PER_SECTION]
+            ]
         )
-    else:
-        text = t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template).",
-            "Connector *{connector}* has no template named {name} (among {count} templates).",
-            snapshot.count,
-            connector=escape(snapshot.connector),
-            name=code(readiness.name, MAX_LISTED_NAME),
+        for at in range(0, len(shown), FIELDS_PER_SECTION)
+    ]
+    left_out = versions[MAX_LANGUAGE_FIELDS:]
+    if left_out:
+        listed = ", ".join(plain(v.language, MAX_LISTED_LANGUAGE) for v in left_out[:20])
+        blocks.append(
+            context(
+                t.nformat(
+                    "{count} more language not shown here: {listed}",
+                    "{count} more languages not shown here: {listed}",
+                    len(left_out),
+                    listed=listed,
+                )
+            )
         )
-    blocks: list[Block] = [section(text), context(about.line(snapshot.synced_at))]
-    if about.warning:
-        blocks.append(section(f":warning: {about.warning}"))
-    fallback = t._("No template named {name}").format(name=plain(readiness.name, MAX_LISTED_NAME))
-    return message(fallback, blocks)
+    return blocks
+
+
+def _fallback(readiness: Readiness, name: str, t: Translator) -> str:
+    if readiness.ready:
+        return t.nformat(
+            "Template {name} is ready in {count} language",
+            "Template {name} is ready in {count} languages",
+            len(readiness.versions),
+            name=plain(name, MAX_LISTED_NAME),
+        )
+    return t.nformat(
+        "Template {name}: {count} thing to fix before a campaign",
+        "Template {name}: {count} things to fix before a campaign",
+        len(readiness.warnings),
+        name=plain(name, MAX_LISTED_NAME),
+    )
 
 
 def _actions(readiness: Readiness, t: Translator) -> ActionsBlock:

@@ -32,7 +32,6 @@ from bot.slack.action_ids import (
     ACTION_REFRESH,
     ACTION_SHARE,
 )
-from bot.slack.commands import COMMAND
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import TemplateRef, ViewRef, encode_template, encode_view
 from bot.slack.views.kit import (
@@ -40,6 +39,9 @@ from bot.slack.views.kit import (
     MAX_FALLBACK,
     MAX_FIELD_TEXT,
     MAX_HEADER,
+    MAX_LISTED_CATEGORY,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
     MAX_OPTION_TEXT,
     About,
     Message,
@@ -48,13 +50,15 @@ from bot.slack.views.kit import (
     context_json,
     section,
 )
+from bot.slack.views.planning import (
+    notes_context,
+    nothing_listed,
+    paged,
+)
 from bot.templates.lookup import LookupResult
 from bot.templates.model import Template
 
 MAX_COUNT_ROWS = 12  # rows per "by category" / "by language" field
-MAX_LISTED_NAME = 60
-MAX_LISTED_LANGUAGE = 16
-MAX_LISTED_CATEGORY = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +75,11 @@ class ResultsView:
 def results_message(view: ResultsView, *, synced_at: datetime, about: About) -> Message:
     """A rendered result with who asked (or shared) it, when it was synced, and any warning or
     change note."""
-    extra = [section(f":warning: {about.warning}")] if about.warning else []
-    if about.note:
-        extra.append(section(about.note))
     blocks = [
         view.header,
         context_json(about.line(synced_at)),
         *view.filters,
-        *(block.to_dict() for block in extra),
+        *(block.to_dict() for block in about.notices()),
         *view.body,
     ]
     assert len(blocks) <= MAX_BLOCKS
@@ -145,47 +146,17 @@ def _body(result: LookupResult, t: Translator, shared: bool) -> list[Block]:
         )
         lines = [_template_line(x) for x in result.shown_templates]
         body.append(section("\n".join([title, *lines])))
-    elif snapshot.count == 0:
-        body.append(
-            section(
-                t._(
-                    "Wolkvox returned *no templates* for connector *{connector}*. Check in "
-                    "Meta Business Manager that this WhatsApp number has approved templates."
-                ).format(connector=escape(snapshot.connector))
-            )
-        )
     else:
-        body.append(section(_no_match(result, t)))
-    notes = _notes(result, t)
-    if notes:
-        body.append(context(" · ".join(notes)))
+        command_words = (snapshot.connector,)
+        body.append(
+            nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)
+        )
+    body += notes_context(result.page, result.pages, snapshot.skipped, t)
     if not shared:
         body.append(_actions(result, t))
         if result.shown:
             body.append(_open_menu(result, t))
     return body
-
-
-def _notes(result: LookupResult, t: Translator) -> list[str]:
-    notes = []
-    if result.pages > 1:
-        notes.append(_page(result, t))
-    skipped = result.snapshot.skipped
-    if skipped:
-        notes.append(
-            t.nformat(
-                ":warning: {count} entry from Wolkvox could not be read and is not listed",
-                ":warning: {count} entries from Wolkvox could not be read and are not listed",
-                skipped,
-            )
-        )
-    return notes
-
-
-def _page(result: LookupResult, t: Translator) -> str:
-    return t._("Page {page} of {pages}").format(
-        page=t.number(result.page + 1), pages=t.number(result.pages)
-    )
 
 
 def _fallback(result: LookupResult, t: Translator) -> str:
@@ -205,41 +176,7 @@ def _fallback(result: LookupResult, t: Translator) -> str:
             connector=escape(snapshot.connector),
             matches=t.number(result.count),
         )
-    if result.pages > 1:
-        fallback = t._("{text} (page {page} of {pages})").format(
-            text=fallback, page=t.number(result.page + 1), pages=t.number(result.pages)
-        )
-    return fallback
-
-
-def _no_match(result: LookupResult, t: Translator) -> str:
-    snapshot = result.snapshot
-    lines = [
-        t.nformat(
-            "No template matches these filters among the {count} template of connector "
-            "*{connector}*.",
-            "No template matches these filters among the {count} templates of connector "
-            "*{connector}*.",
-            snapshot.count,
-            connector=escape(snapshot.connector),
-        )
-    ]
-    relaxed = result.relaxation
-    if relaxed is not None:
-        command = " ".join([COMMAND, snapshot.connector, *relaxed.rest.split()])
-        lines.append(
-            t.nformat(
-                "Without {dropped}, {count} matches: {command}",
-                "Without {dropped}, {count} match: {command}",
-                relaxed.count,
-                dropped=code(relaxed.dropped, MAX_LISTED_NAME),
-                command=code(command, 300),
-            )
-        )
-    if result.close_names:
-        names = ", ".join(code(n, MAX_LISTED_NAME) for n in result.close_names)
-        lines.append(t._("Names that look close: {names}").format(names=names))
-    return "\n".join(lines)
+    return paged(fallback, result.page, result.pages, t)
 
 
 def _template_line(template: Template) -> str:

@@ -3,6 +3,7 @@ menu (pure). The versions are found before (`bot.templates.lookup.find_versions`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
@@ -13,6 +14,9 @@ from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.views.kit import (
     MAX_BLOCKS,
     MAX_HEADER,
+    MAX_LISTED_CATEGORY,
+    MAX_LISTED_LANGUAGE,
+    MAX_LISTED_NAME,
     About,
     Message,
     context,
@@ -24,9 +28,6 @@ from bot.templates.lookup import TemplateVersions
 from bot.templates.model import VARIABLE, Snapshot, Template
 from bot.templates.samples import preview
 
-MAX_LISTED_NAME = 60
-MAX_LISTED_LANGUAGE = 16
-MAX_LISTED_CATEGORY = 24
 MAX_BODY_SHOWN = 1400  # per body and per preview; Meta's limit is 1,024
 DETAIL_BUDGET = 8000  # characters of template detail in one message
 MAX_VARIABLES_LISTED = 20
@@ -35,9 +36,8 @@ MAX_VARIABLES_LISTED = 20
 def template_message(found: TemplateVersions, about: About) -> Message:
     """`show <name>`: every language version of one template in full, or the closest names."""
     snapshot, t = found.snapshot, about.t
-    line, warning = about.line(snapshot.synced_at), about.warning
     if not found.versions:
-        return _not_found(found, t, line, warning)
+        return name_not_found(snapshot, found.name, found.close_names, about)
     first = found.versions[0]
     header = t.nformat(
         "{name} · {count} language",
@@ -45,9 +45,10 @@ def template_message(found: TemplateVersions, about: About) -> Message:
         len(found.versions),
         name=one_line(first.name),
     )
-    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), context(line)]
-    if warning:
-        blocks.append(section(f":warning: {warning}"))
+    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
+    blocks.append(context(about.line(snapshot.synced_at)))
+    if about.warning:
+        blocks.append(section(f":warning: {about.warning}"))
     used = 0
     left_out: list[str] = []
     for template in found.versions:
@@ -73,42 +74,28 @@ def detail_message(
     snapshot: Snapshot, template: Template, *, now: datetime, t: Translator
 ) -> Message:
     """One template in full (from the Open menu)."""
-    line = t._("Connector {connector} · {freshness}").format(
-        connector=escape(snapshot.connector),
-        freshness=synced_phrase(t, snapshot.synced_at, now, "cache"),
-    )
-    blocks: list[Block] = [*detail_blocks(template, t), context(line)]
     fallback = t._("Template {name}").format(name=plain(template.name, MAX_LISTED_NAME))
-    return message(fallback, blocks)
+    freshness = synced_phrase(t, snapshot.synced_at, now, "cache")
+    return detail_card(snapshot, template, freshness, fallback, t)
+
+
+def detail_card(
+    snapshot: Snapshot, template: Template, freshness: str, fallback: str, t: Translator
+) -> Message:
+    """One template in full, then its connector and `freshness` (the Open menu, Share)."""
+    line = t._("Connector {connector} · {freshness}").format(
+        connector=escape(snapshot.connector), freshness=freshness
+    )
+    return message(fallback, [*detail_blocks(template, t), context(line)])
 
 
 def detail_blocks(template: Template, t: Translator) -> list[Block]:
     """Name, language, category and variables; the body with its variables marked; a preview."""
-    variables = template.variables
     heading = (
         f"*{code(template.name, 200)}* · {plain(template.language, MAX_LISTED_LANGUAGE)} · "
-        f"{plain(template.category, MAX_LISTED_CATEGORY)}"
+        f"{plain(template.category, MAX_LISTED_CATEGORY)}\n"
+        + variables_line(template.variables, t, limit=MAX_VARIABLES_LISTED)
     )
-    if variables:
-        listed = ", ".join(code("{{" + v + "}}", 70) for v in variables[:MAX_VARIABLES_LISTED])
-        more = len(variables) - MAX_VARIABLES_LISTED
-        if more > 0:
-            heading += "\n" + t.nformat(
-                "{count} variable: {listed} and {more} more",
-                "{count} variables: {listed} and {more} more",
-                len(variables),
-                listed=listed,
-                more=t.number(more),
-            )
-        else:
-            heading += "\n" + t.nformat(
-                "{count} variable: {listed}",
-                "{count} variables: {listed}",
-                len(variables),
-                listed=listed,
-            )
-    else:
-        heading += "\n" + t._("No variables")
     body = (
         _quote(_mark_variables(template.body)) if template.body.strip() else t._("_(empty body)_")
     )
@@ -120,9 +107,38 @@ def detail_blocks(template: Template, t: Translator) -> list[Block]:
     ]
 
 
-def _not_found(found: TemplateVersions, t: Translator, line: str, warning: str) -> Message:
-    snapshot = found.snapshot
-    if found.close_names:
+def variables_line(variables: Sequence[str], t: Translator, *, limit: int) -> str:
+    """ "2 variables: `{{1}}`, `{{2}}`", the first `limit` of them listed; or "No variables"."""
+    if not variables:
+        return t._("No variables")
+    listed = variables_listed(variables, t, limit=limit)
+    more = len(variables) - limit
+    if more > 0:
+        return t.nformat(
+            "{count} variable: {listed} and {more} more",
+            "{count} variables: {listed} and {more} more",
+            len(variables),
+            listed=listed,
+            more=t.number(more),
+        )
+    return t.nformat(
+        "{count} variable: {listed}", "{count} variables: {listed}", len(variables), listed=listed
+    )
+
+
+def variables_listed(variables: Sequence[str], t: Translator, *, limit: int) -> str:
+    """The first `limit` variables as code, or "no variables"."""
+    if not variables:
+        return t._("no variables")
+    return ", ".join(code("{{" + v + "}}", 70) for v in variables[:limit])
+
+
+def name_not_found(
+    snapshot: Snapshot, name: str, close_names: Sequence[str], about: About
+) -> Message:
+    """No template has this name (`show`, `check`): among how many, and the closest names."""
+    t = about.t
+    if close_names:
         text = t.nformat(
             "Connector *{connector}* has no template named {name} (among {count} template). "
             "Closest names: {names}.",
@@ -130,8 +146,8 @@ def _not_found(found: TemplateVersions, t: Translator, line: str, warning: str) 
             "Closest names: {names}.",
             snapshot.count,
             connector=escape(snapshot.connector),
-            name=code(found.name, MAX_LISTED_NAME),
-            names=", ".join(code(n, MAX_LISTED_NAME) for n in found.close_names),
+            name=code(name, MAX_LISTED_NAME),
+            names=", ".join(code(n, MAX_LISTED_NAME) for n in close_names),
         )
     else:
         text = t.nformat(
@@ -139,12 +155,12 @@ def _not_found(found: TemplateVersions, t: Translator, line: str, warning: str) 
             "Connector *{connector}* has no template named {name} (among {count} templates).",
             snapshot.count,
             connector=escape(snapshot.connector),
-            name=code(found.name, MAX_LISTED_NAME),
+            name=code(name, MAX_LISTED_NAME),
         )
-    blocks: list[Block] = [section(text), context(line)]
-    if warning:
-        blocks.append(section(f":warning: {warning}"))
-    fallback = t._("No template named {name}").format(name=plain(found.name, MAX_LISTED_NAME))
+    blocks: list[Block] = [section(text), context(about.line(snapshot.synced_at))]
+    if about.warning:
+        blocks.append(section(f":warning: {about.warning}"))
+    fallback = t._("No template named {name}").format(name=plain(name, MAX_LISTED_NAME))
     return message(fallback, blocks)
 
 
