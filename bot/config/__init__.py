@@ -2,7 +2,8 @@
 
     settings.py   Settings, and from_env composing the readers
     readers.py    one small reader per concern
-    env.py        EnvReader (collects every problem), the names read, misspelt names
+    env.py        EnvReader (collects every problem)
+    names.py      the names read, misspelt names
     database.py   DATABASE_URL -> SQLAlchemy URL and asyncpg options
     defaults.py   every default
 
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from bot.config.database import SSL_MODES, database_options, engine_url
 from bot.config.defaults import DEFAULT_DATABASE_URL
-from bot.config.env import EnvReader, misspelt_settings, setting_names
+from bot.config.env import EnvReader
+from bot.config.names import misspelt_settings, setting_names
 from bot.config.settings import Settings
 
 __all__ = [

@@ -11,22 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.config import readers
-from bot.config.defaults import (
-    DEFAULT_AUTO_SYNC_MINUTES,
-    DEFAULT_CACHE_TTL,
-    DEFAULT_DATABASE_URL,
-    DEFAULT_HISTORY_DAYS,
-    DEFAULT_HOST,
-    DEFAULT_KEEP_MB,
-    DEFAULT_PORT,
-    DEFAULT_REFRESH_COOLDOWN,
-    DEFAULT_SHUTDOWN_GRACE,
-    DEFAULT_SLACK_API_URL,
-    DEFAULT_TIMEOUT,
-    DEFAULT_USER_SYNCS_PER_MINUTE,
-    MB,
-)
+from bot.config import defaults, readers
 from bot.config.env import EnvReader
 
 
@@ -40,23 +25,23 @@ class Settings:
     wolkvox_server: str = ""
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    cache_ttl: int = DEFAULT_CACHE_TTL
-    timeout: float = DEFAULT_TIMEOUT
-    refresh_cooldown: float = DEFAULT_REFRESH_COOLDOWN  # 0: no cooldown
-    user_syncs_per_minute: int = DEFAULT_USER_SYNCS_PER_MINUTE  # 0: no per-user limit
-    keep_bytes: int = DEFAULT_KEEP_MB * MB  # snapshots kept in memory, in bytes
+    slack_api_url: str = defaults.DEFAULT_SLACK_API_URL
+    cache_ttl: int = defaults.DEFAULT_CACHE_TTL
+    timeout: float = defaults.DEFAULT_TIMEOUT
+    refresh_cooldown: float = defaults.DEFAULT_REFRESH_COOLDOWN  # 0: no cooldown
+    user_syncs_per_minute: int = defaults.DEFAULT_USER_SYNCS_PER_MINUTE  # 0: no per-user limit
+    keep_bytes: int = defaults.DEFAULT_KEEP_MB * defaults.MB  # snapshots kept in memory, in bytes
     notify_channel: str = ""
-    port: int = DEFAULT_PORT
-    host: str = DEFAULT_HOST
-    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    port: int = defaults.DEFAULT_PORT
+    host: str = defaults.DEFAULT_HOST
+    shutdown_grace: float = defaults.DEFAULT_SHUTDOWN_GRACE
     connectors: tuple[tuple[str, str], ...] = ()
-    database_url: str = DEFAULT_DATABASE_URL
-    history_days: int = DEFAULT_HISTORY_DAYS
+    database_url: str = defaults.DEFAULT_DATABASE_URL
+    history_days: int = defaults.DEFAULT_HISTORY_DAYS
     notify_unchanged: bool = False
     language: str = "en"  # WOLKVOX_LANGUAGE: the console, WOLKVOX_NOTIFY_CHANNEL, the fallback
     auto_sync: tuple[str, ...] = ()
-    auto_sync_minutes: float = DEFAULT_AUTO_SYNC_MINUTES
+    auto_sync_minutes: float = defaults.DEFAULT_AUTO_SYNC_MINUTES
     allowed_users: frozenset[str] = frozenset()
     allowed_channels: frozenset[str] = frozenset()
     redis_url: str = field(default="", repr=False)  # may hold a password
