@@ -19,7 +19,7 @@ from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 
 from bot.ops import metrics
-from bot.slack.app import Bot
+from bot.slack.bot import Bot
 from bot.slack.verify import (
     MalformedBody,
     allowed_response_url,

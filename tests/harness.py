@@ -14,7 +14,8 @@ import httpx
 import uvicorn
 
 from bot.config import Settings
-from bot.slack.app import Bot, build_app
+from bot.slack.app import build_app
+from bot.slack.bot import Bot
 from bot.testing.slack_requests import (
     BOT_TOKEN,
     SIGNING_SECRET,

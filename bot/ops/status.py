@@ -17,7 +17,7 @@ from bot.ops.quota import QuotaState
 from bot.sync.shared import PREFIX
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 MAX_CACHED = 200  # connectors listed as cached at most
 READ_SECONDS = 2.0  # the most one fact may take to read

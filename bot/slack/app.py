@@ -3,11 +3,11 @@ Wolkvox client, shared state, history and notifications."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.asyncio import Redis
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -16,22 +16,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.history.recorder import History
-from bot.history.retention import Retention
 from bot.history.store import Store
 from bot.i18n import LANGUAGES, read_language, translator
-from bot.ops.operations import Operations
+from bot.slack.bot import Bot, Clock
 from bot.slack.languages import UserLanguages
 from bot.slack.listeners import register
-from bot.slack.notifier import Notifier
-from bot.slack.pending import PendingReplies
 from bot.sync.limits import UserSyncLimit
-from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService, TemplateSource
 from bot.sync.shared import RedisSlots, SharedState, connect
 from bot.wolkvox.client import MAX_IN_FLIGHT, WolkvoxClient
-
-Clock = Callable[[], datetime]
 
 # How long the shared (Redis) parts outlive one Wolkvox call of `WOLKVOX_TIMEOUT` seconds:
 # a crashed instance's lock on a connector, and its slot of the 2 allowed in flight, expire
@@ -49,78 +42,66 @@ def flight_deadline(timeout: float) -> float:
 
 
 @dataclass
-class Bot:
-    """The running parts: the Bolt app, the template service, history and what must be closed."""
+class Shared:
+    """What instances share through Redis (all None without REDIS_URL), and what to close."""
 
-    app: AsyncApp
-    service: TemplateService
-    settings: Settings
-    web: AsyncWebClient
-    now: Clock
-    languages: UserLanguages
-    store: Store | None = None
-    notifier: Notifier | None = None
-    scheduler: AutoSync | None = None
-    retention: Retention | None = None
-    ops: Operations | None = None  # quota, schedule claims, readiness, metrics
-    pending: PendingReplies = field(default_factory=PendingReplies)
-    _closers: list[Any] = field(default_factory=list)
+    redis: Redis | None = None
+    state: SharedState | None = None
+    slots: RedisSlots | None = None
+    closers: list[Any] = field(default_factory=list)
 
-    async def start(self, *, schedule: bool = True) -> None:
-        """Open the database (create or upgrade the schema), send what is still queued, and
-        start the in-process schedule."""
-        if self.store is None:
-            self.store = await Store.open(self.settings.database_url)
-            self._closers.append(self.store)
-        self.ops = Operations(self.settings, self.store)
-        self.service.spend_quota_with(self.ops.quota)
-        self.languages.use_store(self.store)
-        self.notifier = Notifier(
-            self.store,
-            self.web,
-            notify_channel=self.settings.notify_channel,
-            notify_unchanged=self.settings.notify_unchanged,
-            now=self.now,
-            languages=self.languages,
-        )
-        history = History(self.store, compose=self.notifier.compose)
-        self.service.record_with(history.record)
-        self.service.archive_with(history.snapshot)
-        self.service.on_fresh_sync(self.notifier.after_sync)
-        await self.notifier.deliver_pending()
-        self.notifier.start_sweeping()
-        self.retention = Retention(self.store, self.settings.history_days, self.now)
-        self.retention.start()
-        if schedule and self.settings.auto_sync:
-            self.scheduler = AutoSync(
-                self.service,
-                self.settings.auto_sync,
-                self.settings.auto_sync_minutes * 60,
-                claims=self.ops.claims,
-            )
-            self.scheduler.start()
 
-    async def aclose(self) -> None:
-        """Stop (SIGTERM): let running syncs finish and answer within WOLKVOX_SHUTDOWN_GRACE,
-        tell whoever still waits to run the command again, send what is queued, close."""
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self.retention is not None:
-            await self.retention.stop()
-        await self.pending.settle(self.settings.shutdown_grace)
-        await self.service.drain()
-        if self.notifier is not None:
-            await self.notifier.stop_sweeping()
-            await self.notifier.deliver_pending()
-        if self.ops is not None:
-            await self.ops.aclose()
-        for closer in reversed(self._closers):
-            await closer.aclose()
+def build_shared(settings: Settings) -> Shared:
+    """Connect to Redis when configured: the shared cache and flight locks, and the slots."""
+    if not settings.redis_url:
+        return Shared()
+    redis = connect(settings.redis_url)
+    state = SharedState(
+        redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + FLIGHT_LOCK_MARGIN
+    )
+    slots = RedisSlots(
+        redis,
+        settings.wolkvox_token,
+        limit=MAX_IN_FLIGHT,
+        lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
+    )
+    return Shared(redis, state, slots, closers=[state])
 
-    def require_store(self) -> Store:
-        if self.store is None:
-            raise RuntimeError("Bot.start() was not awaited")
-        return self.store
+
+def build_wolkvox(settings: Settings, slots: RedisSlots | None) -> WolkvoxClient:
+    """The Wolkvox client, taking its slots of the calls in flight from `slots` when shared."""
+    return WolkvoxClient(
+        settings.wolkvox_base_url,
+        settings.wolkvox_token,
+        server=settings.wolkvox_server,
+        timeout=settings.timeout,
+        slots=slots,
+    )
+
+
+def build_web(settings: Settings) -> AsyncWebClient:
+    """The Slack Web API client, retrying on rate limits and server errors."""
+    web = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    web.retry_handlers.extend(
+        [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
+    )
+    return web
+
+
+def build_service(
+    settings: Settings, source: TemplateSource, shared: SharedState | None, now: Clock
+) -> TemplateService:
+    """The template service: cache, single flight, kept snapshots, cooldown, per-user limit."""
+    return TemplateService(
+        source,
+        cache_ttl=settings.cache_ttl,
+        now=now,
+        shared=shared,
+        flight_deadline=flight_deadline(settings.timeout),
+        keep_bytes=settings.keep_bytes,
+        refresh_cooldown=settings.refresh_cooldown,
+        user_limit=UserSyncLimit(settings.user_syncs_per_minute),
+    )
 
 
 def build_app(
@@ -135,58 +116,24 @@ def build_app(
 
     Await `Bot.start()` before serving: it opens the database.
     """
-    closers: list[Any] = []
-    shared: SharedState | None = None
-    slots: RedisSlots | None = None
-    redis = None
-    if settings.redis_url:
-        redis = connect(settings.redis_url)
-        shared = SharedState(
-            redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + FLIGHT_LOCK_MARGIN
-        )
-        slots = RedisSlots(
-            redis,
-            settings.wolkvox_token,
-            limit=MAX_IN_FLIGHT,
-            lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
-        )
-        closers.append(shared)
+    shared = build_shared(settings)
+    closers = shared.closers
     if source is None:
-        client = WolkvoxClient(
-            settings.wolkvox_base_url,
-            settings.wolkvox_token,
-            server=settings.wolkvox_server,
-            timeout=settings.timeout,
-            slots=slots,
-        )
+        client = build_wolkvox(settings, shared.slots)
         closers.append(client)
         source = client
     if web is None:
-        web = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        web.retry_handlers.extend(
-            [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
-        )
-    service = TemplateService(
-        source,
-        cache_ttl=settings.cache_ttl,
-        now=now,
-        shared=shared,
-        flight_deadline=flight_deadline(settings.timeout),
-        keep_bytes=settings.keep_bytes,
-        refresh_cooldown=settings.refresh_cooldown,
-        user_limit=UserSyncLimit(settings.user_syncs_per_minute),
-    )
+        web = build_web(settings)
     for language in LANGUAGES:
         translator(language)  # read the catalogs now, not during someone's first command
-    languages = UserLanguages(web, default=read_language(settings.language) or "en", redis=redis)
-    app = AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
+    default_language = read_language(settings.language) or "en"
     bot = Bot(
-        app=app,
-        service=service,
+        app=AsyncApp(client=web, signing_secret=settings.slack_signing_secret),
+        service=build_service(settings, source, shared.state, now),
         settings=settings,
         web=web,
         now=now,
-        languages=languages,
+        languages=UserLanguages(web, default=default_language, redis=shared.redis),
         store=store,
         _closers=closers,
     )

@@ -23,7 +23,7 @@ from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 
 def register(bot: Bot) -> None:

@@ -44,7 +44,7 @@ from bot.slack.views.status import status_message
 from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 HISTORY_ROWS = 10
 

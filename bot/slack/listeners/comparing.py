@@ -24,7 +24,7 @@ from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.model import Snapshot
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
 

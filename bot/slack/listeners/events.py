@@ -8,7 +8,7 @@ from bot.slack.access import refusal
 from bot.slack.views.home import channels_home_view, home_view, refused_home_view
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 RECENT_SYNCS = 15
 

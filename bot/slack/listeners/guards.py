@@ -15,7 +15,7 @@ from bot.slack.listeners.respond import channel_of, clicker, reply
 from bot.slack.views.common import text_message
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from bot.i18n import Translator
 from bot.slack.views.status import quota_warning
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.slack.modal.ids import CONNECTOR_MENU, MODAL, SHORTCUT, TEMPLATE_MENU
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 
 def register_find_template(bot: Bot) -> None:

@@ -60,7 +60,7 @@ from bot.templates.lookup import template_at
 from bot.templates.model import Snapshot, Template
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from bot.slack.steps.sync_step import SYNC_STEP, SyncStep
 from bot.slack.steps.template_step import TEMPLATE_STEP, TemplateStep
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 STEPS = (SYNC_STEP, TEMPLATE_STEP)
 

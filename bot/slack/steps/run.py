@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from slack_bolt.context.complete.async_complete import AsyncComplete
 from slack_bolt.context.fail.async_fail import AsyncFail
@@ -32,7 +32,7 @@ from bot.slack.steps.inputs import Runner, read_runner
 from bot.slack.steps.wording import plain_text, runner_needed
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,24 @@ class StepRun:
 
 
 Work = Callable[[StepRun], Awaitable[Outputs]]
+
+
+class Step:
+    """A step's `function_executed` listener: its own work, `answer`, inside `run_step`."""
+
+    callback_id: ClassVar[str]
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(
+        self, event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
+    ) -> None:
+        await run_step(self.bot, self.callback_id, event, complete, fail, self.answer)
+
+    async def answer(self, run: StepRun) -> Outputs:
+        """The step's outputs for one execution."""
+        raise NotImplementedError
 
 
 async def run_step(

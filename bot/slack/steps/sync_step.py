@@ -12,35 +12,21 @@ What the counts mean:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from slack_bolt.context.complete.async_complete import AsyncComplete
-from slack_bolt.context.fail.async_fail import AsyncFail
-
 from bot.slack.steps.inputs import read_step_connector
-from bot.slack.steps.run import Outputs, StepRun, run_step
+from bot.slack.steps.run import Outputs, Step, StepRun
 from bot.slack.steps.wording import SyncCounts, cooldown_summary, fresh_summary, quota_summary
 from bot.sync.service import SyncOutcome, SyncTrigger
-
-if TYPE_CHECKING:
-    from bot.slack.app import Bot
 
 SYNC_STEP = "sync_wolkvox_templates"
 RECENT_SYNCS = 5  # history rows searched for a sync another instance ran
 
 
-class SyncStep:
+class SyncStep(Step):
     """The `function_executed` listener of the sync step."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    callback_id = SYNC_STEP
 
-    async def __call__(
-        self, event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
-    ) -> None:
-        await run_step(self.bot, SYNC_STEP, event, complete, fail, self.sync)
-
-    async def sync(self, run: StepRun) -> Outputs:
+    async def answer(self, run: StepRun) -> Outputs:
         """Refresh the connector and report the counts and a one-line summary."""
         bot, t = run.bot, run.t
         connector = read_step_connector(run.inputs, bot.settings.aliases, t)

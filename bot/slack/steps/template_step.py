@@ -13,10 +13,6 @@ Names match as `show` matches them: any case or accent. Which language version:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-from slack_bolt.context.complete.async_complete import AsyncComplete
-from slack_bolt.context.fail.async_fail import AsyncFail
 
 from bot.i18n import Translator
 from bot.slack.mrkdwn import code, escape, plain
@@ -26,32 +22,23 @@ from bot.slack.steps.inputs import (
     read_template_name,
     text_input,
 )
-from bot.slack.steps.run import Outputs, StepFailure, StepRun, run_step
+from bot.slack.steps.run import Outputs, Step, StepFailure, StepRun
 from bot.sync.service import SyncTrigger
 from bot.templates.lookup import TemplateVersions, find_versions
 from bot.templates.model import Template
 from bot.templates.query import language_key
 from bot.templates.samples import preview
 
-if TYPE_CHECKING:
-    from bot.slack.app import Bot
-
 TEMPLATE_STEP = "get_wolkvox_template"
 MAX_NAME_SHOWN = 60
 
 
-class TemplateStep:
+class TemplateStep(Step):
     """The `function_executed` listener of the template step."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    callback_id = TEMPLATE_STEP
 
-    async def __call__(
-        self, event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
-    ) -> None:
-        await run_step(self.bot, TEMPLATE_STEP, event, complete, fail, self.get)
-
-    async def get(self, run: StepRun) -> Outputs:
+    async def answer(self, run: StepRun) -> Outputs:
         """Find the template and one of its language versions."""
         bot, t = run.bot, run.t
         connector = read_step_connector(run.inputs, bot.settings.aliases, t)
