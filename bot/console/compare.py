@@ -13,19 +13,19 @@ from typing import Any
 
 from bot.console.common import (
     Output,
-    dump_json,
     filters_line,
     skipped_line,
     source_json,
     template_json,
-    text_block,
+    template_row,
+    written,
 )
 from bot.console.source import Source
-from bot.console.text import MAX_BODY, MAX_CELL, safe, synced, table
+from bot.console.text import MAX_CELL, safe, synced, table
 from bot.i18n import Translator
 from bot.slack.views.compare import comparison_csv
 from bot.templates.compare import Comparison, ComparisonEntry, compare
-from bot.templates.model import Snapshot, Template
+from bot.templates.model import Snapshot
 from bot.templates.query import Query
 
 COMMAND = "compare"
@@ -38,21 +38,20 @@ def answer(
     """What differs between the two connectors of `sources`, written as `output`."""
     left, right = sources
     comparison = compare(left.snapshot, right.snapshot, query)
-    if output == "csv":
-        return comparison_csv(comparison, t)
-    if output == "json":
-        return dump_json(
-            {
-                "left": source_json(left),
-                "right": source_json(right),
-                "query": query.text(),
-                "same": comparison.same,
-                "only_left": [template_json(e.template) for e in comparison.only_left],
-                "only_right": [template_json(e.template) for e in comparison.only_right],
-                "differing": [_differing_json(e) for e in comparison.differing],
-            }
-        )
-    return text_block(_lines(comparison, t, now))
+    return written(
+        output,
+        csv=lambda: comparison_csv(comparison, t),
+        json=lambda: {
+            "left": source_json(left),
+            "right": source_json(right),
+            "query": query.text(),
+            "same": comparison.same,
+            "only_left": [template_json(e.template) for e in comparison.only_left],
+            "only_right": [template_json(e.template) for e in comparison.only_right],
+            "differing": [_differing_json(e) for e in comparison.differing],
+        },
+        text=lambda: _lines(comparison, t, now),
+    )
 
 
 def _differing_json(entry: ComparisonEntry) -> dict[str, Any]:
@@ -89,13 +88,13 @@ def _lines(comparison: Comparison, t: Translator, now: datetime) -> list[str]:
             t._("Only in {connector} ({count}):").format(
                 connector=a.connector, count=t.number(len(comparison.only_left))
             ),
-            [_row(e.template) for e in comparison.only_left],
+            [template_row(e.template) for e in comparison.only_left],
         ),
         (
             t._("Only in {connector} ({count}):").format(
                 connector=b.connector, count=t.number(len(comparison.only_right))
             ),
-            [_row(e.template) for e in comparison.only_right],
+            [template_row(e.template) for e in comparison.only_right],
         ),
         (
             t._("In both, but different ({count}):").format(
@@ -116,15 +115,6 @@ def _side(snapshot: Snapshot, t: Translator, now: datetime) -> str:
         connector=snapshot.connector, synced=synced(snapshot, now, t)
     )
     return INDENT + text
-
-
-def _row(template: Template) -> list[str]:
-    return [
-        safe(template.name, MAX_CELL),
-        safe(template.language, MAX_CELL),
-        safe(template.category, MAX_CELL),
-        safe(template.body, MAX_BODY),
-    ]
 
 
 def _difference(entry: ComparisonEntry, t: Translator) -> list[str]:

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from bot.console.common import (
-    Output,
-    dump_json,
-    empty_line,
-    filters_line,
-    no_match_lines,
-    skipped_line,
-    source_json,
-    text_block,
-)
+from bot.console.common import Output, heading, nothing_found, source_json, whole, written
 from bot.console.source import Source
-from bot.console.text import MAX_CELL, safe, synced, table
+from bot.console.text import MAX_CELL, safe, table
 from bot.i18n import Translator
 from bot.slack.views.coverage import coverage_csv
 from bot.templates.coverage import CoverageResult, coverage
@@ -38,51 +30,45 @@ def answer(
 ) -> str:
     """The coverage grid of the one connector of `sources`, written as `output`."""
     [source] = sources
-    result = coverage(source.snapshot, query, page_size=max(1, source.snapshot.count))
-    if output == "csv":
-        return coverage_csv(result, t)
-    if output == "json":
-        return dump_json(
+    result = coverage(source.snapshot, query, page_size=whole(source.snapshot))
+    return written(
+        output,
+        csv=lambda: coverage_csv(result, t),
+        json=lambda: {**source_json(source), "query": query.text(), **_json(result)},
+        text=lambda: _lines(result, t, now),
+    )
+
+
+def _json(result: CoverageResult) -> dict[str, Any]:
+    """The summary and every row with its present and missing languages."""
+    return {
+        "languages": list(result.languages),
+        "count": result.count,
+        "complete": result.complete,
+        "missing_by_language": [
+            {"language": language, "missing": n} for language, n in result.missing_by_language
+        ],
+        "rows": [
             {
-                **source_json(source),
-                "query": query.text(),
-                "languages": list(result.languages),
-                "count": result.count,
-                "complete": result.complete,
-                "missing_by_language": [
-                    {"language": language, "missing": n}
-                    for language, n in result.missing_by_language
+                "name": row.name,
+                "complete": row.complete,
+                "present": [
+                    x for x, here in zip(result.languages, row.present, strict=True) if here
                 ],
-                "rows": [
-                    {
-                        "name": row.name,
-                        "complete": row.complete,
-                        "present": [
-                            x for x, here in zip(result.languages, row.present, strict=True) if here
-                        ],
-                        "missing": list(result.missing_languages(row)),
-                    }
-                    for row in result.rows
-                ],
+                "missing": list(result.missing_languages(row)),
             }
-        )
-    return text_block(_lines(result, t, now))
+            for row in result.rows
+        ],
+    }
 
 
 def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
     snapshot = result.snapshot
     head = t._("Connector {connector} · coverage by language").format(connector=snapshot.connector)
-    lines = [f"{head} · {synced(snapshot, now, t)}", *filters_line(result.query, t)]
-    lines += skipped_line(snapshot.skipped, t)
+    lines = heading(head, snapshot, result.query, now, t)
     if not result.count:
-        lines.append("")
-        if snapshot.count == 0:
-            lines.append(empty_line(snapshot.connector, t))
-        else:
-            lines += no_match_lines(
-                COMMAND, [snapshot.connector], result.relaxation, result.close_names, t
-            )
-        return lines
+        why = nothing_found(COMMAND, snapshot, result.relaxation, result.close_names, t)
+        return [*lines, "", *why]
     lines.append(
         t.nformat(
             "{complete} of {count} template is in every language.",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.errors import BotError
+from bot.history.recorder import stored_snapshot
 from bot.history.store import Store
 from bot.slack.app import build_app
 from bot.sync.service import SyncTrigger
@@ -53,7 +54,7 @@ async def read_sources(
         found: dict[str, Source] = {}
         if not refresh:
             for connector in wanted:
-                snapshot = await stored_snapshot(store, connector)
+                snapshot = await newest_snapshot(store, connector)
                 if snapshot is not None:
                     found[connector] = Source(snapshot, STORED)
         missing = [c for c in wanted if c not in found]
@@ -64,21 +65,14 @@ async def read_sources(
     return [found[c] for c in connectors]
 
 
-async def stored_snapshot(store: Store, connector: str) -> Snapshot | None:
-    """The newest sync of `connector` in the history database, as a snapshot; None if none."""
+async def newest_snapshot(store: Store, connector: str) -> Snapshot | None:
+    """The newest sync of `connector` in the history database, as a snapshot ready to search;
+    None if none."""
     newest = await store.history(connector, limit=1)
-    stored = await store.stored_sync(newest[0].id) if newest else None
-    if stored is None:
+    snapshot = await stored_snapshot(store, newest[0].id) if newest else None
+    if snapshot is None:
         return None
-    record, templates = stored
-    return Snapshot(
-        id=record.id,
-        connector=record.connector,
-        templates=tuple(templates),
-        skipped=record.skipped,
-        synced_at=record.synced_at,
-        index=search_index(templates),
-    )
+    return replace(snapshot, index=search_index(snapshot.templates))
 
 
 async def _sync(

@@ -11,17 +11,16 @@ from datetime import datetime
 
 from bot.console.common import (
     Output,
-    dump_json,
-    empty_line,
-    filters_line,
-    no_match_lines,
-    skipped_line,
+    heading,
+    nothing_found,
     source_json,
     template_json,
-    text_block,
+    template_row,
+    whole,
+    written,
 )
 from bot.console.source import Source
-from bot.console.text import MAX_BODY, MAX_CELL, safe, synced, table
+from bot.console.text import table
 from bot.i18n import Translator
 from bot.slack.views.exports import templates_csv
 from bot.templates.lookup import LookupResult, lookup
@@ -35,19 +34,18 @@ def answer(
 ) -> str:
     """The matches of `query` in the one connector of `sources`, written as `output`."""
     [source] = sources
-    result = lookup(source.snapshot, query, page_size=max(1, source.snapshot.count))
-    if output == "csv":
-        return templates_csv(result.matches, t)
-    if output == "json":
-        return dump_json(
-            {
-                **source_json(source),
-                "query": query.text(),
-                "count": result.count,
-                "matches": [template_json(x) for x in result.matches],
-            }
-        )
-    return text_block(_lines(result, t, now))
+    result = lookup(source.snapshot, query, page_size=whole(source.snapshot))
+    return written(
+        output,
+        csv=lambda: templates_csv(result.matches, t),
+        json=lambda: {
+            **source_json(source),
+            "query": query.text(),
+            "count": result.count,
+            "matches": [template_json(x) for x in result.matches],
+        },
+        text=lambda: _lines(result, t, now),
+    )
 
 
 def _lines(result: LookupResult, t: Translator, now: datetime) -> list[str]:
@@ -67,24 +65,7 @@ def _lines(result: LookupResult, t: Translator, now: datetime) -> list[str]:
             connector=snapshot.connector,
             matches=t.number(result.count),
         )
-    lines = [f"{head} · {synced(snapshot, now, t)}", *filters_line(query, t)]
-    lines += skipped_line(snapshot.skipped, t)
-    lines.append("")
+    lines = [*heading(head, snapshot, query, now, t), ""]
     if result.count:
-        rows = [
-            [
-                safe(x.name, MAX_CELL),
-                safe(x.language, MAX_CELL),
-                safe(x.category, MAX_CELL),
-                safe(x.body, MAX_BODY),
-            ]
-            for x in result.matches
-        ]
-        lines += table(rows)
-    elif snapshot.count == 0:
-        lines.append(empty_line(snapshot.connector, t))
-    else:
-        lines += no_match_lines(
-            COMMAND, [snapshot.connector], result.relaxation, result.close_names, t
-        )
-    return lines
+        return lines + table([template_row(x) for x in result.matches])
+    return lines + nothing_found(COMMAND, snapshot, result.relaxation, result.close_names, t)

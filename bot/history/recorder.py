@@ -72,14 +72,19 @@ class History:
 
     async def snapshot(self, snapshot_id: str) -> Snapshot | None:
         """A stored sync as a snapshot again (for a button on an older message)."""
-        stored = await self.store.stored_sync(snapshot_id)
-        if stored is None:
-            return None
-        record, templates = stored
-        return Snapshot(
-            id=record.id,
-            connector=record.connector,
-            templates=tuple(templates),
-            skipped=record.skipped,
-            synced_at=record.synced_at,
-        )
+        return await stored_snapshot(self.store, snapshot_id)
+
+
+async def stored_snapshot(store: Store, snapshot_id: str) -> Snapshot | None:
+    """A stored sync as a snapshot (without a search index); None when it isn't stored."""
+    stored = await store.stored_sync(snapshot_id)
+    if stored is None:
+        return None
+    record, templates = stored
+    return Snapshot(
+        id=record.id,
+        connector=record.connector,
+        templates=tuple(templates),
+        skipped=record.skipped,
+        synced_at=record.synced_at,
+    )
