@@ -69,59 +69,38 @@ MAX_NAME_CHARS = 512  # Meta's limit on a template name
 
 
 def encode_view(ref: ViewRef) -> str:
-    raw: dict[str, Any] = {"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}
-    if ref.query:
-        raw["q"] = ref.query
-    value = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
-    assert len(value) <= MAX_VALUE_CHARS
-    return value
+    return _dump({"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}, query=ref.query)
 
 
 def encode_template(ref: TemplateRef) -> str:
-    value = json.dumps(
-        {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}, separators=(",", ":")
-    )
-    assert len(value) <= MAX_OPTION_VALUE
-    return value
+    raw = {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}
+    return _dump(raw, limit=MAX_OPTION_VALUE)
 
 
 def encode_compare(ref: CompareRef) -> str:
-    raw: dict[str, Any] = {
+    raw = {
         "l": ref.left,
         "r": ref.right,
         "ls": ref.left_snapshot,
         "rs": ref.right_snapshot,
         "p": ref.page,
     }
-    if ref.query:
-        raw["q"] = ref.query
-    value = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
-    assert len(value) <= MAX_VALUE_CHARS
-    return value
+    return _dump(raw, query=ref.query)
 
 
 def encode_check(ref: CheckRef) -> str:
-    value = json.dumps(
-        {"c": ref.connector, "s": ref.snapshot_id, "n": ref.name},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    assert len(value) <= MAX_VALUE_CHARS
-    return value
+    return _dump({"c": ref.connector, "s": ref.snapshot_id, "n": ref.name})
 
 
 def decode_view(value: object) -> ViewRef:
     """Read a view back; anything unexpected is an InputError, never a crash."""
     raw = _object(value)
-    connector, snapshot_id = _connector(raw), raw.get("s", "")
-    page, query = _number(raw.get("p", 0)), raw.get("q", "")
-    if not isinstance(snapshot_id, str) or (
-        snapshot_id and not _SNAPSHOT_ID.fullmatch(snapshot_id)
-    ):
-        raise InputError(_UNREADABLE)
-    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
-        raise InputError(_UNREADABLE)
-    return ViewRef(connector=connector, snapshot_id=snapshot_id, page=page, query=query)
+    return ViewRef(
+        connector=_connector(raw),
+        snapshot_id=_snapshot_id(raw.get("s", "")),
+        page=_number(raw.get("p", 0)),
+        query=_query(raw),
+    )
 
 
 def decode_template(value: object) -> TemplateRef:
@@ -139,10 +118,7 @@ def decode_compare(value: object) -> CompareRef:
     raw = _object(value)
     left, right = _connector(raw, "l"), _connector(raw, "r")
     snapshots = (_snapshot_id(raw.get("ls", "")), _snapshot_id(raw.get("rs", "")))
-    query = raw.get("q", "")
-    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
-        raise InputError(_UNREADABLE)
-    return CompareRef(left, right, *snapshots, page=_number(raw.get("p", 0)), query=query)
+    return CompareRef(left, right, *snapshots, page=_number(raw.get("p", 0)), query=_query(raw))
 
 
 def decode_check(value: object) -> CheckRef:
@@ -157,6 +133,23 @@ def _snapshot_id(value: object) -> str:
     """A kept snapshot's id, or "" (sync again)."""
     if not isinstance(value, str) or (value and not _SNAPSHOT_ID.fullmatch(value)):
         raise InputError(_UNREADABLE)
+    return value
+
+
+def _query(raw: dict[str, Any]) -> str:
+    """The filters of the command that made the button, as typed; "" without any."""
+    query = raw.get("q", "")
+    if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
+        raise InputError(_UNREADABLE)
+    return query
+
+
+def _dump(raw: dict[str, Any], *, query: str = "", limit: int = MAX_VALUE_CHARS) -> str:
+    """Compact JSON, with the query only when there is one; within Slack's `limit`."""
+    if query:
+        raw = {**raw, "q": query}
+    value = json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+    assert len(value) <= limit
     return value
 
 

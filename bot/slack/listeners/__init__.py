@@ -3,6 +3,7 @@
 commands.py   /wolkvox-sync …
 actions.py    buttons and menus on a result
 planning.py   buttons on a coverage grid, a readiness card or a comparison
+clicks.py     what those buttons share: page, refresh, CSV export, the kept snapshot
 events.py     the Home tab
 guards.py     the access guard for clicks, the error handler
 """
