@@ -18,7 +18,7 @@ from bot.errors import BotError
 from bot.history.recorder import stored_snapshot
 from bot.history.store import Store
 from bot.slack.app import build_app
-from bot.sync.service import SyncTrigger
+from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.model import Snapshot
 from bot.templates.query import search_index
 
@@ -79,17 +79,7 @@ async def _sync(
     settings: Settings, store: Store, connectors: Sequence[str], *, refresh: bool, command: str
 ) -> dict[str, Source]:
     """Sync `connectors` through the bot's service; notifications go out before returning."""
-    bot = build_app(settings, store=store)
-    trigger = SyncTrigger(source="console", command=command)
-    try:
-        await bot.start(schedule=False)
-        results = await asyncio.gather(
-            *(bot.service.sync(c, trigger, refresh=refresh) for c in connectors),
-            return_exceptions=True,
-        )
-        await bot.service.drain()
-    finally:
-        await bot.aclose()
+    results = await sync_with_bot(settings, connectors, command, refresh=refresh, store=store)
     sources: dict[str, Source] = {}
     for connector, result in zip(connectors, results, strict=True):
         if isinstance(result, BotError):
@@ -100,3 +90,28 @@ async def _sync(
             raise SyncFailed(connector, result.error)
         sources[connector] = Source(result.snapshot, result.origin)
     return sources
+
+
+async def sync_with_bot(
+    settings: Settings,
+    connectors: Sequence[str],
+    command: str,
+    *,
+    refresh: bool,
+    store: Store | None = None,
+) -> list[SyncOutcome | BaseException]:
+    """Sync `connectors` through the bot's own TemplateService (cache, cooldown, limits,
+    quota, history), one result each, for `command` (history records it); notifications go
+    out before it returns."""
+    trigger = SyncTrigger(source="console", command=command)
+    bot = build_app(settings, store=store)
+    try:
+        await bot.start(schedule=False)
+        results = await asyncio.gather(
+            *(bot.service.sync(c, trigger, refresh=refresh) for c in connectors),
+            return_exceptions=True,
+        )
+        await bot.service.drain()  # notifications go out before the process ends
+    finally:
+        await bot.aclose()
+    return results

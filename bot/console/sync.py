@@ -6,19 +6,18 @@ Prints a readable summary (or JSON) and exits non-zero when any sync failed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.console.source import sync_with_bot
 from bot.console.text import failure
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
-from bot.slack.app import build_app
 from bot.slack.commands import read_connector
 from bot.slack.views.changes import change_summary
-from bot.sync.service import SyncOutcome, SyncTrigger
+from bot.sync.service import SyncOutcome
 from bot.templates.diff import Changes
 
 
@@ -34,17 +33,8 @@ async def run_sync(
 ) -> int:
     """Sync `connectors` and print what happened, in WOLKVOX_LANGUAGE."""
     t = translator(settings.language)
-    bot = build_app(settings)
-    try:
-        await bot.start(schedule=False)
-        trigger = SyncTrigger(source="console", command="wolkvox-sync sync " + " ".join(connectors))
-        results = await asyncio.gather(
-            *(bot.service.sync(c, trigger, refresh=True) for c in connectors),
-            return_exceptions=True,
-        )
-        await bot.service.drain()  # notifications go out before the process ends
-    finally:
-        await bot.aclose()
+    command = "wolkvox-sync sync " + " ".join(connectors)
+    results = await sync_with_bot(settings, connectors, command, refresh=True)
     reports = [_report(c, r, t) for c, r in zip(connectors, results, strict=True)]
     if as_json:
         json.dump(reports, out, ensure_ascii=False, indent=2)
