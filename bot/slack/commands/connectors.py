@@ -63,9 +63,9 @@ def echo(word: str) -> str:
     return code(word, MAX_ECHO)
 
 
-def over_limit(message: str, t: Translator, **values: str | int) -> InputError:
-    """The InputError for input over a limit: `message` with its numbers written in `t`'s
-    language (`1,000`, `1.000`)."""
-    return InputError(
-        message.format(**{k: t.number(v) if isinstance(v, int) else v for k, v in values.items()})
-    )
+def refuse_over(size: int, most: int, t: Translator, message: str, **values: str) -> None:
+    """InputError when `size` is over `most`: `message`, its {length} (or {count}) and {most}
+    written as numbers in `t`'s language (`1,000`, `1.000`)."""
+    if size > most:
+        number = t.number(size)
+        raise InputError(message.format(length=number, count=number, most=t.number(most), **values))

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from bot.errors import InputError
 from bot.i18n import Translator, read_language, translator
 from bot.slack.commands import model
-from bot.slack.commands.connectors import echo, over_limit, read_connector
+from bot.slack.commands.connectors import echo, read_connector, refuse_over
 from bot.slack.commands.model import Command
 from bot.slack.commands.query import parse_query
 from bot.slack.commands.tokens import (
@@ -71,17 +71,13 @@ def parse(
 
 def _refuse_unreadable(text: str, t: Translator) -> None:
     """InputError when the text is too long or holds control or invisible characters."""
-    if len(text) > MAX_COMMAND_CHARS:
-        raise over_limit(
-            t._(
-                "That command is {length} characters long; the most I read is {most}. "
-                "Try {example}."
-            ),
-            t,
-            length=len(text),
-            most=MAX_COMMAND_CHARS,
-            example=f"`{COMMAND} 1234`",
-        )
+    refuse_over(
+        len(text),
+        MAX_COMMAND_CHARS,
+        t,
+        t._("That command is {length} characters long; the most I read is {most}. Try {example}."),
+        example=f"`{COMMAND} 1234`",
+    )
     if CONTROL.search(text):
         raise InputError(
             t._(

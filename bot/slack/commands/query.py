@@ -4,10 +4,11 @@ into a Query; every mistake is an InputError that shows how to write it."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 from bot.errors import InputError
 from bot.i18n import Translator, translator
-from bot.slack.commands.connectors import echo, over_limit
+from bot.slack.commands.connectors import echo, refuse_over
 from bot.slack.commands.tokens import CONTROL, KEY, MAX_COMMAND_CHARS, Token, tokens
 from bot.slack.commands.words import CATEGORY_KEYS, COMMAND, LANGUAGE_KEYS, words
 from bot.templates.query import Query, fold, language_key
@@ -17,7 +18,6 @@ MAX_WORD = 60
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:_[a-z0-9]{2,4})?")
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_FIELDS = ("languages", "not_languages", "categories", "not_categories", "words", "not_words")
 
 
 def parse_query_text(text: str, t: Translator | None = None) -> Query:
@@ -31,18 +31,17 @@ def parse_query_text(text: str, t: Translator | None = None) -> Query:
 def parse_query(found: list[Token], connector: str, t: Translator | None = None) -> Query:
     """The filters and words of `found` as a Query (each value once, in the order typed)."""
     t = t or translator("en")
-    if len(found) > MAX_TERMS:
-        raise over_limit(
-            t._(
-                "That is {count} filters and words; the most I take is {most}. Drop a few, as "
-                "in {example}."
-            ),
-            t,
-            count=len(found),
-            most=MAX_TERMS,
-            example=f"`{COMMAND} {connector} {words(t).lang}es {words(t).example_word}`",
-        )
-    terms: dict[str, list[str]] = {name: [] for name in _FIELDS}
+    refuse_over(
+        len(found),
+        MAX_TERMS,
+        t,
+        t._(
+            "That is {count} filters and words; the most I take is {most}. Drop a few, as "
+            "in {example}."
+        ),
+        example=f"`{COMMAND} {connector} {words(t).lang}es {words(t).example_word}`",
+    )
+    terms: dict[str, list[str]] = {term.name: [] for term in fields(Query)}
     for token in found:
         field, value = _term(token, connector, t)
         terms[field].append(value)
@@ -98,18 +97,17 @@ def _filter(keyed: re.Match[str], connector: str, t: Translator) -> tuple[str, s
 def _word(text: str, connector: str, t: Translator) -> str:
     """A search word or phrase, folded (any case, any accent); too long is an InputError."""
     word = fold(text)
-    if len(word) > MAX_WORD:
-        raise over_limit(
-            t._(
-                "The word {word} is {length} characters long; the most I search for is {most}. "
-                "Search for a shorter part, as in {example}."
-            ),
-            t,
-            word=echo(word),
-            length=len(word),
-            most=MAX_WORD,
-            example=f"`{COMMAND} {connector} {words(t).example_word}`",
-        )
+    refuse_over(
+        len(word),
+        MAX_WORD,
+        t,
+        t._(
+            "The word {word} is {length} characters long; the most I search for is {most}. "
+            "Search for a shorter part, as in {example}."
+        ),
+        word=echo(word),
+        example=f"`{COMMAND} {connector} {words(t).example_word}`",
+    )
     return word
 
 
@@ -150,6 +148,8 @@ def _not_valid(
     when nothing was written after the key."""
     return InputError(
         (message if value else empty).format(
-            value=echo(value), examples=", ".join(f"`{x}`" for x in examples), example=example
+            value=echo(value),
+            examples=", ".join(f"`{x}`" for x in examples),
+            example=example,
         )
     )
