@@ -7,7 +7,7 @@ import pytest
 
 from bot.i18n import translator
 from bot.slack import action_ids, replies, values
-from bot.slack.views import common, results, template
+from bot.slack.views import common, kit, results, template
 from bot.slack.views.changes import change_notification
 from bot.slack.views.kit import About
 from bot.templates import lookup
@@ -171,8 +171,8 @@ def test_long_names_are_clipped_in_the_list() -> None:
         for b in message["blocks"]
         if "Templates 1–1" in b.get("text", {}).get("text", "")
     ]
-    assert "x" * (results.MAX_LISTED_NAME - 1) + "…" in listing
-    assert "x" * results.MAX_LISTED_NAME not in listing
+    assert "x" * (kit.LISTED.name - 1) + "…" in listing
+    assert "x" * kit.LISTED.name not in listing
     [menu] = [
         e
         for b in message["blocks"]

@@ -23,6 +23,7 @@ from bot.console.source import Source
 from bot.console.text import table
 from bot.i18n import Translator
 from bot.slack.views.exports import templates_csv
+from bot.slack.views.results import results_header
 from bot.templates.lookup import LookupResult, lookup
 from bot.templates.query import Query
 
@@ -50,21 +51,7 @@ def answer(
 
 def _lines(result: LookupResult, t: Translator, now: datetime) -> list[str]:
     snapshot, query = result.snapshot, result.query
-    if query.empty:
-        head = t.nformat(
-            "Connector {connector} · {count} template",
-            "Connector {connector} · {count} templates",
-            snapshot.count,
-            connector=snapshot.connector,
-        )
-    else:
-        head = t.nformat(
-            "Connector {connector} · {matches} of {count} template match",
-            "Connector {connector} · {matches} of {count} templates match",
-            snapshot.count,
-            connector=snapshot.connector,
-            matches=t.number(result.count),
-        )
+    head = results_header(result, t)
     lines = [*heading(head, snapshot, query, now, t), ""]
     if result.count:
         return lines + table([template_row(x) for x in result.matches])

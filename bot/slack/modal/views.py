@@ -42,7 +42,7 @@ from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import TemplateRef
 from bot.slack.views.common import syncing_text
 from bot.slack.views.kit import (
-    MAX_LISTED_NAME,
+    LISTED,
     MAX_VIEW_BLOCKS,
     About,
     Message,
@@ -182,7 +182,7 @@ def shared_message(
     """What Share posts: the template in full, the connector, how fresh, and who shared it."""
     about = About(now=now, t=t, origin="cache", shared_by=user_id)
     fallback = t._("{user} shared the template {name}").format(
-        user=user_ref(user_id, t._("someone")), name=plain(template.name, MAX_LISTED_NAME)
+        user=user_ref(user_id, t._("someone")), name=plain(template.name, LISTED.name)
     )
     return detail_card(snapshot, template, about.line(snapshot.synced_at), fallback, t)
 

@@ -29,10 +29,8 @@ from bot.slack.action_ids import (
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import CompareRef, encode_compare
 from bot.slack.views.kit import (
+    LISTED,
     MAX_HEADER,
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     About,
     Message,
     button,
@@ -190,13 +188,13 @@ def _part_title(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
 
 
 def _entry_line(entry: ComparisonEntry, t: Translator) -> str:
-    head = f"• {code(entry.name, MAX_LISTED_NAME)}  {plain(entry.language, MAX_LISTED_LANGUAGE)}"
+    head = f"• {code(entry.name, LISTED.name)}  {plain(entry.language, LISTED.language)}"
     if entry.kind is not EntryKind.DIFFERING:
-        return f"{head} · {plain(entry.template.category, MAX_LISTED_CATEGORY)}"
+        return f"{head} · {plain(entry.template.category, LISTED.category)}"
     assert entry.left is not None and entry.right is not None
     categories = {
-        "before": plain(entry.left.category, MAX_LISTED_CATEGORY),
-        "after": plain(entry.right.category, MAX_LISTED_CATEGORY),
+        "before": plain(entry.left.category, LISTED.category),
+        "after": plain(entry.right.category, LISTED.category),
     }
     if entry.fields == ("body",):
         what = t._("the body differs")

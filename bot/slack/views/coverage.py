@@ -22,9 +22,8 @@ from bot.slack.commands import words
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.kit import (
+    LISTED,
     MAX_HEADER,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     MAX_SECTION_TEXT,
     About,
     Message,
@@ -106,7 +105,7 @@ def _summary(result: CoverageResult, t: Translator) -> str:
     if missing:
         listed = " · ".join(
             t._("{language} lacks {count}").format(
-                language=code(language, MAX_LISTED_LANGUAGE), count=t.number(n)
+                language=code(language, LISTED.language), count=t.number(n)
             )
             for language, n in missing[:MAX_MISSING_LISTED]
         )
@@ -154,10 +153,10 @@ def _missing_list(result: CoverageResult, t: Translator) -> str:
     """Too many languages for a grid: each row with the languages it misses."""
     lines = []
     for row in result.shown:
-        name = code(row.name, MAX_LISTED_NAME)
+        name = code(row.name, LISTED.name)
         missing = result.missing_languages(row)
         if missing:
-            listed = ", ".join(plain(x, MAX_LISTED_LANGUAGE) for x in missing)
+            listed = ", ".join(plain(x, LISTED.language) for x in missing)
             lines.append(t._("• {name} misses {languages}").format(name=name, languages=listed))
         else:
             lines.append(t._("• {name} is in every language").format(name=name))

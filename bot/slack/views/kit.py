@@ -28,10 +28,18 @@ MAX_HEADER = 150
 MAX_OPTION_TEXT = 75
 MAX_FALLBACK = 3000
 
+
 # how much of an untrusted name, language or category a listing shows
-MAX_LISTED_NAME = 60
-MAX_LISTED_LANGUAGE = 16
-MAX_LISTED_CATEGORY = 24
+@dataclass(frozen=True, slots=True)
+class ListingWidths:
+    """How much of a template's name, language and category a listing shows."""
+
+    name: int = 60
+    language: int = 16
+    category: int = 24
+
+
+LISTED = ListingWidths()
 
 
 def section(text: str) -> SectionBlock:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, S
 from bot.i18n import Translator
 from bot.slack.commands import COMMAND
 from bot.slack.mrkdwn import code, escape
-from bot.slack.views.kit import MAX_LISTED_NAME, Message, context, message, section
+from bot.slack.views.kit import LISTED, Message, context, message, section
 from bot.templates.lookup import Relaxation
 from bot.templates.model import Snapshot
 from bot.templates.query import Query
@@ -19,7 +19,7 @@ def filters_context(query: Query, t: Translator) -> list[ContextBlock]:
     """`*Filters:* lang:es navidad`, or nothing for an empty query."""
     if query.empty:
         return []
-    terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
+    terms = " ".join(code(term, LISTED.name) for term in query.terms())
     return [context(t._("*Filters:* {terms}").format(terms=terms))]
 
 
@@ -96,12 +96,12 @@ def _no_match_lines(
                 "Without {dropped}, {count} matches: {command}",
                 "Without {dropped}, {count} match: {command}",
                 relaxation.count,
-                dropped=code(relaxation.dropped, MAX_LISTED_NAME),
+                dropped=code(relaxation.dropped, LISTED.name),
                 command=code(command, 300),
             )
         )
     if close_names:
-        names = ", ".join(code(n, MAX_LISTED_NAME) for n in close_names)
+        names = ", ".join(code(n, LISTED.name) for n in close_names)
         lines.append(t._("Names that look close: {names}").format(names=names))
     return lines
 

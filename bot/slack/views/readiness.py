@@ -23,11 +23,9 @@ from bot.slack.action_ids import ACTION_CHECK_REFRESH, ACTION_CHECK_SHARE
 from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import CheckRef, encode_check
 from bot.slack.views.kit import (
+    LISTED,
     MAX_FIELD_TEXT,
     MAX_HEADER,
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     About,
     Message,
     button,
@@ -137,7 +135,7 @@ def _warning(warning: ReadinessWarning, t: Translator) -> str:
     if isinstance(warning, CategoriesDiffer):
         groups = [
             t._("{category} in {languages}").format(
-                category=plain(g.category, MAX_LISTED_CATEGORY), languages=_languages(g.languages)
+                category=plain(g.category, LISTED.category), languages=_languages(g.languages)
             )
             for g in warning.groups[:MAX_SETS_LISTED]
         ]
@@ -159,7 +157,7 @@ def _missing_sibling(warning: MissingSibling, t: Translator) -> str:
 
 def _version_field(version: Version, t: Translator) -> str:
     lines = [
-        f"*{_language(version.language)}* · {plain(version.category, MAX_LISTED_CATEGORY)}",
+        f"*{_language(version.language)}* · {plain(version.category, LISTED.category)}",
         variables_line(version.variables, t, limit=MAX_VARIABLES_LISTED),
         t._("{length} of {limit} characters").format(
             length=t.number(version.length), limit=t.number(BODY_LIMIT)
@@ -172,7 +170,7 @@ def _version_field(version: Version, t: Translator) -> str:
 
 
 def _language(language: str) -> str:
-    return plain(language, MAX_LISTED_LANGUAGE)
+    return plain(language, LISTED.language)
 
 
 def _languages(languages: Sequence[str]) -> str:
@@ -194,7 +192,7 @@ def _version_fields(versions: Sequence[Version], t: Translator) -> list[Block]:
     ]
     left_out = versions[MAX_LANGUAGE_FIELDS:]
     if left_out:
-        listed = ", ".join(plain(v.language, MAX_LISTED_LANGUAGE) for v in left_out[:20])
+        listed = ", ".join(plain(v.language, LISTED.language) for v in left_out[:20])
         blocks.append(
             context(
                 t.nformat(
@@ -214,13 +212,13 @@ def _fallback(readiness: Readiness, name: str, t: Translator) -> str:
             "Template {name} is ready in {count} language",
             "Template {name} is ready in {count} languages",
             len(readiness.versions),
-            name=plain(name, MAX_LISTED_NAME),
+            name=plain(name, LISTED.name),
         )
     return t.nformat(
         "Template {name}: {count} thing to fix before a campaign",
         "Template {name}: {count} things to fix before a campaign",
         len(readiness.warnings),
-        name=plain(name, MAX_LISTED_NAME),
+        name=plain(name, LISTED.name),
     )
 
 

@@ -35,13 +35,11 @@ from bot.slack.action_ids import (
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import TemplateRef, ViewRef, encode_template, encode_view
 from bot.slack.views.kit import (
+    LISTED,
     MAX_BLOCKS,
     MAX_FALLBACK,
     MAX_FIELD_TEXT,
     MAX_HEADER,
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     MAX_OPTION_TEXT,
     About,
     Message,
@@ -86,27 +84,33 @@ def results_message(view: ResultsView, *, synced_at: datetime, about: About) -> 
     return {"text": view.fallback, "blocks": blocks}
 
 
-def results_view(result: LookupResult, t: Translator, *, shared: bool) -> ResultsView:
-    """Header, filters, counts, the page's templates, notes and (unless shared) the actions."""
-    snapshot, query = result.snapshot, result.query
-    if query.empty:
-        header = t.nformat(
+def results_header(result: LookupResult, t: Translator) -> str:
+    """ "Connector 1234 · 57 templates", or "… · 12 of 57 templates match" (plain text: the
+    connector id is digits, so it is shared by Slack's header and the console)."""
+    snapshot = result.snapshot
+    if result.query.empty:
+        return t.nformat(
             "Connector {connector} · {count} template",
             "Connector {connector} · {count} templates",
             snapshot.count,
             connector=snapshot.connector,
         )
-    else:
-        header = t.nformat(
-            "Connector {connector} · {matches} of {count} template match",
-            "Connector {connector} · {matches} of {count} templates match",
-            snapshot.count,
-            connector=snapshot.connector,
-            matches=t.number(result.count),
-        )
+    return t.nformat(
+        "Connector {connector} · {matches} of {count} template match",
+        "Connector {connector} · {matches} of {count} templates match",
+        snapshot.count,
+        connector=snapshot.connector,
+        matches=t.number(result.count),
+    )
+
+
+def results_view(result: LookupResult, t: Translator, *, shared: bool) -> ResultsView:
+    """Header, filters, counts, the page's templates, notes and (unless shared) the actions."""
+    query = result.query
+    header = results_header(result, t)
     filters: list[Block] = []
     if not query.empty:
-        terms = " ".join(code(term, MAX_LISTED_NAME) for term in query.terms())
+        terms = " ".join(code(term, LISTED.name) for term in query.terms())
         filters.append(
             context(
                 t.nformat(
@@ -181,17 +185,16 @@ def _fallback(result: LookupResult, t: Translator) -> str:
 
 def _template_line(template: Template) -> str:
     return (
-        f"• {code(template.name, MAX_LISTED_NAME)}  "
-        f"{plain(template.language, MAX_LISTED_LANGUAGE)} · "
-        f"{plain(template.category, MAX_LISTED_CATEGORY)}"
+        f"• {code(template.name, LISTED.name)}  "
+        f"{plain(template.language, LISTED.language)} · "
+        f"{plain(template.category, LISTED.category)}"
     )
 
 
 def _counts(t: Translator, title: str, counts: Sequence[tuple[str, int]]) -> str:
     lines = [f"*{title}*"]
     lines += [
-        f"{plain(value, MAX_LISTED_CATEGORY)} · {t.number(n)}"
-        for value, n in counts[:MAX_COUNT_ROWS]
+        f"{plain(value, LISTED.category)} · {t.number(n)}" for value, n in counts[:MAX_COUNT_ROWS]
     ]
     if len(counts) > MAX_COUNT_ROWS:
         rest = sum(n for _, n in counts[MAX_COUNT_ROWS:])

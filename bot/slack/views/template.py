@@ -12,11 +12,9 @@ from bot.i18n import Translator
 from bot.slack.commands import COMMAND
 from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.views.kit import (
+    LISTED,
     MAX_BLOCKS,
     MAX_HEADER,
-    MAX_LISTED_CATEGORY,
-    MAX_LISTED_LANGUAGE,
-    MAX_LISTED_NAME,
     About,
     Message,
     context,
@@ -65,7 +63,7 @@ def template_message(found: TemplateVersions, about: About) -> Message:
         "Template {name} ({count} language)",
         "Template {name} ({count} languages)",
         len(found.versions),
-        name=plain(first.name, MAX_LISTED_NAME),
+        name=plain(first.name, LISTED.name),
     )
     return message(fallback, blocks)
 
@@ -74,7 +72,7 @@ def detail_message(
     snapshot: Snapshot, template: Template, *, now: datetime, t: Translator
 ) -> Message:
     """One template in full (from the Open menu)."""
-    fallback = t._("Template {name}").format(name=plain(template.name, MAX_LISTED_NAME))
+    fallback = t._("Template {name}").format(name=plain(template.name, LISTED.name))
     freshness = synced_phrase(t, snapshot.synced_at, now, "cache")
     return detail_card(snapshot, template, freshness, fallback, t)
 
@@ -92,8 +90,8 @@ def detail_card(
 def detail_blocks(template: Template, t: Translator) -> list[Block]:
     """Name, language, category and variables; the body with its variables marked; a preview."""
     heading = (
-        f"*{code(template.name, 200)}* · {plain(template.language, MAX_LISTED_LANGUAGE)} · "
-        f"{plain(template.category, MAX_LISTED_CATEGORY)}\n"
+        f"*{code(template.name, 200)}* · {plain(template.language, LISTED.language)} · "
+        f"{plain(template.category, LISTED.category)}\n"
         + variables_line(template.variables, t, limit=MAX_VARIABLES_LISTED)
     )
     body = (
@@ -146,8 +144,8 @@ def name_not_found(
             "Closest names: {names}.",
             snapshot.count,
             connector=escape(snapshot.connector),
-            name=code(name, MAX_LISTED_NAME),
-            names=", ".join(code(n, MAX_LISTED_NAME) for n in close_names),
+            name=code(name, LISTED.name),
+            names=", ".join(code(n, LISTED.name) for n in close_names),
         )
     else:
         text = t.nformat(
@@ -155,18 +153,18 @@ def name_not_found(
             "Connector *{connector}* has no template named {name} (among {count} templates).",
             snapshot.count,
             connector=escape(snapshot.connector),
-            name=code(name, MAX_LISTED_NAME),
+            name=code(name, LISTED.name),
         )
     blocks: list[Block] = [section(text), context(about.line(snapshot.synced_at))]
     if about.warning:
         blocks.append(section(f":warning: {about.warning}"))
-    fallback = t._("No template named {name}").format(name=plain(name, MAX_LISTED_NAME))
+    fallback = t._("No template named {name}").format(name=plain(name, LISTED.name))
     return message(fallback, blocks)
 
 
 def _left_out_note(snapshot: Snapshot, first: Template, left_out: list[str], t: Translator) -> str:
-    listed = ", ".join(plain(x, MAX_LISTED_LANGUAGE) for x in left_out[:20])
-    command = f"`{COMMAND} {escape(snapshot.connector)} {plain(first.name, MAX_LISTED_NAME)}`"
+    listed = ", ".join(plain(x, LISTED.language) for x in left_out[:20])
+    command = f"`{COMMAND} {escape(snapshot.connector)} {plain(first.name, LISTED.name)}`"
     return t.nformat(
         "{count} more language not shown here ({listed}): list it with {command} and open it "
         "from the menu.",
