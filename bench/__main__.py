@@ -361,21 +361,28 @@ async def memory(url: str, pid: int, slack: FakeSlack, wolkvox: FakeWolkvox) -> 
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    wolkvox, slack = FakeWolkvox(), FakeSlack()
-    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-"))
-    env = {
+def bot_env(wolkvox: FakeWolkvox, slack: FakeSlack, workdir: Path) -> dict[str, str]:
+    """The Procfile process's environment: this venv first on PATH, wired to the fakes."""
+    return {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", str(workdir)),
         **settings_env(wolkvox.url, slack.api_url, WOLKVOX_TIMEOUT="30"),
         "HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
     }
-    web = shlex.split(
-        next(
-            line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-        )[4:]
-    )
+
+
+def web_command() -> list[str]:
+    """The Procfile's web line, as a command."""
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    return shlex.split(next(line for line in procfile if line.startswith("web:"))[4:])
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    wolkvox, slack = FakeWolkvox(), FakeSlack()
+    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-"))
+    env = bot_env(wolkvox, slack, workdir)
+    web = web_command()
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),

@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import random
-import shlex
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import ROOT, Client, pct, process
+from bench.__main__ import ROOT, Client, bot_env, pct, process, web_command
 from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen
@@ -33,7 +32,7 @@ from bot.slack.modal.views import Found, find_view
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply, ok
 from bot.testing.modal_requests import as_shown, selected, suggestion_body
-from bot.testing.slack_requests import settings_env, sign
+from bot.testing.slack_requests import sign
 
 CONNECTOR = "7300"
 TEMPLATES = 5000
@@ -149,18 +148,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     wolkvox, slack = FakeWolkvox(), FakeSlack()
     wolkvox.reply(CONNECTOR, Reply(body=ok(catalog(TEMPLATES))))
     workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-options-"))
-    env = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": os.environ.get("HOME", str(workdir)),
-        **settings_env(wolkvox.url, slack.api_url, WOLKVOX_TIMEOUT="30"),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
-    }
-    web = shlex.split(
-        next(
-            line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-        )[4:]
-    )
+    env = bot_env(wolkvox, slack, workdir)
+    web = web_command()
     try:
         with process(web, env, workdir) as (url, _):
             result = await measure(url, slack, args.rounds)
