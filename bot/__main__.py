@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
 import signal
 import sys
+from urllib.parse import unquote, urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             settings.wolkvox_token,
             settings.slack_signing_secret,
             settings.slack_app_token,
+            settings.metrics_token,
+            *url_passwords(settings.database_url, settings.redis_url),
         ]
     )
     if args.command == "sync":
@@ -106,6 +110,20 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
     )
     return parser, lookups
+
+
+MAX_CONNECTIONS = 500  # open connections at once (each holds at most 1 MB of body)
+
+
+def url_passwords(*urls: str) -> list[str]:
+    """The passwords inside DATABASE_URL and REDIS_URL, so that the log filter redacts them."""
+    found = []
+    for url in urls:
+        with contextlib.suppress(ValueError):
+            password = urlsplit(url).password
+            if password:
+                found.append(unquote(password))
+    return found
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
@@ -306,6 +324,7 @@ def _http(settings: Settings) -> int:
         log_config=None,
         access_log=False,  # the platform's router logs requests; this would cost per request
         lifespan="on",
+        limit_concurrency=MAX_CONNECTIONS,  # past it, 503: open uploads can't pile up memory
     )
     server = AnnouncingServer(config)
     server.run()

@@ -9,6 +9,7 @@ A refused request gets a 4xx, one log line and no other effect.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -40,6 +41,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
+BODY_SECONDS = 10.0  # Slack sends a few KB at once
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB
 
 
@@ -97,7 +99,11 @@ async def _admit(scope: Scope, receive: Receive, signing_secret: str) -> bytes:
         raise _Refused(404, b"not found", "not a Slack endpoint", close=True)
     if _declared_length(scope) > MAX_BODY_BYTES:
         raise _Refused(413, b"request too large", "declared body over 1 MB", close=True)
-    body = await _read_body(receive, MAX_BODY_BYTES)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):  # a slow upload can't hold memory for long
+            body = await _read_body(receive, MAX_BODY_BYTES)
+    except TimeoutError:
+        raise _Refused(408, b"request body too slow", "body not read in time", close=True) from None
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
     problem = signature_problem(headers, body, signing_secret=signing_secret, now=time.time())
     if problem:

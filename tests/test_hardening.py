@@ -207,3 +207,47 @@ def test_the_bots_log_setup_keeps_untrusted_text_on_one_line() -> None:
     )
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "NO\\n2026 ERROR forged\\rx" in lines[0]
+
+
+def test_wolkvox_code_is_bounded_and_never_carries_the_token() -> None:
+    from bot.errors import WolkvoxRejected
+    from bot.wolkvox.answer import parse_sync_answer
+
+    body = json.dumps({"code": "403 wv-token-SECRET " + "9" * 500, "error": "X", "msg": "Y"})
+    with pytest.raises(WolkvoxRejected) as caught:
+        parse_sync_answer("1234", 200, body.encode(), secret="wv-token-SECRET")
+    assert "wv-token-SECRET" not in caught.value.code and len(caught.value.code) <= 16
+
+
+def test_control_characters_are_no_part_of_a_template_name() -> None:
+    from bot.wolkvox.answer import parse_sync_answer
+
+    item = {
+        "name_template": "\x1b[2Jpromo\u202e_x",
+        "body_template": "b",
+        "idiom": "es",
+        "category": "UTILITY",
+    }
+    answer = parse_sync_answer(
+        "1234", 200, json.dumps({"code": "200", "data": [item]}).encode(), secret=""
+    )
+    assert [t.name for t in answer.templates] == ["[2Jpromo_x"]
+
+
+def test_database_and_redis_passwords_are_redacted_in_logs() -> None:
+    from bot.__main__ import url_passwords
+
+    assert url_passwords(
+        "postgres://u:p%40ss@h/db", "rediss://:redispw@r:6380", "sqlite:///x.db"
+    ) == [
+        "p@ss",
+        "redispw",
+    ]
+
+
+def test_a_workflow_is_named_not_mentioned_in_channel_posts() -> None:
+    from bot.i18n import translator
+    from bot.slack.views.changes import who
+
+    assert who(translator("en"), "U0MAPPED", "", "workflow") == "a workflow"
+    assert who(translator("es"), "U0MAPPED", "", "workflow") == "un flujo de trabajo"

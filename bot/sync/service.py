@@ -38,6 +38,8 @@ from bot.wolkvox import SyncAnswer
 
 log = logging.getLogger(__name__)
 
+CACHE_READ_SECONDS = 1.0
+
 MAX_CONNECTORS = 1024
 REFRESH_COOLDOWN = 30.0  # seconds between two Wolkvox calls a refresh may cause, per connector
 
@@ -154,8 +156,14 @@ class TemplateService:
 
     async def cached(self, connector: str) -> Snapshot | None:
         """The snapshot synced within the cache TTL, here or (with Redis) on any instance;
-        counted as a cache hit or miss (a request's lookup)."""
-        snapshot = await self._cached(connector)
+        counted as a cache hit or miss (a request's lookup). Read before Slack's 3-second
+        acknowledgement, so a Redis that stops answering counts as a miss after a second."""
+        try:
+            async with asyncio.timeout(CACHE_READ_SECONDS):
+                snapshot = await self._cached(connector)
+        except TimeoutError:
+            log.warning("the shared cache did not answer within %g s", CACHE_READ_SECONDS)
+            snapshot = None
         if snapshot is not None:
             metrics.cache_hit()
         else:

@@ -5,6 +5,7 @@ refusals turned into the WolkvoxError they describe. No I/O.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ MAX_NAME = 512
 MAX_LANGUAGE = 32
 MAX_CATEGORY = 64
 MAX_BODY = 4096  # Meta allows 1,024; anything past this is cut, not trusted
+MAX_CODE = 16  # Wolkvox's `code` is a status like "403"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 MAX_SAID = 300  # how much of Wolkvox's own error text is kept
 
 
@@ -59,7 +62,7 @@ def parse_sync_answer(
             raise _rejection(connector, status, str(status), "", "")
         raise BadResponse(connector, f"expected a JSON object, got {type(body).__name__}")
 
-    code = _text(body.get("code"))
+    code = _said(body.get("code"), secret)[:MAX_CODE]
     if not 200 <= status < 300 or (code and not code.startswith("2")):
         error = _said(body.get("error"), secret)
         msg = _said(body.get("msg"), secret)
@@ -105,7 +108,8 @@ def _read_template(item: object) -> Template | None:
     name, language, category, body = (
         value.replace("\x00", "") for value in (name, language, category, body)
     )
-    name, language, category = name.strip(), language.strip(), category.strip()
+    # names, languages and categories are identifiers: control characters are no part of them
+    name, language, category = (_CONTROL.sub("", x).strip() for x in (name, language, category))
     if not name or len(name) > MAX_NAME or not language or len(language) > MAX_LANGUAGE:
         return None
     if not category or len(category) > MAX_CATEGORY:

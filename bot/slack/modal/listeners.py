@@ -55,7 +55,7 @@ from bot.slack.modal.views import (
 )
 from bot.slack.mrkdwn import clip
 from bot.slack.views.kit import plain_fallback
-from bot.sync.service import SyncTrigger
+from bot.sync.service import CACHE_READ_SECONDS, SyncTrigger
 from bot.templates.lookup import template_at
 from bot.templates.model import Snapshot, Template
 
@@ -229,8 +229,9 @@ class FindTemplate:
 
     async def _last_known(self, connector: str) -> Snapshot | None:
         try:
-            return await self.bot.service.last_known(connector)
-        except SharedStateUnavailable:
+            async with asyncio.timeout(CACHE_READ_SECONDS):  # an options request waits on this
+                return await self.bot.service.last_known(connector)
+        except (SharedStateUnavailable, TimeoutError):
             return None
 
     async def _template(

@@ -166,6 +166,8 @@ def who(t: Translator, user_id: str, user_name: str, source: str) -> str:
         return t._("the schedule")
     if source == "console":
         return t._("the console")
+    if source == "workflow":  # whoever the workflow's author mapped: named by no mention
+        return t._("a workflow")
     return user_ref(user_id, user_name or t._("someone"))
 
 
