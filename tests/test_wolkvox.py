@@ -249,3 +249,23 @@ def test_nul_characters_are_dropped() -> None:
     }
     [template] = parse_sync_answer("1", 200, json.dumps(ok([item])).encode()).templates
     assert (template.name, template.body) == ("ab", "xy")
+
+
+async def test_a_call_given_up_on_keeps_its_slot_while_wolkvox_may_still_run_it(
+    wolkvox: FakeWolkvox,
+) -> None:
+    """Wolkvox gives a call up to 60 s and may still be running one we stopped waiting for:
+    its slot stays taken, so a third request is never in flight at Wolkvox."""
+    for connector in ("1", "2"):
+        wolkvox.reply(connector, Reply(hang=True))
+    client = WolkvoxClient(wolkvox.url, TOKEN, server="0032", timeout=0.5)
+    try:
+        results = await asyncio.gather(
+            client.sync_templates("1"), client.sync_templates("2"), return_exceptions=True
+        )
+        assert all(isinstance(r, errors.WolkvoxTimeout) for r in results)
+        with pytest.raises(errors.Busy):
+            await client.sync_templates("3")
+        assert sorted(wolkvox.calls) == ["1", "2"]
+    finally:
+        await client.aclose()  # gives the held slots back

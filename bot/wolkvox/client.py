@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 SYNC_PATH = "/api/v2/whatsapp.php"
 MAX_IN_FLIGHT = 2
 MAX_WAITING = 50  # syncs waiting for a slot at once; the next one is told the bot is busy
+WOLKVOX_CALL_LIMIT = 60.0  # Wolkvox gives a call up to 60 s: a call we gave up on may run that long
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
@@ -66,6 +67,7 @@ class WolkvoxClient:
         self._slots = slots or LocalSlots(max_in_flight)
         self._max_waiting = max_waiting
         self._waiting = 0
+        self._held: set[asyncio.Task[None]] = set()
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -77,7 +79,18 @@ class WolkvoxClient:
         )
 
     async def aclose(self) -> None:
+        for held in list(self._held):
+            held.cancel()  # releases its slot
+        await asyncio.gather(*self._held, return_exceptions=True)
         await self._http.aclose()
+
+    def _hold_after_giving_up(self, slot: AsyncExitStack, started: float) -> None:
+        """Keep the slot of a call we gave up on until Wolkvox would have given up too: it may
+        still be running there, and a third request in flight would be refused."""
+        seconds = WOLKVOX_CALL_LIMIT - (asyncio.get_running_loop().time() - started)
+        held = asyncio.create_task(_release_after(slot, max(0.0, seconds)))
+        self._held.add(held)
+        held.add_done_callback(self._held.discard)
 
     @property
     def waiting(self) -> int:
@@ -91,12 +104,18 @@ class WolkvoxClient:
         no slot came free in time (or too many syncs wait already), WolkvoxTimeout when the
         call ran out of the time left.
         """
-        deadline = asyncio.get_running_loop().time() + self._timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout
         with metrics.WolkvoxCall() as call:  # counted by outcome, once a slot is held
             async with AsyncExitStack() as slot:
                 await self._take_slot(slot, connector, deadline)
                 call.start()
-                status, content = await self._post(connector, deadline)
+                started = loop.time()
+                try:
+                    status, content = await self._post(connector, deadline)
+                except WolkvoxTimeout:
+                    self._hold_after_giving_up(slot.pop_all(), started)
+                    raise
             answer = parse_sync_answer(connector, status, content, secret=self._token)
         log.info(
             "wolkvox sync connector=%s templates=%d skipped=%d",
@@ -148,6 +167,13 @@ class WolkvoxClient:
             if got_headers:
                 raise BadResponse(connector, f"the answer was cut off ({reason})") from exc
             raise ConnectionFailed(connector, reason) from exc
+
+
+async def _release_after(slot: AsyncExitStack, seconds: float) -> None:
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        await slot.aclose()
 
 
 # SyncAnswer and parse_sync_answer live in bot.wolkvox.answer; imported here for older imports.
