@@ -16,6 +16,7 @@ import uvicorn
 from bot.config import Settings
 from bot.slack.app import build_app
 from bot.slack.bot import Bot
+from bot.testing.fake_slack import FakeSlack
 from bot.testing.slack_requests import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -25,6 +26,7 @@ from bot.testing.slack_requests import (
     sign,
 )
 from bot.web import asgi_app
+from tests.blockkit import all_text, check_message
 
 SLACK_PATIENCE = 3.0  # Slack gives up on an acknowledgement after 3 s
 
@@ -104,6 +106,22 @@ class BotServer:
         return self.post(body, sign(body))
 
 
+def final_answer(
+    bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str
+) -> dict[str, Any]:
+    """The final answer to a command, checked against Block Kit's limits: the acknowledgement
+    itself (a cache hit, an error), or the one response_url post that replaced a "Syncing…"
+    acknowledgement or followed an empty one."""
+    acked = bot.command(text, response_url=slack.response_url(name), **who)
+    assert acked.status == 200
+    if acked.body.get("blocks") and ":hourglass_flowing_sand:" not in all_text(acked.body):
+        check_message(acked.body)
+        return acked.body
+    [reply] = slack.wait_replies(name, 1)
+    check_message(reply)
+    return reply
+
+
 __all__ = [
     "BOT_TOKEN",
     "SIGNING_SECRET",
@@ -111,6 +129,7 @@ __all__ = [
     "BotServer",
     "action_body",
     "command_body",
+    "final_answer",
     "settings_env",
     "sign",
 ]

@@ -12,29 +12,18 @@ from bot.history.store import Store
 from bot.slack import action_ids
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply
-from tests.blockkit import all_text, buttons, check_message
-from tests.harness import BotServer
+from tests.blockkit import all_text, buttons
+from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
-
-
-def answer(bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str) -> dict:
-    """The reply to a command: in the acknowledgement, or the last response_url post."""
-    acked = bot.command(text, response_url=slack.response_url(name), **who)
-    assert acked.status == 200
-    if acked.body.get("blocks") and "Syncing" not in all_text(acked.body):
-        return acked.body
-    replies = slack.wait_replies(name, 1)
-    check_message(replies[-1])
-    return replies[-1]
 
 
 def test_a_refresh_inside_the_cooldown_answers_with_the_just_synced_data(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     bot = start_bot(WOLKVOX_REFRESH_COOLDOWN="30")
-    answer(bot, slack, "1234", "a")
-    again = all_text(answer(bot, slack, "1234 --refresh", "b"))
+    final_answer(bot, slack, "1234", "a")
+    again = all_text(final_answer(bot, slack, "1234 --refresh", "b"))
     assert wolkvox.calls == ["1234"]
     assert "synced less than 30 s ago" in again and "refresh again in" in again
     assert "3 templates" in again
@@ -44,8 +33,8 @@ def test_cooldown_zero_turns_it_off(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     bot = start_bot(WOLKVOX_REFRESH_COOLDOWN="0")
-    answer(bot, slack, "1234", "a")
-    answer(bot, slack, "1234 --refresh", "b")
+    final_answer(bot, slack, "1234", "a")
+    final_answer(bot, slack, "1234 --refresh", "b")
     assert wolkvox.calls == ["1234", "1234"]
 
 
@@ -54,13 +43,13 @@ def test_the_per_user_limit_refuses_with_a_clear_message_and_spares_others(
 ) -> None:
     bot = start_bot(WOLKVOX_USER_SYNCS_PER_MINUTE="2")
     for i in range(2):
-        assert "3 templates" in all_text(answer(bot, slack, f"{1000 + i} --refresh", f"m{i}"))
-    refused = all_text(answer(bot, slack, "1002 --refresh", "m2"))
+        assert "3 templates" in all_text(final_answer(bot, slack, f"{1000 + i} --refresh", f"m{i}"))
+    refused = all_text(final_answer(bot, slack, "1002 --refresh", "m2"))
     assert "2 syncs in the last minute" in refused and "Try again in" in refused
     assert wolkvox.calls == ["1000", "1001"]
     # a cache hit is not a sync; another person is not limited by maria's syncs
-    assert "Cached" in all_text(answer(bot, slack, "1000", "m3"))
-    assert "3 templates" in all_text(answer(bot, slack, "1003", "e", user_id="U0EVE"))
+    assert "Cached" in all_text(final_answer(bot, slack, "1000", "m3"))
+    assert "3 templates" in all_text(final_answer(bot, slack, "1003", "e", user_id="U0EVE"))
     assert wolkvox.calls == ["1000", "1001", "1003"]
 
 
@@ -90,12 +79,12 @@ def test_01234_and_1234_are_one_connector(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     bot = start_bot()
-    answer(bot, slack, "01234", "a")
-    assert "Cached" in all_text(answer(bot, slack, "1234", "b"))
-    answer(bot, slack, "subscribe 001234", "s", channel_id="C0SALES")
-    history = all_text(answer(bot, slack, "1234 history", "h"))
+    final_answer(bot, slack, "01234", "a")
+    assert "Cached" in all_text(final_answer(bot, slack, "1234", "b"))
+    final_answer(bot, slack, "subscribe 001234", "s", channel_id="C0SALES")
+    history = all_text(final_answer(bot, slack, "1234 history", "h"))
     assert wolkvox.calls == ["1234"] and "Connector 1234 · last sync" in history
-    subs = all_text(answer(bot, slack, "subscriptions", "l", channel_id="C0SALES"))
+    subs = all_text(final_answer(bot, slack, "subscriptions", "l", channel_id="C0SALES"))
     assert "*1234*" in subs and "001234" not in subs
 
 
@@ -104,7 +93,7 @@ def test_a_button_on_an_older_message_reloads_its_sync_from_history(
 ) -> None:
     wolkvox.reply("1234", Reply(templates=45))
     first = start_bot()
-    listing = answer(first, slack, "1234", "a")
+    listing = final_answer(first, slack, "1234", "a")
     value = buttons(listing)[action_ids.ACTION_NEXT]["value"]
     first.stop()
     second = start_bot()  # a restart: nothing kept in memory

@@ -17,23 +17,11 @@ from bot.slack import action_ids, values
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup, texts
-from tests.harness import BotServer
+from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
 SIX = ("en_GB", "en_US", "es", "es_CO", "es_MX", "pt_BR")
 LOCALES = {"en": "en-US", "es": "es-LA", "pt_BR": "pt-BR"}
-
-
-def ask(bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str) -> dict[str, Any]:
-    """The final answer to a command: the ack itself (cache hit) or the reply that replaced it."""
-    acked = bot.command(text, response_url=slack.response_url(name), **who)
-    assert acked.status == 200
-    if ":hourglass_flowing_sand:" not in all_text(acked.body):
-        check_message(acked.body)
-        return acked.body
-    [reply] = slack.wait_replies(name, 1)
-    check_message(reply)
-    return reply
 
 
 def click(
@@ -96,7 +84,7 @@ def test_coverage_opens_with_a_summary_and_puts_incomplete_rows_first(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     wolkvox.reply("1234", Reply(body=ok(LANGUAGES_DATA)))
-    answer = ask(bot, slack, "1234 coverage", "c")
+    answer = final_answer(bot, slack, "1234 coverage", "c")
     text = all_text(answer)
     assert "Coverage · connector 1234" in text
     assert "*2 of 3 templates* are in all 3 languages of the grid (67%)." in text
@@ -114,19 +102,19 @@ def test_coverage_opens_with_a_summary_and_puts_incomplete_rows_first(
         action_ids.ACTION_COVERAGE_SHARE,
         action_ids.ACTION_COVERAGE_EXPORT,
     }
-    assert "Cached, synced" in all_text(ask(bot, slack, "1234 cobertura", "again"))
+    assert "Cached, synced" in all_text(final_answer(bot, slack, "1234 cobertura", "again"))
     assert wolkvox.calls == ["1234"]
 
 
 def test_coverage_filters_pick_names_and_columns(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    answer = ask(bot, slack, "1234 coverage lang:es navidad", "f")
+    answer = final_answer(bot, slack, "1234 coverage lang:es navidad", "f")
     assert "*Filters:* `lang:es` `navidad`" in all_text(answer)
     header, *rows = grid_rows(answer)
     assert header.split() == ["template", "es", "es_CO", "es_MX"]
     assert [r.split()[0] for r in rows] == ["aviso_navidad_horario", "promo_navidad"]
-    nothing = all_text(ask(bot, slack, "1234 coverage lang:fr", "z"))
+    nothing = all_text(final_answer(bot, slack, "1234 coverage lang:fr", "z"))
     assert "No template matches these filters among the 10 templates" in nothing
     assert "Without `lang:fr`, 10 match: `/wolkvox-sync 1234 coverage`" in nothing
 
@@ -135,7 +123,7 @@ def test_coverage_pages_and_keeps_its_filters(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     wolkvox.reply("1234", Reply(body=ok(many(60, ("es_MX", "pt_BR", "en_US")))))
-    first = ask(bot, slack, "1234 coverage -lang:en_US", "p")
+    first = final_answer(bot, slack, "1234 coverage -lang:en_US", "p")
     assert "*Templates 1–25 of 60*, incomplete first" in all_text(first)
     assert "Page 1 of 3" in all_text(first)
     assert action_ids.ACTION_COVERAGE_PREVIOUS not in buttons(first)
@@ -154,7 +142,7 @@ def test_coverage_export_uploads_the_whole_grid(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     wolkvox.reply("1234", Reply(body=ok(many(60, ("es_MX", "pt_BR", "en_US")))))
-    grid = ask(bot, slack, "1234 coverage", "g")
+    grid = final_answer(bot, slack, "1234 coverage", "g")
     bot.click(
         action_ids.ACTION_COVERAGE_EXPORT,
         buttons(grid)[action_ids.ACTION_COVERAGE_EXPORT]["value"],
@@ -178,7 +166,7 @@ def test_coverage_export_uploads_the_whole_grid(
 def test_coverage_share_posts_the_page_for_the_channel(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    grid = ask(bot, slack, "1234 coverage", "g")
+    grid = final_answer(bot, slack, "1234 coverage", "g")
     [shared] = click(bot, slack, grid, action_ids.ACTION_COVERAGE_SHARE, "s", user_id="U0SHARER")
     check_message(shared)
     assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
@@ -190,7 +178,7 @@ def test_coverage_refresh_syncs_again_with_the_same_filters(
     start_bot: Start, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
     bot = start_bot(WOLKVOX_REFRESH_COOLDOWN="0")
-    grid = ask(bot, slack, "1234 coverage lang:pt_BR", "g")
+    grid = final_answer(bot, slack, "1234 coverage lang:pt_BR", "g")
     *_, fresh = click(bot, slack, grid, action_ids.ACTION_COVERAGE_REFRESH, "r")
     assert slack.wait(lambda: "Coverage" in all_text(slack.replies_to("r")[-1]))
     fresh = slack.replies_to("r")[-1]
@@ -205,7 +193,7 @@ def test_coverage_refresh_syncs_again_with_the_same_filters(
 def test_check_warns_about_variables_and_missing_siblings(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 check promo_navidad", "k"))
+    text = all_text(final_answer(bot, slack, "1234 check promo_navidad", "k"))
     assert "promo_navidad · 2 languages" in text
     assert "*2 things to fix before a campaign*" in text
     assert "*The number of variables differs:*" in text
@@ -231,9 +219,9 @@ def test_check_a_ready_template_and_one_near_the_limit(
             )
         ),
     )
-    ready = all_text(ask(bot, slack, "1234 revisar bienvenida", "r"))
+    ready = all_text(final_answer(bot, slack, "1234 revisar bienvenida", "r"))
     assert "*Ready in 2 languages:*" in ready
-    warned = all_text(ask(bot, slack, "1234 check AVISO", "a"))
+    warned = all_text(final_answer(bot, slack, "1234 check AVISO", "a"))
     assert "The pt_BR body has 1,110 characters; Meta accepts at most 1,024." in warned
     assert "The es body has 952 of 1,024 characters: little room for edits." in warned
     assert "*The category differs:*" in warned and "UTILITY in es" in warned
@@ -242,7 +230,7 @@ def test_check_a_ready_template_and_one_near_the_limit(
 def test_check_an_unknown_name_suggests_the_closest(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 check recordatorio_pagos", "u"))
+    text = all_text(final_answer(bot, slack, "1234 check recordatorio_pagos", "u"))
     assert "has no template named `recordatorio_pagos`" in text
     assert "Closest names: `recordatorio_pago`" in text
     bad = bot.command("1234 check", response_url=slack.response_url("x"))
@@ -251,7 +239,7 @@ def test_check_an_unknown_name_suggests_the_closest(
 
 def test_check_share_and_refresh(start_bot: Start, slack: FakeSlack, campaign: FakeWolkvox) -> None:
     bot = start_bot(WOLKVOX_REFRESH_COOLDOWN="0")
-    card = ask(bot, slack, "1234 check recordatorio_pago", "k")
+    card = final_answer(bot, slack, "1234 check recordatorio_pago", "k")
     [shared] = click(bot, slack, card, action_ids.ACTION_CHECK_SHARE, "s", user_id="U0SHARER")
     check_message(shared)
     assert shared["response_type"] == "in_channel"
@@ -301,13 +289,13 @@ def test_compare_two_connectors(bot: BotServer, slack: FakeSlack, two: FakeWolkv
     assert "• `pago`  es_MX · the body and the category differ (UTILITY → MARKETING)" in text
     assert text.index("solo_mexico") < text.index("solo_colombia") < text.index("`bienvenida`")
     assert "*The same in both*\n1" in text
-    cached = all_text(ask(bot, slack, "comparar 1234 5678", "again"))
+    cached = all_text(final_answer(bot, slack, "comparar 1234 5678", "again"))
     assert "*1234:* :package: Cached" in cached
     assert two.calls_for("1234") == 1 and two.calls_for("5678") == 1
 
 
 def test_compare_filters_and_refusals(bot: BotServer, slack: FakeSlack, two: FakeWolkvox) -> None:
-    text = all_text(ask(bot, slack, "compare 1234 5678 lang:es_CO", "f"))
+    text = all_text(final_answer(bot, slack, "compare 1234 5678 lang:es_CO", "f"))
     assert "*Filters:* `lang:es_CO`" in text
     assert "solo_colombia" in text and "bienvenida" in text and "solo_mexico" not in text
     same = bot.command("compare 1234 01234", response_url=slack.response_url("x"))
@@ -319,7 +307,7 @@ def test_compare_filters_and_refusals(bot: BotServer, slack: FakeSlack, two: Fak
 def test_compare_pages_and_exports(bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox) -> None:
     wolkvox.reply("1234", Reply(body=ok(many(30, ("es_MX",), prefix="izq"))))
     wolkvox.reply("5678", Reply(body=ok(many(30, ("es_MX",), prefix="der"))))
-    first = ask(bot, slack, "compare 1234 5678", "p")
+    first = final_answer(bot, slack, "compare 1234 5678", "p")
     assert "*Differences 1–20 of 60*" in all_text(first) and "Page 1 of 3" in all_text(first)
     jump = action_ids.ACTION_COMPARE_JUMP["only_right"]
     assert buttons(first)[jump]["text"]["text"] == "» Only in 5678"
@@ -354,7 +342,9 @@ def test_concurrent_compares_spend_one_call_per_connector(
     two.reply("5678", Reply(body=ok(RIGHT), delay=0.5))
     texts_ = ["compare 1234 5678", "compare 5678 1234", "1234 coverage", "5678 check pago"] * 2
     with ThreadPoolExecutor(len(texts_)) as pool:
-        answers = list(pool.map(lambda i: ask(bot, slack, texts_[i], f"q{i}"), range(len(texts_))))
+        answers = list(
+            pool.map(lambda i: final_answer(bot, slack, texts_[i], f"q{i}"), range(len(texts_)))
+        )
     assert "Connectors 1234 and 5678 compared" in all_text(answers[0])
     assert "Connectors 5678 and 1234 compared" in all_text(answers[1])
     assert two.calls_for("1234") == 1 and two.calls_for("5678") == 1
@@ -363,7 +353,7 @@ def test_concurrent_compares_spend_one_call_per_connector(
 
 def test_compare_refresh_and_share(start_bot: Start, slack: FakeSlack, two: FakeWolkvox) -> None:
     bot = start_bot(WOLKVOX_REFRESH_COOLDOWN="0")
-    compared = ask(bot, slack, "compare 1234 5678 promo", "c")
+    compared = final_answer(bot, slack, "compare 1234 5678 promo", "c")
     [shared] = click(bot, slack, compared, action_ids.ACTION_COMPARE_SHARE, "s", user_id="U0SHARER")
     check_message(shared)
     assert shared["response_type"] == "in_channel" and "shared by <@U0SHARER>" in all_text(shared)
@@ -431,7 +421,7 @@ def test_access_is_refused_for_commands_and_buttons(
     for i, text in enumerate(["1234 coverage", "1234 check pago", "compare 1234 5678"]):
         refused = bot.command(text, response_url=slack.response_url(f"x{i}"), user_id="U0OTHER")
         assert "this bot is limited to certain people" in all_text(refused.body)
-    grid = ask(bot, slack, "1234 coverage", "g")
+    grid = final_answer(bot, slack, "1234 coverage", "g")
     bot.click(
         action_ids.ACTION_COVERAGE_EXPORT,
         buttons(grid)[action_ids.ACTION_COVERAGE_EXPORT]["value"],
@@ -460,9 +450,9 @@ def test_hostile_template_text_stays_inert_in_every_view(
     )
     wolkvox.reply("5678", Reply(body=ok([template(evil_name, "es_MX", "<!here>", "<b>")])))
     views = [
-        ask(bot, slack, "1234 coverage", "c"),
-        ask(bot, slack, f"1234 check {evil_name}", "k"),
-        ask(bot, slack, "compare 1234 5678", "p"),
+        final_answer(bot, slack, "1234 coverage", "c"),
+        final_answer(bot, slack, f"1234 check {evil_name}", "k"),
+        final_answer(bot, slack, "compare 1234 5678", "p"),
     ]
     for view in views:
         leftover = [t.replace("<@U0USER1>", "") for t in live_markup(view)]
@@ -481,9 +471,9 @@ def test_600_templates_in_6_languages_fit_block_kit(
     wolkvox.reply("1234", Reply(body=ok(many(600))))
     wolkvox.reply("5678", Reply(body=ok(many(590, prefix="plantilla")[7:])))
     answers = [
-        ask(bot, slack, "1234 coverage", "c"),
-        ask(bot, slack, "1234 check plantilla_005", "k"),
-        ask(bot, slack, "compare 1234 5678", "p"),
+        final_answer(bot, slack, "1234 coverage", "c"),
+        final_answer(bot, slack, "1234 check plantilla_005", "k"),
+        final_answer(bot, slack, "compare 1234 5678", "p"),
     ]
     for answer in answers:
         check_message(answer)  # blocks, section and field lengths, total text under 10,000

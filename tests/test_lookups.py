@@ -13,7 +13,7 @@ from bot.slack import action_ids, values
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup
-from tests.harness import BotServer
+from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
 
@@ -29,22 +29,10 @@ def campaign(wolkvox: FakeWolkvox) -> FakeWolkvox:
     return wolkvox
 
 
-def ask(bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str) -> dict:
-    """The final answer to a command: the ack itself (cache hit) or the reply that replaced it."""
-    acked = bot.command(text, response_url=slack.response_url(name), **who)
-    assert acked.status == 200
-    if "Syncing connector" not in all_text(acked.body):
-        check_message(acked.body)
-        return acked.body
-    [reply] = slack.wait_replies(name, 1)
-    check_message(reply)
-    return reply
-
-
 def test_which_templates_exist_in_brazilian_portuguese(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 lang:pt_BR", "q1"))
+    text = all_text(final_answer(bot, slack, "1234 lang:pt_BR", "q1"))
     assert "Connector 1234 · 3 of 10 templates match" in text
     assert "*Filters:* `lang:pt_BR`" in text
     for name in ("boas_vindas", "promo_natal", "recordatorio_pago"):
@@ -55,7 +43,7 @@ def test_which_templates_exist_in_brazilian_portuguese(
 def test_what_exactly_a_template_says(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 show recordatorio_pago", "q2"))
+    text = all_text(final_answer(bot, slack, "1234 show recordatorio_pago", "q2"))
     assert "recordatorio_pago · 2 languages" in text
     assert "Hola `{{1}}`, tu pago de `{{2}}` vence el `{{3}}`." in text
     assert "Olá `{{1}}`, seu pagamento de `{{2}}` vence em `{{3}}`." in text
@@ -66,7 +54,7 @@ def test_what_exactly_a_template_says(
 def test_which_marketing_templates_mention_a_word(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 category:marketing navidad", "q3"))
+    text = all_text(final_answer(bot, slack, "1234 category:marketing navidad", "q3"))
     assert "Connector 1234 · 2 of 10 templates match" in text
     assert (
         "`promo_navidad`  es_CO · MARKETING" in text
@@ -78,10 +66,10 @@ def test_which_marketing_templates_mention_a_word(
 def test_lookups_use_the_cached_sync(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    first = ask(bot, slack, "1234 lang:pt_BR", "a")
+    first = final_answer(bot, slack, "1234 lang:pt_BR", "a")
     assert "Synced just now" in all_text(first)
     for i, text in enumerate(["1234 navidad", "1234 show promo_natal", "1234 -category:marketing"]):
-        answer = ask(bot, slack, text, f"b{i}")
+        answer = final_answer(bot, slack, text, f"b{i}")
         assert "Cached, synced just now" in all_text(answer)
     assert campaign.calls == ["1234"]
 
@@ -94,7 +82,9 @@ def test_concurrent_lookups_share_one_sync(
 
     texts = ["1234 lang:pt_BR", "1234 navidad", "1234 show promo_natal", "1234"] * 3
     with ThreadPoolExecutor(len(texts)) as pool:
-        answers = list(pool.map(lambda i: ask(bot, slack, texts[i], f"c{i}"), range(len(texts))))
+        answers = list(
+            pool.map(lambda i: final_answer(bot, slack, texts[i], f"c{i}"), range(len(texts)))
+        )
     assert all("Connector 1234" in all_text(a) or "promo_natal" in all_text(a) for a in answers)
     assert campaign.calls == ["1234"]
 
@@ -102,7 +92,7 @@ def test_concurrent_lookups_share_one_sync(
 def test_zero_matches_suggests_dropping_a_filter(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 lang:en navidad", "z"))
+    text = all_text(final_answer(bot, slack, "1234 lang:en navidad", "z"))
     assert "Connector 1234 · 0 of 10 templates match" in text
     assert "No template matches these filters" in text
     assert "Without `lang:en`, 3 match: `/wolkvox-sync 1234 navidad`" in text
@@ -111,14 +101,14 @@ def test_zero_matches_suggests_dropping_a_filter(
 def test_unknown_template_name_suggests_the_closest(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    text = all_text(ask(bot, slack, "1234 show recordatorio_pagos", "u"))
+    text = all_text(final_answer(bot, slack, "1234 show recordatorio_pagos", "u"))
     assert "has no template named `recordatorio_pagos`" in text
     assert "Closest names: `recordatorio_pago`" in text
 
 
 def test_aliases(start_bot: Start, slack: FakeSlack, campaign: FakeWolkvox) -> None:
     bot = start_bot(WOLKVOX_CONNECTORS="ventas=1234,soporte=5678")
-    assert "3 of 10 templates match" in all_text(ask(bot, slack, "ventas lang:pt", "v"))
+    assert "3 of 10 templates match" in all_text(final_answer(bot, slack, "ventas lang:pt", "v"))
     help_text = all_text(bot.command("help", response_url=slack.response_url("h")).body)
     assert "`soporte` (5678), `ventas` (1234)" in help_text
     acked = bot.command("ventaz lang:pt", response_url=slack.response_url("x"))
@@ -131,9 +121,9 @@ def test_paging_keeps_the_filters(bot: BotServer, slack: FakeSlack, wolkvox: Fak
         template(f"otro_{i}", "es", "UTILITY", "x") for i in range(30)
     ]
     wolkvox.reply("1234", Reply(body=ok(data)))
-    first = ask(bot, slack, "1234 lang:es_MX", "p")
+    first = final_answer(bot, slack, "1234 lang:es_MX", "p")
     assert "Connector 1234 · 12 of 90 templates match" in all_text(first)
-    first = ask(bot, slack, "1234 -lang:es", "p2")
+    first = final_answer(bot, slack, "1234 -lang:es", "p2")
     assert "24 of 90 templates match" in all_text(first) and "Templates 1–20 of 24" in all_text(
         first
     )
@@ -154,7 +144,7 @@ def test_paging_keeps_the_filters(bot: BotServer, slack: FakeSlack, wolkvox: Fak
 def test_open_menu_shows_one_template_in_full(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    listing = ask(bot, slack, "1234 navidad", "l")
+    listing = final_answer(bot, slack, "1234 navidad", "l")
     value = option_values(listing)["promo_navidad · es_MX"]
     acked = bot.click(
         action_ids.ACTION_OPEN, "", response_url=slack.response_url("o"), selected=value
@@ -172,7 +162,7 @@ def test_open_menu_shows_one_template_in_full(
 def test_share_posts_the_result_for_everyone(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    listing = ask(bot, slack, "1234 category:marketing navidad", "l")
+    listing = final_answer(bot, slack, "1234 category:marketing navidad", "l")
     bot.click(
         action_ids.ACTION_SHARE,
         buttons(listing)[action_ids.ACTION_SHARE]["value"],
@@ -190,7 +180,7 @@ def test_share_posts_the_result_for_everyone(
 def test_export_uploads_the_filtered_list_as_csv(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    listing = ask(bot, slack, "1234 lang:pt_BR", "l")
+    listing = final_answer(bot, slack, "1234 lang:pt_BR", "l")
     acked = bot.click(
         action_ids.ACTION_EXPORT,
         buttons(listing)[action_ids.ACTION_EXPORT]["value"],
@@ -217,7 +207,7 @@ def test_export_where_the_bot_is_not_a_member_says_what_to_do(
     slack.scripted["files.completeUploadExternal"] = [
         (200, {"ok": False, "error": "not_in_channel"})
     ]
-    listing = ask(bot, slack, "1234", "l")
+    listing = final_answer(bot, slack, "1234", "l")
     bot.click(
         action_ids.ACTION_EXPORT,
         buttons(listing)[action_ids.ACTION_EXPORT]["value"],
@@ -241,7 +231,7 @@ def test_csv_cells_are_safe_for_spreadsheets(
             )
         ),
     )
-    listing = ask(bot, slack, "1234", "l")
+    listing = final_answer(bot, slack, "1234", "l")
     bot.click(
         action_ids.ACTION_EXPORT,
         buttons(listing)[action_ids.ACTION_EXPORT]["value"],
@@ -291,7 +281,7 @@ def test_tampered_menu_values_get_a_clear_message(
 def test_menu_index_past_the_end_is_refused(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
-    listing = ask(bot, slack, "1234", "l")
+    listing = final_answer(bot, slack, "1234", "l")
     ref = values.decode_template(next(iter(option_values(listing).values())))
     value = values.encode_template(values.TemplateRef(ref.connector, ref.snapshot_id, 500))
     bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
@@ -315,7 +305,10 @@ def test_hostile_template_text_stays_inert_in_every_view(
         "promo_x", "es", "MARKETING", "<!channel> <@U123> <https://evil|bank> {{1}} & more"
     )
     wolkvox.reply("1234", Reply(body=ok([evil])))
-    views = [ask(bot, slack, "1234 show promo_x", "s"), ask(bot, slack, "1234 channel", "w")]
+    views = [
+        final_answer(bot, slack, "1234 show promo_x", "s"),
+        final_answer(bot, slack, "1234 channel", "w"),
+    ]
     bot.click(
         action_ids.ACTION_OPEN,
         "",

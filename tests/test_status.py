@@ -6,22 +6,15 @@ from collections.abc import Callable
 
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox
-from tests.blockkit import all_text, check_message
-from tests.harness import BotServer
+from tests.blockkit import all_text
+from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
 METRICS_TOKEN = "metrics-token-for-tests-0123"
 
 
 def answer(bot: BotServer, slack: FakeSlack, text: str, name: str, **who: str) -> str:
-    acked = bot.command(text, response_url=slack.response_url(name), **who)
-    assert acked.status == 200
-    if acked.body.get("blocks") and "Syncing" not in all_text(acked.body):
-        check_message(acked.body)
-        return all_text(acked.body)
-    reply = slack.wait_replies(name, 1)[-1]
-    check_message(reply)
-    return all_text(reply)
+    return all_text(final_answer(bot, slack, text, name, **who))
 
 
 def test_status_shows_calls_against_the_quota_syncs_cache_and_health(
