@@ -112,9 +112,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     return parser, lookups
 
 
-MAX_CONNECTIONS = 500  # open connections at once (each holds at most 1 MB of body)
-
-
 def url_passwords(*urls: str) -> list[str]:
     """The passwords inside DATABASE_URL and REDIS_URL, so that the log filter redacts them."""
     found = []
@@ -301,6 +298,7 @@ def _http(settings: Settings) -> int:
 
     import uvicorn
 
+    from bot.connections import GuardedProtocol
     from bot.ops.banner import banner
     from bot.slack.app import build_app
     from bot.web import asgi_app
@@ -324,7 +322,7 @@ def _http(settings: Settings) -> int:
         log_config=None,
         access_log=False,  # the platform's router logs requests; this would cost per request
         lifespan="on",
-        limit_concurrency=MAX_CONNECTIONS,  # past it, 503: open uploads can't pile up memory
+        http=GuardedProtocol,  # idle connections closed, and never counted against requests
     )
     server = AnnouncingServer(config)
     server.run()

@@ -78,3 +78,19 @@ class Instance:
             self.proc.send_signal(signal.SIGTERM)
         output, _ = self.proc.communicate(timeout=15)
         return output
+
+
+def started(tmp_path: Path, wolkvox_url: str, slack_api_url: str, **extra: str) -> Instance:
+    """A Procfile web process wired to the fakes, its history in `tmp_path`, ready."""
+    from bot.testing.slack_requests import settings_env
+
+    env = {
+        **base_env(),
+        **settings_env(wolkvox_url, slack_api_url),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/wolkvox.db",
+        "HOST": "127.0.0.1",
+        **extra,
+    }
+    instance = Instance(env, tmp_path)
+    instance.wait_ready()
+    return instance
