@@ -2,9 +2,9 @@
 ask for their options as someone types, a choice updates the modal, Share posts.
 
 - Options requests answer from memory only (Slack gives them 3 s; a connector's cache is
-  read, the search is in-process). A connector that is not cached gets a sync started in
-  the background (at most one per connector per BACKGROUND_RETRY seconds) and the menu shows
-  a hint until it lands.
+  read, the search is in-process, on the event loop, its work bounded: see search.py). A
+  connector that is not cached gets a sync started in the background (at most one per
+  connector per BACKGROUND_RETRY seconds) and the menu shows a hint until it lands.
 - Choosing a connector syncs it, if it is not cached, after the acknowledgement: the modal
   says "Syncing…", then how many templates it has (or what went wrong). Each update carries
   the view's hash, so a late answer never overwrites a newer choice.
@@ -31,7 +31,7 @@ from bot.slack.access import allowed, refusal
 from bot.slack.error_messages import describe, slack_problem, stale_warning
 from bot.slack.listeners.respond import clicker, clicker_name
 from bot.slack.modal.ids import CHANNEL_BLOCK
-from bot.slack.modal.search import find
+from bot.slack.modal.search import MAX_TYPED, find
 from bot.slack.modal.state import (
     Chosen,
     chosen_channel,
@@ -98,7 +98,7 @@ class FindTemplate:
             await ack(options=[])
             return
         t = await self.bot.languages.translator(user_id)
-        typed = str(body.get("value") or "")
+        typed = str(body.get("value") or "")[:MAX_TYPED]
         options = connector_options(
             typed, self.bot.settings.aliases, self.bot.service.cached_here, t
         )
@@ -120,7 +120,8 @@ class FindTemplate:
             t = await self.bot.languages.translator(user_id)
             await ack(options=[hint_option(self._waiting(connector, t))])
             return
-        await ack(options=template_options(snapshot, find(snapshot, str(body.get("value") or ""))))
+        typed = str(body.get("value") or "")[:MAX_TYPED]  # Slack's own cap is not documented
+        await ack(options=template_options(snapshot, find(snapshot, typed)))
 
     async def connector_chosen(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
