@@ -575,3 +575,43 @@ def test_junk_in_the_modal_requests_changes_nothing(bot: BotServer, slack: FakeS
     )
     assert modal.post(body).status == 200
     assert not slack.wait(lambda: slack.calls("views.update"), timeout=0.5)
+
+
+def test_share_posts_only_where_the_sharer_is_a_member(
+    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
+) -> None:
+    """Slack's channel picker lists public channels the person has not joined, and the bot
+    may post in any public channel: Share asks Slack who is in the channel first."""
+    cache(bot, slack, "1234")
+    crowd = [f"U0CROWD{i:05d}" for i in range(2500)]
+    slack.members.update(
+        {
+            "C0OUTSIDE": [*crowd, "U0OTHER"],
+            "C0CROWDED": [*crowd, "U0USER1"],  # the third page of 1,000
+            "C0HUGE": [*crowd, *crowd, *crowd, "U0USER1"],  # past the pages read
+            "G0SECRET": None,  # a private channel the bot is not in
+        }
+    )
+    modal = Modal(bot, slack)
+    modal.open()
+    modal.choose(ids.CONNECTOR_MENU, ids.CONNECTOR_BLOCK, modal.connector("1234"))
+    block = template_block(modal.view)
+    modal.choose(ids.TEMPLATE_MENU, block, modal.type(ids.TEMPLATE_MENU, block, "promo_natal")[0])
+
+    def refused(channel: str) -> str:
+        acked = modal.share(channel)
+        assert acked.status == 200 and acked.body["response_action"] == "errors", acked
+        error: str = acked.body["errors"][ids.CHANNEL_BLOCK]
+        return error
+
+    assert refused("C0OUTSIDE") == (
+        "You are not in that channel: join it first, or choose another one."
+    )
+    assert "I could not confirm that you are in that channel" in refused("C0HUGE")
+    assert "I can't reach this conversation" in refused("G0SECRET")
+    assert not slack.calls("chat.postMessage")
+    asked = [c.body["channel"] for c in slack.calls("conversations.members")]
+    assert asked.count("C0HUGE") == 5 and asked.count("C0OUTSIDE") == 3  # pages, bounded
+    assert modal.share("C0CROWDED").body == {}
+    [post] = slack.calls("chat.postMessage")
+    assert post.body["channel"] == "C0CROWDED"

@@ -11,7 +11,8 @@ from bot.history.schema import user_languages
 
 
 class Preferences:
-    """Stored language choices, by Slack user id."""
+    """Stored language choices, by Slack user id, whole: ids are checked at the edge
+    (bot.slack.listeners.guards.IdGuard), so one fits the column (MAX_ID_CHARS)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -31,6 +32,6 @@ class Preferences:
             if language is not None:
                 await conn.execute(
                     insert(user_languages).values(
-                        user_id=user_id[:32], language=language, chosen_at=now.timestamp()
+                        user_id=user_id, language=language, chosen_at=now.timestamp()
                     )
                 )

@@ -1,4 +1,5 @@
-"""What buttons and menus carry, encoded small and read back defensively (pure).
+"""What buttons and menus carry, encoded small and read back defensively (pure); and the
+shape of Slack's own ids, checked once at the edge.
 
 A view is one page of a lookup (or of a coverage grid) over one kept snapshot; a template
 reference points at one template of a kept snapshot by position; a comparison is one page over
@@ -66,6 +67,22 @@ class CheckRef:
 
 
 MAX_NAME_CHARS = 512  # Meta's limit on a template name
+
+# Slack's ids: a capital letter that says what it names, then capitals and digits. 9 to 11
+# characters today; Slack says they may grow, so up to MAX_ID_CHARS (what history stores).
+MAX_ID_CHARS = 32
+SLACK_IDS = {
+    "user": re.compile(rf"[UW][A-Z0-9]{{1,{MAX_ID_CHARS - 1}}}"),
+    "team": re.compile(rf"T[A-Z0-9]{{1,{MAX_ID_CHARS - 1}}}"),
+    "enterprise": re.compile(rf"E[A-Z0-9]{{1,{MAX_ID_CHARS - 1}}}"),
+    "channel": re.compile(rf"[CGD][A-Z0-9]{{1,{MAX_ID_CHARS - 1}}}"),
+}
+
+
+def is_slack_id(kind: str, value: object) -> bool:
+    """Whether `value` has the shape of a Slack id of `kind` (user, team, enterprise,
+    channel): what every store and cache key may rely on."""
+    return isinstance(value, str) and SLACK_IDS[kind].fullmatch(value) is not None
 
 
 def encode_view(ref: ViewRef) -> str:

@@ -12,6 +12,10 @@ from urllib.parse import parse_qs
 from bot.testing.http import LoopbackServer, QuietHandler
 
 DEFAULT_LOCALE = "en-US"
+# conversations.members of a channel not in FakeSlack.members: the users the request builders
+# (bot.testing.slack_requests, bot.testing.modal_requests) send by default.
+DEFAULT_MEMBERS = ("U0USER1", "U0USER2")
+MEMBERS_PAGE = 100  # Slack's default `limit` for conversations.members
 
 
 @dataclass
@@ -38,6 +42,9 @@ class FakeSlack:
         self.locales: dict[str, str | None] = {}
         self.users_info_delay = 0.0
         self.users_info_fails = False
+        # conversations.members: each channel's members (others: DEFAULT_MEMBERS); a channel
+        # mapped to None answers channel_not_found (a private channel the bot is not in).
+        self.members: dict[str, list[str] | None] = {}
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
@@ -158,6 +165,8 @@ class FakeSlack:
             if str(body.get("include_locale")).lower() in ("1", "true"):
                 answer["locale"] = locale
             return {"ok": True, "user": answer}
+        if method == "conversations.members":
+            return self._members(body)
         if method == "chat.postMessage":
             return {
                 "ok": True,
@@ -166,6 +175,22 @@ class FakeSlack:
                 "message": {"text": body.get("text")},
             }
         return {"ok": True}
+
+    def _members(self, body: dict[str, Any]) -> dict[str, Any]:
+        """conversations.members as Slack pages it: `limit` (at most 1,000) from `cursor`."""
+        channel = str(body.get("channel") or "")
+        members = self.members.get(channel, list(DEFAULT_MEMBERS))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = min(int(body.get("limit") or MEMBERS_PAGE), 1000)
+        start = int(body.get("cursor") or 0)
+        end = start + limit
+        next_cursor = str(end) if end < len(members) else ""
+        return {
+            "ok": True,
+            "members": members[start:end],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
 
 class _Handler(QuietHandler):

@@ -5,7 +5,7 @@ actions.py    buttons and menus on a result
 planning.py   buttons on a coverage grid, a readiness card or a comparison
 clicks.py     what those buttons share: page, refresh, CSV export, the kept snapshot
 events.py     the Home tab
-guards.py     the access guard for clicks, the error handler
+guards.py     the id guard, the access guard for clicks, the error handler
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.slack.commands import COMMAND
 from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
-from bot.slack.listeners.guards import ClickGuard, ErrorHandler
+from bot.slack.listeners.guards import ClickGuard, ErrorHandler, IdGuard
 from bot.slack.listeners.planning import PlanningActions
 from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
@@ -31,6 +31,7 @@ def register(bot: Bot) -> None:
     """Wire every listener, the click guard and the error handler into `bot.app`."""
     app = bot.app
     actions = ActionListeners(bot)
+    app.middleware(IdGuard(bot))  # first: nothing below sees a malformed id
     app.middleware(ClickGuard(bot))
     app.command(COMMAND)(CommandListener(bot))
     for action_id in PAGE_ACTIONS:

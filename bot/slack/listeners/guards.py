@@ -8,16 +8,66 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
-from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.i18n import translator
 from bot.slack.access import allowed, refusal
 from bot.slack.listeners.respond import channel_of, clicker, reply
+from bot.slack.modal.ids import CHANNEL_BLOCK
+from bot.slack.values import is_slack_id
 from bot.slack.views.common import text_message
 
 if TYPE_CHECKING:
     from bot.slack.bot import Bot
 
 log = logging.getLogger(__name__)
+
+
+class IdGuard:
+    """Middleware, first of all: a request whose user, team, enterprise or channel id does not
+    have Slack's shape (bot.slack.values.SLACK_IDS) is refused before any listener, store or
+    cache sees the id. Slack never sends one; a forged request gets a plain refusal."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(
+        self,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        ids = {
+            "user": context.user_id,
+            "team": context.team_id,
+            "enterprise": context.enterprise_id,
+            "channel": context.channel_id,
+        }
+        malformed = [
+            k for k, value in ids.items() if value is not None and not is_slack_id(k, value)
+        ]
+        if not malformed:
+            await next()
+            return None
+        log.warning(
+            "request refused: malformed %s id %r", malformed[0], str(ids[malformed[0]])[:40]
+        )
+        t = translator(self.bot.languages.default)  # not this person's: who they are is unknown
+        text = t._("That request came with an id Slack does not use, so I did nothing.")
+        kind = body.get("type")
+        if body.get("command"):
+            refused = text_message(text)
+            return await ack(text=refused["text"], blocks=refused["blocks"])
+        if kind == "block_suggestion":
+            return await ack(options=[])
+        if kind == "view_submission":  # the one modal with a submit: Share
+            return await ack(response_action="errors", errors={CHANNEL_BLOCK: text})
+        acknowledged = await ack()  # a click or an event: Slack gets its 200
+        if kind == "block_actions" and body.get("response_url"):
+            await reply(respond, text_message(text), replace=False)
+        return acknowledged
 
 
 class ClickGuard:

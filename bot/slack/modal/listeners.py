@@ -10,6 +10,9 @@ ask for their options as someone types, a choice updates the modal, Share posts.
   the view's hash, so a late answer never overwrites a newer choice.
 - Share posts before acknowledging, bounded by POST_SECONDS, so that a refusal (not in the
   channel…) is shown under the channel picker (`response_action: errors`); success closes it.
+  It first checks that the sharer is in the channel (conversations.members, at most
+  MEMBER_PAGES pages within MEMBER_SECONDS): the picker also lists public channels they
+  have not joined, where the bot could post (chat:write.public).
 - Access: the modal belongs to no channel. WOLKVOX_ALLOWED_USERS applies to every request;
   with WOLKVOX_ALLOWED_CHANNELS set, the modal is refused (as the Home tab shows no history),
   and the channel Share posts to must be allowed too.
@@ -66,6 +69,9 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_RETRY = 30.0  # seconds before an options request may start another sync
 POST_SECONDS = 1.5  # Share waits this long for chat.postMessage (Slack allows the ack 3 s)
+MEMBER_SECONDS = 1.0  # and this long, before, to learn whether the sharer is in the channel
+MEMBER_PAGES = 5  # conversations.members pages read to find the sharer
+MEMBER_PAGE_SIZE = 1000  # members a page (Slack's most)
 MAX_ERROR = 300  # characters of an error shown under the channel picker
 TRIGGER = "Find a WhatsApp template"  # how history records a sync this modal started
 MAX_CONNECTORS = 1024
@@ -200,6 +206,9 @@ class FindTemplate:
             return t._(
                 "That template is no longer kept: choose it again in the menu above, then share."
             )
+        not_a_member = await self._not_a_member(user_id, channel, t)
+        if not_a_member:
+            return not_a_member
         posted = await self.bot.languages.channel(
             channel, notify_channel=self.bot.settings.notify_channel, poster=user_id
         )
@@ -217,6 +226,46 @@ class FindTemplate:
             )
         log.info("template shared user=%s channel=%s", user_id, channel)
         return ""
+
+    async def _not_a_member(self, user_id: str, channel: str, t: Translator) -> str:
+        """Empty when `user_id` is in `channel`, else why Share refuses. Slack's channel picker
+        lists public channels the person has not joined, and the bot may post in any public
+        channel (chat:write.public): Share posts only where the person could post."""
+        try:
+            async with asyncio.timeout(MEMBER_SECONDS):
+                member = await self._is_member(user_id, channel)
+        except SlackApiError as error:  # a private channel without the bot, a missing scope
+            log.info("conversations.members refused: %s", error.response.get("error"))
+            return slack_problem(error, t._("I could not share it there"), t)
+        except TimeoutError:
+            member = None
+        if member is None:
+            log.info("share refused: membership of channel=%s not confirmed", channel)
+            return t._(
+                "I could not confirm that you are in that channel. Try again, or choose "
+                "another channel."
+            )
+        if not member:
+            log.info("share refused: user=%s is not in channel=%s", user_id, channel)
+            return t._("You are not in that channel: join it first, or choose another one.")
+        return ""
+
+    async def _is_member(self, user_id: str, channel: str) -> bool | None:
+        """Whether `user_id` is in `channel` (conversations.members, page by page); None when
+        MEMBER_PAGES pages did not tell."""
+        cursor = None
+        for _ in range(MEMBER_PAGES):
+            page = await self.bot.web.conversations_members(
+                channel=channel, cursor=cursor, limit=MEMBER_PAGE_SIZE
+            )
+            members = page.get("members")
+            if isinstance(members, list) and user_id in members:
+                return True
+            metadata = page.get("response_metadata")
+            cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
+            if not cursor or not isinstance(cursor, str):
+                return False
+        return None
 
     def _allowed(self, user_id: str) -> bool:
         """The modal is in no channel: WOLKVOX_ALLOWED_CHANNELS, when set, refuses it."""
