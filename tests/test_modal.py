@@ -610,7 +610,9 @@ def test_share_posts_only_where_the_sharer_is_a_member(
     assert "I could not confirm that you are in that channel" in refused("C0HUGE")
     assert "I can't reach this conversation" in refused("G0SECRET")
     assert not slack.calls("chat.postMessage")
-    asked = [c.body["channel"] for c in slack.calls("conversations.members")]
+    calls = slack.calls("conversations.members")
+    assert {(c.verb, c.body["limit"]) for c in calls} == {("GET", "1000")}  # as slack_sdk asks
+    asked = [c.body["channel"] for c in calls]
     assert asked.count("C0HUGE") == 5 and asked.count("C0OUTSIDE") == 3  # pages, bounded
     assert modal.share("C0CROWDED").body == {}
     [post] = slack.calls("chat.postMessage")

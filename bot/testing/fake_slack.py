@@ -25,6 +25,7 @@ class Post:
     path: str
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    verb: str = "POST"  # slack_sdk sends some methods as GET, their arguments in the query
 
 
 class FakeSlack:
@@ -102,7 +103,7 @@ class FakeSlack:
             body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         path, _, query = handler.path.partition("?")
         body = {**{k: v[0] for k, v in parse_qs(query).items()}, **body}
-        post = Post(path, body, dict(handler.headers))
+        post = Post(path, body, dict(handler.headers), handler.command)
         if handler.path.startswith("/response/"):
             status, answer = self.response_status, b"ok"
             with self._changed:
