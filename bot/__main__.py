@@ -300,11 +300,19 @@ def _http(settings: Settings) -> int:
 
     from bot.connections import GuardedProtocol
     from bot.ops.banner import banner
+    from bot.shutdown import Shutdown
     from bot.slack.app import build_app
     from bot.web import asgi_app
 
+    stopping = Shutdown(settings.shutdown_grace)
+
     class AnnouncingServer(uvicorn.Server):
-        """uvicorn's server, printing the banner once its port is bound."""
+        """uvicorn's server, printing the banner once its port is bound, and starting the
+        shutdown's clock (WOLKVOX_SHUTDOWN_GRACE) when it begins to stop."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            stopping.begin()
+            await super().shutdown(sockets=sockets)
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
@@ -315,7 +323,7 @@ def _http(settings: Settings) -> int:
 
     bot = build_app(settings)
     config = uvicorn.Config(
-        asgi_app(bot),
+        asgi_app(bot, stopping),
         host=settings.host,
         port=settings.port,
         proxy_headers=True,
@@ -323,6 +331,7 @@ def _http(settings: Settings) -> int:
         access_log=False,  # the platform's router logs requests; this would cost per request
         lifespan="on",
         http=GuardedProtocol,  # idle connections closed, and never counted against requests
+        timeout_graceful_shutdown=stopping.requests_seconds,  # then the syncs get the rest
     )
     server = AnnouncingServer(config)
     server.run()
@@ -341,9 +350,11 @@ async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.ops.banner import banner
+    from bot.shutdown import Deadline
     from bot.slack.app import build_app
 
     bot = build_app(settings)
+    deadline: Deadline | None = None
     await bot.start()
     handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token)
     stopping = asyncio.Event()
@@ -355,9 +366,10 @@ async def _socket_mode(settings: Settings) -> None:
         print(banner(settings, mode="socket"), flush=True)
         _settle_memory()
         await stopping.wait()  # SIGTERM: stop taking requests, finish what runs, then exit
+        deadline = Deadline.after(settings.shutdown_grace)
         await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
-        await bot.aclose()
+        await bot.aclose(deadline)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 
 from bot.ops import metrics
+from bot.shutdown import Shutdown
 from bot.slack.bot import Bot
 from bot.slack.verify import (
     MalformedBody,
@@ -57,14 +58,14 @@ class _ClientGone(Exception):
     """The client disconnected before sending its whole body."""
 
 
-def asgi_app(bot: Bot) -> ASGIApp:
-    """Serve `bot` over HTTP."""
+def asgi_app(bot: Bot, shutdown: Shutdown | None = None) -> ASGIApp:
+    """Serve `bot` over HTTP; its shutdown ends by `shutdown`'s deadline (begun at SIGTERM)."""
     slack = AsyncSlackRequestHandler(bot.app, path=EVENTS_PATH)
     settings = bot.settings
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(bot, receive, send)
+            await _lifespan(bot, receive, send, shutdown or Shutdown(settings.shutdown_grace))
             return
         if scope["type"] != "http":
             await send({"type": "websocket.close"})
@@ -160,7 +161,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
+async def _lifespan(bot: Bot, receive: Receive, send: Send, shutdown: Shutdown) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
@@ -172,7 +173,7 @@ async def _lifespan(bot: Bot, receive: Receive, send: Send) -> None:
                 return
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            await bot.aclose()
+            await bot.aclose(shutdown.deadline)
             await send({"type": "lifespan.shutdown.complete"})
             return
 

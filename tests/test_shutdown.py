@@ -4,17 +4,26 @@ WOLKVOX_SHUTDOWN_GRACE, tell the users of syncs that can't finish, flush the out
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import signal
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from bot.history.store import Outgoing, Store
 from bot.slack.notifier import Notifier
+from bot.slack.steps import SYNC_STEP
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text
-from tests.deployed import Instance, base_env
-from tests.harness import settings_env
+from tests.deployed import Instance, base_env, started
+from tests.harness import command_body, settings_env, sign
+from tests.test_steps import step_event
 
 
 def deployed(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack, **extra: str) -> Instance:
@@ -98,3 +107,63 @@ async def test_the_outbox_is_swept_without_waiting_for_a_sync(
         await notifier.stop_sweeping()
         await store.aclose()
     assert [p.body["channel"] for p in slack.calls("chat.postMessage")] == ["C0NOTIFY"]
+
+
+def test_a_flood_of_queued_work_cannot_hold_the_shutdown_past_the_grace(
+    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
+) -> None:
+    """Hundreds of workflow steps and commands wait on a slow Wolkvox, and a client is still
+    sending a request's body: SIGTERM ends the process within WOLKVOX_SHUTDOWN_GRACE, and the
+    log says what was dropped."""
+    wolkvox.default = Reply(templates=3, delay=3.0)
+    instance = started(
+        tmp_path, wolkvox.url, slack.api_url, WOLKVOX_SHUTDOWN_GRACE="2", WOLKVOX_TIMEOUT="30"
+    )
+    with httpx.Client(base_url=instance.url, timeout=3) as client, ThreadPoolExecutor(16) as pool:
+        sent = list(pool.map(lambda i: _queue_work(client, slack, i), range(FLOOD)))
+    assert sent.count(200) > FLOOD // 2, sent  # most of the flood was taken in
+    uploading = socket.create_connection(("127.0.0.1", instance.port))
+    uploading.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n{")
+    try:
+        signalled = time.monotonic()
+        instance.proc.send_signal(signal.SIGTERM)
+        output, _ = instance.proc.communicate(timeout=30)
+        seconds = time.monotonic() - signalled
+    finally:
+        uploading.close()
+    assert seconds < 2 + 3, output  # the grace, and a margin for a loaded machine
+    [dropped] = [line for line in output.splitlines() if "shutdown: " in line and "dropped" in line]
+    assert "sync(s) told to run the command again" in dropped
+    assert re.search(r"[1-9]\d* unfinished task\(s\) dropped", dropped), dropped
+    # (uvicorn logs the upload it cancelled after its REQUESTS_SECONDS: that traceback is its own)
+
+
+FLOOD = 240  # every 8th a command, the others workflow steps, each a connector of its own
+
+
+def _queue_work(client: httpx.Client, slack: FakeSlack, i: int) -> int | str:
+    """Send one step event or command that needs Wolkvox; its status, or why it failed."""
+    if i % 8 == 0:
+        body = command_body(
+            str(5000 + i), response_url=slack.response_url(f"c{i}"), user_id=f"UC{i:06d}"
+        )
+        headers = sign(body)
+    else:
+        inputs = {"connector": str(1000 + i), "user_id": f"U{i:07d}", "channel_id": "C0CHAN1"}
+        event = {**step_event(SYNC_STEP, inputs), "workflow_execution_id": f"Wx{i}"}
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0001",
+                "api_app_id": "A0APP",
+                "type": "event_callback",
+                "event": event,
+                "event_id": f"Ev{i}",
+                "event_time": int(time.time()),
+            }
+        )
+        headers = {**sign(body), "Content-Type": "application/json"}
+    try:
+        return client.post("/slack/events", content=body, headers=headers).status_code
+    except httpx.TransportError as error:
+        return type(error).__name__

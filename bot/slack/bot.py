@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,11 +17,14 @@ from bot.history.recorder import History
 from bot.history.retention import Retention
 from bot.history.store import Store
 from bot.ops.operations import Operations
+from bot.shutdown import Deadline, unfinished_tasks
 from bot.slack.languages import UserLanguages
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
 from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -76,22 +81,44 @@ class Bot:
             )
             self.scheduler.start()
 
-    async def aclose(self) -> None:
-        """Stop (SIGTERM): let running syncs finish and answer within WOLKVOX_SHUTDOWN_GRACE,
-        tell whoever still waits to run the command again, send what is queued, close."""
+    async def aclose(self, deadline: Deadline | None = None) -> None:
+        """Stop (SIGTERM) by `deadline` (WOLKVOX_SHUTDOWN_GRACE from now by default): let
+        running syncs finish and answer, tell whoever still waits to run the command again,
+        send what is queued, close; say in the log what was dropped to keep the deadline."""
+        deadline = deadline or Deadline.after(self.settings.shutdown_grace)
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.retention is not None:
             await self.retention.stop()
-        await self.pending.settle(self.settings.shutdown_grace)
-        await self.service.drain()
+        told = await self.pending.settle(deadline)
+        drained = await deadline.within(self.service.drain())
         if self.notifier is not None:
             await self.notifier.stop_sweeping()
-            await self.notifier.deliver_pending()
+            await deadline.within(self.notifier.deliver_pending())
+        queued = await self._queued_notifications()
+        dropped = unfinished_tasks()
+        if told or not drained or queued or dropped:
+            log.warning(
+                "shutdown: %d sync(s) told to run the command again, %d notification(s) left "
+                "queued for the next start, %d unfinished task(s) dropped (work after syncs, "
+                "workflow steps, requests)",
+                told,
+                queued,
+                dropped,
+            )
         if self.ops is not None:
             await self.ops.aclose()
         for closer in reversed(self._closers):
             await closer.aclose()
+
+    async def _queued_notifications(self) -> int:
+        """Notifications still in the outbox (0 when the count can't be read in a second)."""
+        if self.store is None:
+            return 0
+        try:
+            return await asyncio.wait_for(self.store.pending_count(), 1.0)
+        except Exception:
+            return 0
 
     def require_store(self) -> Store:
         if self.store is None:

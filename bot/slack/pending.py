@@ -1,5 +1,9 @@
 """Replies still owed to people whose sync is running: a shutdown waits for them, and tells
-whoever is still waiting at the end of the grace period to run the command again."""
+whoever is still waiting at the end of the grace period to run the command again.
+
+Each person gets one outcome: the work that owes a reply is cancelled before they are told to
+run the command again, so its answer can't follow (or precede) that message.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from itertools import count
 from slack_bolt.async_app import AsyncRespond
 
 from bot.i18n import N_, Translator
+from bot.shutdown import Deadline
 from bot.slack.mrkdwn import escape
 from bot.slack.views.common import text_message
 
@@ -29,6 +34,7 @@ class _Owed:
     connector: str
     respond: AsyncRespond
     t: Translator
+    work: asyncio.Task[object] | None  # what will answer; cancelled when we give up on it
 
 
 class PendingReplies:
@@ -50,7 +56,7 @@ class PendingReplies:
         """Mark a reply as owed while the block runs (the sync and its answer); `t` is the
         language of whoever waits."""
         key = next(self._ids)
-        self._owed[key] = _Owed(connector, respond, t)
+        self._owed[key] = _Owed(connector, respond, t, asyncio.current_task())
         self._settled.clear()
         try:
             yield
@@ -59,22 +65,32 @@ class PendingReplies:
             if not self._owed:
                 self._settled.set()
 
-    async def settle(self, grace: float) -> int:
-        """Wait up to `grace` seconds for every owed reply; tell those still waiting to run
-        their command again. Returns how many had to be told."""
+    async def settle(self, deadline: Deadline) -> int:
+        """Wait for every owed reply until shortly before `deadline`; then stop the work of
+        those still waiting and tell them to run their command again, by the deadline.
+        Returns how many had to be told."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._settled.wait(), timeout=grace)
+            waiting = deadline.left(keeping=deadline.tell_reserve())
+            await asyncio.wait_for(self._settled.wait(), timeout=waiting)
         left = list(self._owed.values())
         self._owed.clear()
-        for owed in left:
-            text = owed.t._(RESTARTING).format(connector=escape(owed.connector))
-            message = text_message(text)
-            try:
-                await owed.respond(
-                    text=message["text"], blocks=message["blocks"], replace_original=True
-                )
-            except Exception:  # the process is going away: log and tell the others
-                log.warning("could not tell a user to run the command again", exc_info=True)
-        if left:
-            log.warning("shutdown: %d sync(s) could not finish within %g s", len(left), grace)
+        self._settled.set()
+        if not left:
+            return 0
+        stopped = [o.work for o in left if o.work is not None and o.work.cancel()]
+        if stopped:  # let the cancellations land: no answer may leave after this
+            await asyncio.wait(stopped, timeout=deadline.left())
+        if not await deadline.within(asyncio.gather(*(_tell(owed) for owed in left))):
+            log.warning("shutdown: not every user could be told to run the command again")
+        log.warning("shutdown: %d sync(s) could not finish in time; told to run again", len(left))
         return len(left)
+
+
+async def _tell(owed: _Owed) -> None:
+    """Tell one person their sync could not finish: run the command again."""
+    text = owed.t._(RESTARTING).format(connector=escape(owed.connector))
+    message = text_message(text)
+    try:
+        await owed.respond(text=message["text"], blocks=message["blocks"], replace_original=True)
+    except Exception:  # the process is going away: log and tell the others
+        log.warning("could not tell a user to run the command again", exc_info=True)
