@@ -4,7 +4,8 @@
     ├── ConfigError            settings missing or malformed (start-up)
     ├── InputError             a command or button the bot cannot read
     ├── ExpiredError           a button whose data is no longer kept
-    ├── SyncLimitReached       one person's syncs per minute (WOLKVOX_USER_SYNCS_PER_MINUTE)
+    ├── SyncLimitReached       syncs per minute of one person, workflow runner or workspace
+    │   └── TooManyAtOnce      one caller's syncs running or waiting at once
     ├── SharedStateUnavailable Redis (REDIS_URL) could not be reached
     └── WolkvoxError           the sync did not give templates
         ├── WolkvoxRejected    Wolkvox answered with an error code
@@ -18,12 +19,16 @@
         ├── BadResponse        not JSON, truncated, wrong shape, too large
         ├── WolkvoxTimeout     no answer within WOLKVOX_TIMEOUT
         ├── ConnectionFailed   refused, reset, DNS
-        └── Busy               no free slot within WOLKVOX_TIMEOUT, or too many syncs waiting
+        ├── Busy               no free slot within WOLKVOX_TIMEOUT, or too many syncs waiting
+        ├── QuotaSpent         the bot's count says the day's WOLKVOX_DAILY_QUOTA is spent
+        └── QuotaUnknown       the quota counter could not be read: not called, to be safe
 
-What the user reads for each is decided in one place: `bot.messages`.
+What the user reads for each is decided in one place: `bot.slack.error_messages`.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 
 class BotError(Exception):
@@ -51,14 +56,31 @@ class ExpiredError(BotError):
         super().__init__(f"data for connector {connector} expired")
 
 
-class SyncLimitReached(BotError):
-    """A person asked for more syncs in a minute than WOLKVOX_USER_SYNCS_PER_MINUTE allows."""
+LimitScope = Literal["user", "workflow", "workspace"]
 
-    def __init__(self, connector: str, limit: int, retry_in: float) -> None:
+
+class SyncLimitReached(BotError):
+    """More syncs in a minute than allowed for `scope`: a person (WOLKVOX_USER_SYNCS_PER_MINUTE),
+    a workflow runner (WOLKVOX_WORKFLOW_SYNCS_PER_MINUTE) or a workspace's workflow steps
+    (WOLKVOX_WORKSPACE_WORKFLOW_SYNCS_PER_MINUTE)."""
+
+    def __init__(
+        self, connector: str, limit: int, retry_in: float, scope: LimitScope = "user"
+    ) -> None:
         self.connector = connector
         self.limit = limit
         self.retry_in = retry_in
-        super().__init__(f"connector {connector}: {limit} syncs a minute reached")
+        self.scope = scope
+        super().__init__(f"connector {connector}: {limit} syncs a minute reached ({scope})")
+
+
+class TooManyAtOnce(SyncLimitReached):
+    """One person (or workflow runner) already has `limit` syncs running or waiting for a
+    Wolkvox slot (WOLKVOX_USER_SYNCS_AT_ONCE)."""
+
+    def __init__(self, connector: str, limit: int, scope: LimitScope = "user") -> None:
+        super().__init__(connector, limit, 0.0, scope)
+        self.args = (f"connector {connector}: {limit} syncs at once reached ({scope})",)
 
 
 class SharedStateUnavailable(BotError):
@@ -137,3 +159,17 @@ class ConnectionFailed(WolkvoxError):
 class Busy(WolkvoxError):
     """The bot is busy with other syncs: no slot for a Wolkvox call came free within the
     timeout, or too many syncs were already waiting for one. Wolkvox was not called."""
+
+
+class QuotaSpent(WolkvoxError):
+    """The bot's own count says the day's WOLKVOX_DAILY_QUOTA for this token is spent: Wolkvox
+    was not called."""
+
+    def __init__(self, connector: str, daily: int) -> None:
+        self.daily = daily
+        super().__init__(connector, f"{daily} calls today, the daily quota")
+
+
+class QuotaUnknown(WolkvoxError):
+    """The quota counter (Redis or the database) could not be read or written, so the call was
+    not made: better refuse than spend past WOLKVOX_DAILY_QUOTA."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,3 +54,11 @@ def start_bot(env: dict[str, str]) -> Iterator[Callable[..., BotServer]]:
 @pytest.fixture
 def bot(start_bot: Callable[..., BotServer]) -> BotServer:
     return start_bot()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 where nothing listens: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])

@@ -19,11 +19,11 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.errors import QuotaExceeded
+from bot.errors import QuotaExceeded, QuotaSpent, QuotaUnknown
 from bot.history.schema import quota_counts
 from bot.history.store import Store
 from bot.ops import metrics
-from bot.ops.quota import DatabaseCounter, Quota, RedisCounter
+from bot.ops.quota import DatabaseCounter, Quota, RedisCounter, Reservation
 from bot.ops.status import status_facts
 from bot.slack.app import build_app
 from bot.sync.service import SyncTrigger, TemplateService
@@ -41,13 +41,6 @@ QUOTA_SPENT = Reply(
     status=403, body={"code": 403, "error": "FORBIDDEN", "msg": "TOKEN LIMIT EXCEEDED"}
 )
 DAY = datetime(2026, 11, 24, 23, 59, tzinfo=UTC)
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -182,7 +175,9 @@ async def test_syncs_waiting_for_a_slot_are_a_gauge(wolkvox: FakeWolkvox) -> Non
     for connector in ("1", "2", "3"):
         wolkvox.reply(connector, Reply(templates=1, delay=2.0))
     client = WolkvoxClient(wolkvox.url, TOKEN, timeout=60)
-    syncs = [asyncio.create_task(client.sync_templates(c)) for c in ("1", "2", "3")]
+    syncs = [
+        asyncio.create_task(client.sync_templates(c, caller=f"user:U{c}")) for c in ("1", "2", "3")
+    ]
     deadline = time.monotonic() + 30
     while metrics.waiting_now() < 1 and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
@@ -227,11 +222,20 @@ async def test_calls_are_counted_per_utc_day_across_instances_in_the_database(
     now = DAY
     here = Quota(DatabaseCounter(one.engine), TOKEN, 10, now=lambda: now)
     there = Quota(DatabaseCounter(two.engine), TOKEN, 10, now=lambda: now)
-    await asyncio.gather(*(q.spend() for q in [here, there, here, there, here]))
-    assert await here.used_today() == await there.used_today() == 5
+    # 14 reservations race from two instances: exactly the quota's 10 are taken
+    tries = await asyncio.gather(
+        *(q.reserve("1234") for q in [here, there] * 7), return_exceptions=True
+    )
+    assert sum(not isinstance(x, BaseException) for x in tries) == 10
+    assert all(isinstance(x, QuotaSpent) for x in tries if isinstance(x, BaseException))
+    assert await here.used_today() == await there.used_today() == 10
+    given = next(x for x in tries if isinstance(x, Reservation))
+    await given.give_back()
+    await given.give_back()  # once only
+    assert await there.used_today() == 9
     now = DAY + timedelta(minutes=1)  # midnight UTC: a new day
     assert await here.used_today() == 0
-    await here.spend()
+    await here.reserve("1234")
     assert await there.used_today() == 1
     async with one.engine.connect() as conn:
         rows = (await conn.execute(quota_counts.select())).all()
@@ -243,20 +247,26 @@ async def test_calls_are_counted_per_utc_day_across_instances_in_the_database(
 async def test_calls_are_counted_in_redis_when_it_is_set(redis_url: str) -> None:
     shared = connect(redis_url)
     quota = Quota(RedisCounter(shared), TOKEN, 3, now=lambda: DAY)
-    for _ in range(3):
-        await quota.spend()
+    tries = await asyncio.gather(*(quota.reserve("1234") for _ in range(5)), return_exceptions=True)
+    assert sum(isinstance(x, QuotaSpent) for x in tries) == 2
     assert await quota.used_today() == 3 and await quota.spent()
+    await next(x for x in tries if isinstance(x, Reservation)).give_back()
+    assert await quota.used_today() == 2
     [key] = [k.decode() for k in redis.Redis.from_url(redis_url).keys("wolkvox:quota:*")]
     assert key.endswith(":2026-11-24") and TOKEN not in key
     assert 0 < redis.Redis.from_url(redis_url).ttl(key) <= 2 * 86_400
     await shared.aclose()
 
 
-async def test_a_counter_that_cannot_be_reached_never_stops_a_sync(closed_port: int) -> None:
+async def test_a_counter_that_cannot_be_reached_refuses_when_a_quota_is_set(
+    closed_port: int,
+) -> None:
     shared = connect(f"redis://127.0.0.1:{closed_port}/0")
-    quota = Quota(RedisCounter(shared), TOKEN, 3)
-    await quota.spend()  # logged, not raised
-    assert not await quota.spent()
+    with pytest.raises(QuotaUnknown):  # better refuse than spend past the quota
+        await Quota(RedisCounter(shared), TOKEN, 3).reserve("1234")
+    unknown = Quota(RedisCounter(shared), TOKEN, 0)  # no quota set: nothing to overspend
+    await (await unknown.reserve("1234")).give_back()  # logged, not raised
+    assert not await unknown.spent()
     await shared.aclose()
 
 
@@ -276,8 +286,10 @@ async def test_a_refresh_past_the_quota_answers_with_the_last_copy(
     third = await service.sync("1234", trigger, refresh=True)
     assert third.origin == "quota" and third.snapshot is second.snapshot
     assert wolkvox.calls_for("1234") == 2
-    # with no copy to show, Wolkvox is asked (and says whether the quota is really spent)
-    assert (await service.sync("5678", trigger, refresh=True)).origin == "wolkvox"
+    # with no copy to show, a new connector is refused without a call
+    with pytest.raises(QuotaSpent):
+        await service.sync("5678", trigger, refresh=True)
+    assert wolkvox.calls == ["1234", "1234"]
     await client.aclose()
     await store.aclose()
 

@@ -4,10 +4,8 @@ reached, .env.example's placeholders, misspelt setting names; and the banner onc
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +18,6 @@ from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.deployed import ROOT, base_env
 from tests.harness import BOT_TOKEN, settings_env
 from tests.test_schedule import Watched
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ async def test_slots_never_exceed_two_across_instances(redis_url: str) -> None:
 
     async def call(i: int) -> None:
         nonlocal holding, most
-        async with slots[i % 3].hold():
+        async with slots[i % 3].hold(f"user:U{i % 6}"):
             holding += 1
             most = max(most, holding)
             await asyncio.sleep(0.05)
@@ -45,10 +45,10 @@ async def test_slots_never_exceed_two_across_instances(redis_url: str) -> None:
 async def test_a_crashed_holder_frees_its_slot_when_the_lease_ends(redis_url: str) -> None:
     redis = connect(redis_url)
     slots = RedisSlots(redis, "the-token", limit=2, lease_seconds=0.5)
-    for dead in ("dead-1", "dead-2"):  # two processes took both slots and died holding them
-        assert await slots._acquire(keys=[slots.key], args=[2, 500, dead])
+    for dead in ("dead-1|a", "dead-2|b"):  # two processes took both slots and died holding them
+        assert await slots._acquire(keys=slots.keys, args=[2, 500, dead, 1, 2000])
     started = time.monotonic()
-    async with slots.hold():
+    async with slots.hold("user:U1"):
         waited = time.monotonic() - started
     assert waited >= 0.3  # it had to wait for the leases to run out
     assert "the-token" not in str(await redis.keys("*"))  # keys are named by a hash of the token

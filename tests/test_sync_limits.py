@@ -18,7 +18,8 @@ from bot.sync.service import SyncTrigger, TemplateService
 from bot.sync.shared import RedisSlots, SharedState, connect
 from bot.templates.connectors import canonical_connector
 from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
-from bot.wolkvox.client import LocalSlots, WolkvoxClient
+from bot.wolkvox.client import WolkvoxClient
+from bot.wolkvox.slots import FairSlots
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 HANG_GUARD = 60  # seconds: a test that waits this long has found a sync left hanging
@@ -190,13 +191,13 @@ async def test_the_cooldown_holds_across_instances(redis_url: str, wolkvox: Fake
 # A bounded wait for a slot
 
 
-async def hold_both(slots: LocalSlots | RedisSlots, stack: AsyncExitStack) -> None:
-    for _ in range(2):
-        await stack.enter_async_context(slots.hold())
+async def hold_both(slots: FairSlots | RedisSlots, stack: AsyncExitStack) -> None:
+    for caller in ("user:U1", "user:U2"):  # one caller holds one slot at most
+        await stack.enter_async_context(slots.hold(caller))
 
 
 async def test_no_free_slot_within_the_timeout_means_busy(wolkvox: FakeWolkvox) -> None:
-    slots = LocalSlots()
+    slots = FairSlots()
     busy_client = WolkvoxClient(wolkvox.url, TOKEN, timeout=0.3, slots=slots)
     async with AsyncExitStack() as held:
         await hold_both(slots, held)  # two long syncs hold both slots
@@ -224,7 +225,7 @@ async def test_no_free_redis_slot_within_the_timeout_means_busy(
 
 
 async def test_past_the_waiter_cap_a_sync_is_busy_at_once(wolkvox: FakeWolkvox) -> None:
-    slots = LocalSlots()
+    slots = FairSlots()
     capped = WolkvoxClient(wolkvox.url, TOKEN, timeout=HANG_GUARD, slots=slots, max_waiting=3)
     async with AsyncExitStack() as held:
         await hold_both(slots, held)

@@ -191,7 +191,9 @@ async def test_never_more_than_two_requests_in_flight(wolkvox: FakeWolkvox) -> N
     for connector in map(str, range(1, 9)):
         wolkvox.reply(connector, Reply(templates=2, delay=0.2))
     wolkvox_client = client(wolkvox)
-    answers = await asyncio.gather(*(wolkvox_client.sync_templates(str(c)) for c in range(1, 9)))
+    answers = await asyncio.gather(
+        *(wolkvox_client.sync_templates(str(c), caller=f"user:U{c}") for c in range(1, 9))
+    )
     await wolkvox_client.aclose()
     assert all(len(a.templates) == 2 for a in answers)
     assert len(wolkvox.calls) == 8
@@ -261,7 +263,9 @@ async def test_a_call_given_up_on_keeps_its_slot_while_wolkvox_may_still_run_it(
     client = WolkvoxClient(wolkvox.url, TOKEN, server="0032", timeout=0.5)
     try:
         results = await asyncio.gather(
-            client.sync_templates("1"), client.sync_templates("2"), return_exceptions=True
+            client.sync_templates("1", caller="user:U1"),
+            client.sync_templates("2", caller="user:U2"),
+            return_exceptions=True,
         )
         assert all(isinstance(r, errors.WolkvoxTimeout) for r in results)
         with pytest.raises(errors.Busy):

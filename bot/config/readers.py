@@ -22,7 +22,10 @@ from bot.config.defaults import (
     DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_SLACK_API_URL,
     DEFAULT_TIMEOUT,
+    DEFAULT_USER_SYNCS_AT_ONCE,
     DEFAULT_USER_SYNCS_PER_MINUTE,
+    DEFAULT_WORKFLOW_SYNCS_PER_MINUTE,
+    DEFAULT_WORKSPACE_WORKFLOW_SYNCS_PER_MINUTE,
     MB,
     MIN_AUTO_SYNC_MINUTES,
     MIN_METRICS_TOKEN,
@@ -132,6 +135,9 @@ class _Limits(TypedDict):
     timeout: float
     refresh_cooldown: float
     user_syncs_per_minute: int
+    workflow_syncs_per_minute: int
+    workspace_workflow_syncs_per_minute: int
+    syncs_at_once: int
     keep_bytes: int
     daily_quota: int
 
@@ -153,6 +159,27 @@ def limits(read: EnvReader) -> _Limits:
             0,
             1000,
             "a whole number of syncs per minute",
+        ),
+        workflow_syncs_per_minute=read.number(
+            "WOLKVOX_WORKFLOW_SYNCS_PER_MINUTE",
+            DEFAULT_WORKFLOW_SYNCS_PER_MINUTE,
+            0,
+            1000,
+            "a whole number of syncs per minute",
+        ),
+        workspace_workflow_syncs_per_minute=read.number(
+            "WOLKVOX_WORKSPACE_WORKFLOW_SYNCS_PER_MINUTE",
+            DEFAULT_WORKSPACE_WORKFLOW_SYNCS_PER_MINUTE,
+            0,
+            10_000,
+            "a whole number of syncs per minute",
+        ),
+        syncs_at_once=read.number(
+            "WOLKVOX_USER_SYNCS_AT_ONCE",
+            DEFAULT_USER_SYNCS_AT_ONCE,
+            1,
+            2,
+            "1 or 2",
         ),
         keep_bytes=MB
         * read.number("WOLKVOX_KEEP_MB", DEFAULT_KEEP_MB, 1, 4096, "a whole number of megabytes"),

@@ -30,6 +30,11 @@ class Settings:
     timeout: float = defaults.DEFAULT_TIMEOUT
     refresh_cooldown: float = defaults.DEFAULT_REFRESH_COOLDOWN  # 0: no cooldown
     user_syncs_per_minute: int = defaults.DEFAULT_USER_SYNCS_PER_MINUTE  # 0: no per-user limit
+    workflow_syncs_per_minute: int = defaults.DEFAULT_WORKFLOW_SYNCS_PER_MINUTE  # 0: none
+    workspace_workflow_syncs_per_minute: int = (
+        defaults.DEFAULT_WORKSPACE_WORKFLOW_SYNCS_PER_MINUTE  # 0: none
+    )
+    syncs_at_once: int = defaults.DEFAULT_USER_SYNCS_AT_ONCE  # per person or workflow runner
     keep_bytes: int = defaults.DEFAULT_KEEP_MB * defaults.MB  # snapshots kept in memory, in bytes
     notify_channel: str = ""
     port: int = defaults.DEFAULT_PORT

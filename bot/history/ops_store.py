@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.schema import Table
@@ -48,20 +48,36 @@ async def prune_claims(engine: AsyncEngine, before_ms: int) -> int:
         return int(result.rowcount or 0)
 
 
-async def add_call(engine: AsyncEngine, token_key: str, day: str, *, keep_after: str) -> int:
-    """Count one Wolkvox call of `token_key` on `day` (YYYY-MM-DD); returns the day's count.
-    Days before `keep_after` are forgotten."""
+async def reserve_call(
+    engine: AsyncEngine, token_key: str, day: str, *, limit: int, keep_after: str
+) -> bool:
+    """Take one of `token_key`'s calls on `day` if fewer than `limit` are taken (0: no limit),
+    atomically on any number of instances: True when taken. Days before `keep_after` are
+    forgotten."""
+    row = and_(quota_counts.c.token_key == token_key, quota_counts.c.day == day)
+    below = quota_counts.c.calls < limit if limit > 0 else quota_counts.c.calls >= 0
     async with engine.begin() as conn:
         await conn.execute(
             _insert(conn, quota_counts)
-            .values(token_key=token_key, day=day, calls=1)
-            .on_conflict_do_update(
-                index_elements=["token_key", "day"],
-                set_={"calls": quota_counts.c.calls + 1},
-            )
+            .values(token_key=token_key, day=day, calls=0)
+            .on_conflict_do_nothing(index_elements=["token_key", "day"])
+        )
+        taken = await conn.execute(
+            update(quota_counts).where(row, below).values(calls=quota_counts.c.calls + 1)
         )
         await conn.execute(delete(quota_counts).where(quota_counts.c.day < keep_after))
-        return await _calls(conn, token_key, day)
+        return bool(taken.rowcount)
+
+
+async def give_back_call(engine: AsyncEngine, token_key: str, day: str) -> None:
+    """Return one call taken by `reserve_call` that never reached Wolkvox."""
+    row = and_(quota_counts.c.token_key == token_key, quota_counts.c.day == day)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(quota_counts)
+            .where(row, quota_counts.c.calls > 0)
+            .values(calls=quota_counts.c.calls - 1)
+        )
 
 
 async def calls_on(engine: AsyncEngine, token_key: str, day: str) -> int:

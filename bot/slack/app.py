@@ -21,10 +21,10 @@ from bot.i18n import LANGUAGES, read_language, translator
 from bot.slack.bot import Bot, Clock
 from bot.slack.languages import UserLanguages
 from bot.slack.listeners import register
-from bot.sync.limits import UserSyncLimit
+from bot.sync.limits import SyncLimits
 from bot.sync.service import TemplateService, TemplateSource
 from bot.sync.shared import RedisSlots, SharedState, connect
-from bot.wolkvox.client import MAX_IN_FLIGHT, WolkvoxClient
+from bot.wolkvox.client import WolkvoxClient
 
 # How long the shared (Redis) parts outlive one Wolkvox call of `WOLKVOX_TIMEOUT` seconds:
 # a crashed instance's lock on a connector, and its slot of the 2 allowed in flight, expire
@@ -62,7 +62,6 @@ def build_shared(settings: Settings) -> Shared:
     slots = RedisSlots(
         redis,
         settings.wolkvox_token,
-        limit=MAX_IN_FLIGHT,
         lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
     )
     return Shared(redis, state, slots, closers=[state])
@@ -100,7 +99,12 @@ def build_service(
         flight_deadline=flight_deadline(settings.timeout),
         keep_bytes=settings.keep_bytes,
         refresh_cooldown=settings.refresh_cooldown,
-        user_limit=UserSyncLimit(settings.user_syncs_per_minute),
+        limits=SyncLimits(
+            user_per_minute=settings.user_syncs_per_minute,
+            workflow_per_minute=settings.workflow_syncs_per_minute,
+            workspace_per_minute=settings.workspace_workflow_syncs_per_minute,
+            at_once=settings.syncs_at_once,
+        ),
     )
 
 

@@ -20,8 +20,11 @@ from bot.errors import (
     InvalidToken,
     MissingToken,
     QuotaExceeded,
+    QuotaSpent,
+    QuotaUnknown,
     SharedStateUnavailable,
     SyncLimitReached,
+    TooManyAtOnce,
     TooManyRequests,
     Unavailable,
     WolkvoxError,
@@ -50,17 +53,7 @@ def describe(error: BotError, t: Translator) -> str:
             connector=escape(error.connector), cause=cause(error, t)
         )
     if isinstance(error, SyncLimitReached):
-        return t.nformat(
-            ":hand: You have started {count} sync in the last minute, the most I run for one "
-            "person. Try again in {seconds} s; answers from the cache still work (the command "
-            "without {refresh}).",
-            ":hand: You have started {count} syncs in the last minute, the most I run for one "
-            "person. Try again in {seconds} s; answers from the cache still work (the command "
-            "without {refresh}).",
-            error.limit,
-            seconds=t.number(math.ceil(error.retry_in)),
-            refresh=f"`{words(t).refresh}`",
-        )
+        return limit_reached(error, t)
     if isinstance(error, SharedStateUnavailable):
         return t._(
             ":x: I can't reach my shared storage right now, so I won't call Wolkvox: that "
@@ -69,10 +62,84 @@ def describe(error: BotError, t: Translator) -> str:
     return t._(":x: Something went wrong.")
 
 
+def limit_reached(error: SyncLimitReached, t: Translator) -> str:
+    """Why a sync was not started: too many at once, or too many in a minute, for a person,
+    a workflow or the workspace's workflows."""
+    seconds = t.number(math.ceil(error.retry_in))
+    if isinstance(error, TooManyAtOnce):
+        if error.scope == "user":
+            return t.nformat(
+                ":hand: You already have {count} sync running or waiting for Wolkvox, the most "
+                "I run at once for one person, so others get their turn. Try again when it "
+                "has answered.",
+                ":hand: You already have {count} syncs running or waiting for Wolkvox, the most "
+                "I run at once for one person, so others get their turn. Try again when they "
+                "have answered.",
+                error.limit,
+            )
+        return t.nformat(
+            "This workflow already has {count} sync running or waiting for Wolkvox, the most "
+            "I run at once for one workflow. Run it again when that one has ended.",
+            "This workflow already has {count} syncs running or waiting for Wolkvox, the most "
+            "I run at once for one workflow. Run it again when those have ended.",
+            error.limit,
+        )
+    if error.scope == "workflow":
+        return t.nformat(
+            "This workflow has started {count} sync that asks Wolkvox in the last minute, the "
+            "most I run for one workflow. Try again in {seconds} s.",
+            "This workflow has started {count} syncs that ask Wolkvox in the last minute, the "
+            "most I run for one workflow. Try again in {seconds} s.",
+            error.limit,
+            seconds=seconds,
+        )
+    if error.scope == "workspace":
+        return t.nformat(
+            "The workflows of this workspace have started {count} sync that asks Wolkvox in "
+            "the last minute, the most I run for all of them together. Try again in {seconds} s.",
+            "The workflows of this workspace have started {count} syncs that ask Wolkvox in "
+            "the last minute, the most I run for all of them together. Try again in {seconds} s.",
+            error.limit,
+            seconds=seconds,
+        )
+    return t.nformat(
+        ":hand: You have started {count} sync in the last minute, the most I run for one "
+        "person. Try again in {seconds} s; answers from the cache still work (the command "
+        "without {refresh}).",
+        ":hand: You have started {count} syncs in the last minute, the most I run for one "
+        "person. Try again in {seconds} s; answers from the cache still work (the command "
+        "without {refresh}).",
+        error.limit,
+        seconds=seconds,
+        refresh=f"`{words(t).refresh}`",
+    )
+
+
 # Why a sync failed, by kind of error: whole sentences with named placeholders ({said} is what
 # Wolkvox said, if anything), written for the person who asked; and what whoever runs the bot
 # can do about it (logged; the console shows it). The first class that matches wins.
 _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
+    (
+        QuotaSpent,
+        N_(
+            "today's Wolkvox quota for this bot ({daily} calls) is spent, and I keep no copy "
+            "of this connector to show. The quota resets at 00:00 UTC; connectors synced "
+            "before still answer from their last copy."
+        ),
+        N_("WOLKVOX_DAILY_QUOTA is spent for today (counted by the bot)."),
+    ),
+    (
+        QuotaUnknown,
+        N_(
+            "I can't read today's count of Wolkvox calls right now, so I won't call Wolkvox: "
+            "that could spend more than the daily quota. Nothing was lost; try again in a "
+            "minute."
+        ),
+        N_(
+            "The daily quota counter (REDIS_URL or DATABASE_URL) could not be read; calls "
+            "are refused until it answers."
+        ),
+    ),
     (
         QuotaExceeded,
         N_(
@@ -187,6 +254,7 @@ def _facts(error: WolkvoxError, t: Translator) -> dict[str, str]:
         "status": str(getattr(error, "status", "")),
         "seconds": t.number(getattr(error, "seconds", 0)),
         "code": "?",
+        "daily": t.number(getattr(error, "daily", 0)),
     }
     if isinstance(error, WolkvoxRejected):
         status = error.code if 200 <= error.status < 300 else str(error.status)

@@ -9,8 +9,12 @@
   one, marked as stale.
 - Whoever starts a Wolkvox call triggers the after-sync listeners once (notifications).
 - `01234` and `1234` are one connector: every connector id is made canonical first.
-- With a daily quota (`spend_quota_with`), every Wolkvox call is counted, and once the day's
-  quota is spent a request that would call answers with the last copy instead ("quota").
+- With a daily quota (`spend_quota_with`), every Wolkvox call reserves one of the day's calls
+  once it holds a slot (`bot.ops.quota`); once the day's quota is spent a request that would
+  call answers with the last copy instead ("quota"), or is refused (QuotaSpent) when there is
+  none.
+- Whoever starts a Wolkvox call is charged for it (`bot.sync.limits`): per minute and at once,
+  per person, workflow runner and workspace; they also wait their turn for a slot.
 """
 
 from __future__ import annotations
@@ -26,15 +30,16 @@ from typing import Literal, Protocol
 
 from cachetools import TTLCache
 
-from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
+from bot.errors import QuotaSpent, SharedStateUnavailable, WolkvoxError
 from bot.ops import metrics
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
-from bot.sync.limits import UserSyncLimit
+from bot.sync.limits import Caller, SyncLimits
 from bot.sync.shared import SharedState
 from bot.templates.connectors import canonical_connector
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
+from bot.wolkvox.client import Admit, Reservation
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +53,17 @@ Flight = asyncio.Task[tuple[Snapshot, Changes | None]]
 
 
 class TemplateSource(Protocol):
-    async def sync_templates(self, connector: str) -> SyncAnswer: ...
+    async def sync_templates(
+        self, connector: str, *, caller: str = "", admit: Admit | None = None
+    ) -> SyncAnswer: ...
 
 
 class DailyQuota(Protocol):
-    """Wolkvox calls counted per day (`bot.ops.quota.Quota`)."""
+    """Wolkvox calls reserved per day (`bot.ops.quota.Quota`)."""
 
-    async def spend(self) -> None: ...
+    daily: int
+
+    async def reserve(self, connector: str) -> Reservation: ...
 
     async def spent(self) -> bool: ...
 
@@ -67,6 +76,18 @@ class SyncTrigger:
     user_name: str = ""
     source: str = "slack"
     command: str = ""
+    team_id: str = ""  # the workspace, for the limit its workflow steps share
+    runner: str = ""  # a workflow step: the person or channel it runs for ("" when not mapped)
+
+    @property
+    def caller(self) -> Caller:
+        """Who the sync is charged to, and whose turn it takes for a Wolkvox slot."""
+        if self.source == "slack" and self.user_id:
+            return Caller(f"user:{self.user_id}", "user")
+        if self.source == "workflow":
+            runner = self.runner or self.user_id or "-"
+            return Caller(f"workflow:{self.team_id}:{runner}", "workflow", self.team_id)
+        return Caller(self.source or "other", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +131,10 @@ class TemplateService:
         refresh_cooldown: float = REFRESH_COOLDOWN,
         shared: SharedState | None = None,
         flight_deadline: float = 90.0,
-        user_limit: UserSyncLimit | None = None,
+        limits: SyncLimits | None = None,
     ) -> None:
         self._source = source
-        self._user_limit = user_limit
+        self._limits = limits
         self._archive: Archive | None = None
         self._recorder: Recorder | None = None
         self._shared = shared
@@ -137,7 +158,8 @@ class TemplateService:
         self._after_sync.append(listener)
 
     def spend_quota_with(self, quota: DailyQuota) -> None:
-        """Count every Wolkvox call with `quota`; once it is spent, answer with the last copy."""
+        """Reserve every Wolkvox call with `quota`; once it is spent, answer with the last copy
+        (or refuse, when none is kept)."""
         self._quota = quota
 
     @property
@@ -257,36 +279,33 @@ class TemplateService:
         flight = self._flights.get(connector)
         origin: Origin = "shared"
         if flight is None:
-            self._charge(connector, trigger)
+            # joining a call in flight costs nothing; starting one is charged until it lands
+            done = self._limits.start(trigger.caller, connector) if self._limits else None
             origin = "wolkvox"
             since = time.time() if refresh else 0.0
             flight = asyncio.create_task(self._fetch(connector, trigger, since))
             self._flights[connector] = flight
-            flight.add_done_callback(lambda task: self._land(connector, task))
+            flight.add_done_callback(lambda task: self._land(connector, task, done))
         try:
             snapshot, changes = await asyncio.shield(flight)
         except WolkvoxError as error:
             stale = await self._stale(connector)
             if stale is None:
                 raise
+            if isinstance(error, QuotaSpent):  # spent meanwhile, on this or another instance
+                return SyncOutcome(stale, "quota")
             return SyncOutcome(stale, "stale", error)
         return SyncOutcome(snapshot, origin, changes=changes)
 
-    def _charge(self, connector: str, trigger: SyncTrigger) -> None:
-        """Count a sync that spends Wolkvox quota against the person who asked for it (joining
-        a call in flight costs nothing); past their limit, raise SyncLimitReached."""
-        if self._user_limit is None or trigger.source != "slack" or not trigger.user_id:
-            return
-        retry_in = self._user_limit.take(trigger.user_id)
-        if retry_in:
-            raise SyncLimitReached(connector, self._user_limit.per_minute, retry_in)
-
     async def _quota_spent(self, connector: str) -> SyncOutcome | None:
-        """The last copy, when the day's quota is spent (without one, Wolkvox is asked)."""
+        """The last copy, when the day's quota is known to be spent; QuotaSpent when no copy
+        is kept. (A counter that can't be read is settled by the reservation, which refuses.)"""
         if self._quota is None or not await self._quota.spent():
             return None
         last = await self._stale(connector)
-        return SyncOutcome(last, "quota") if last is not None else None
+        if last is None:
+            raise QuotaSpent(connector, self._quota.daily)
+        return SyncOutcome(last, "quota")
 
     async def _stale(self, connector: str) -> Snapshot | None:
         try:
@@ -316,9 +335,10 @@ class TemplateService:
     async def _produce(
         self, connector: str, trigger: SyncTrigger
     ) -> tuple[Snapshot, Changes | None]:
-        if self._quota is not None:
-            await self._quota.spend()
-        answer = await self._source.sync_templates(connector)
+        admit = self._quota.reserve if self._quota is not None else None
+        answer = await self._source.sync_templates(
+            connector, caller=trigger.caller.key, admit=admit
+        )
         templates, index = await self._kept.share(connector, sorted_templates(answer.templates))
         snapshot = Snapshot(
             id=secrets.token_hex(5),
@@ -349,7 +369,9 @@ class TemplateService:
             log.exception("could not store the sync of connector %s in history", snapshot.connector)
             return None
 
-    def _land(self, connector: str, task: Flight) -> None:
+    def _land(self, connector: str, task: Flight, done: Callable[[], None] | None) -> None:
+        if done is not None:
+            done()
         if self._flights.get(connector) is task:
             del self._flights[connector]
         if not task.cancelled() and task.exception() is not None:

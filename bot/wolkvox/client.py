@@ -1,17 +1,19 @@
 """The Wolkvox `sync_templates` call over HTTP: one client, its limits and its slots.
 
-Knows nothing of Slack. Never more than `max_in_flight` requests at once for the token
-(Wolkvox refuses a third with 403); the others wait their turn, but not for ever: the whole
-sync (waiting for a slot, then the call) ends within `timeout`, and at most `max_waiting`
-syncs wait at once (per process). A sync that gets no slot raises Busy. Reading the answer is
-`bot.wolkvox.answer`'s job.
+Knows nothing of Slack. Never more than 2 requests at once for the token (Wolkvox refuses a
+third with 403), handed out in turn among callers (`bot.wolkvox.slots`); the others wait, but
+not for ever: the whole sync (waiting for a slot, then the call) ends within `timeout`, and at
+most `max_waiting` syncs wait at once (per process). A sync that gets no slot raises Busy.
+Only with a slot held is one call of the day's quota reserved (`admit`); a call that never
+went out gives it back. Reading the answer is `bot.wolkvox.answer`'s job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Protocol
 
 import httpx
@@ -19,30 +21,24 @@ import httpx
 from bot.errors import BadResponse, Busy, ConnectionFailed, WolkvoxError, WolkvoxTimeout
 from bot.ops import metrics
 from bot.wolkvox.answer import SyncAnswer, parse_sync_answer
+from bot.wolkvox.slots import MAX_IN_FLIGHT, FairSlots, Slots
 
 log = logging.getLogger(__name__)
 
 SYNC_PATH = "/api/v2/whatsapp.php"
-MAX_IN_FLIGHT = 2
 MAX_WAITING = 50  # syncs waiting for a slot at once; the next one is told the bot is busy
 WOLKVOX_CALL_LIMIT = 60.0  # Wolkvox gives a call up to 60 s: a call we gave up on may run that long
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
-class Slots(Protocol):
-    """Who may call Wolkvox now: at most 2 callers per token hold a slot at once."""
+class Reservation(Protocol):
+    """One call of the day's quota, taken before the call goes out."""
 
-    def hold(self) -> AbstractAsyncContextManager[None]: ...
+    async def give_back(self) -> None: ...
 
 
-class LocalSlots:
-    """Slots counted in this process (one instance)."""
-
-    def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
-        self._semaphore = asyncio.Semaphore(limit)
-
-    def hold(self) -> AbstractAsyncContextManager[None]:
-        return self._semaphore
+# Reserves one call of the quota for a connector, or raises QuotaSpent / QuotaUnknown.
+Admit = Callable[[str], Awaitable[Reservation]]
 
 
 class WolkvoxClient:
@@ -64,7 +60,7 @@ class WolkvoxClient:
             headers["wolkvox_server"] = server
         self._token = token
         self._timeout = timeout
-        self._slots = slots or LocalSlots(max_in_flight)
+        self._slots = slots or FairSlots(max_in_flight)
         self._max_waiting = max_waiting
         self._waiting = 0
         self._held: set[asyncio.Task[None]] = set()
@@ -97,24 +93,33 @@ class WolkvoxClient:
         """How many syncs are waiting for a slot now."""
         return self._waiting
 
-    async def sync_templates(self, connector: str) -> SyncAnswer:
-        """Ask Wolkvox to sync the templates of `connector`; raise a WolkvoxError on failure.
+    async def sync_templates(
+        self, connector: str, *, caller: str = "", admit: Admit | None = None
+    ) -> SyncAnswer:
+        """Ask Wolkvox to sync the templates of `connector` for `caller` (who waits in turn
+        for a slot); raise a WolkvoxError on failure.
 
         Waiting for a slot and the call together take at most `timeout` seconds: Busy when
         no slot came free in time (or too many syncs wait already), WolkvoxTimeout when the
-        call ran out of the time left.
+        call ran out of the time left. With a slot held, `admit` reserves the call against the
+        day's quota (or raises); a call that could not connect gives it back.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
-        with metrics.WolkvoxCall() as call:  # counted by outcome, once a slot is held
+        with metrics.WolkvoxCall() as call:  # counted by outcome, once a call goes out
             async with AsyncExitStack() as slot:
-                await self._take_slot(slot, connector, deadline)
+                await self._take_slot(slot, connector, caller, deadline)
+                reservation = await admit(connector) if admit is not None else None
                 call.start()
                 started = loop.time()
                 try:
                     status, content = await self._post(connector, deadline)
                 except WolkvoxTimeout:
                     self._hold_after_giving_up(slot.pop_all(), started)
+                    raise
+                except ConnectionFailed as error:
+                    if reservation is not None and _never_sent(error):
+                        await reservation.give_back()  # nothing reached Wolkvox
                     raise
             answer = parse_sync_answer(connector, status, content, secret=self._token)
         log.info(
@@ -125,15 +130,18 @@ class WolkvoxClient:
         )
         return answer
 
-    async def _take_slot(self, slot: AsyncExitStack, connector: str, deadline: float) -> None:
-        """Hold a slot (released when `slot` closes) by `deadline`, or raise Busy."""
+    async def _take_slot(
+        self, slot: AsyncExitStack, connector: str, caller: str, deadline: float
+    ) -> None:
+        """Hold a slot for `caller` (released when `slot` closes) by `deadline`, or raise
+        Busy."""
         if self._waiting >= self._max_waiting:
             raise Busy(connector, f"the bot is busy: {self._waiting} syncs wait for a slot")
         self._waiting += 1
         try:
             async with asyncio.timeout_at(deadline):
                 with metrics.waiting_for_slot():
-                    await slot.enter_async_context(self._slots.hold())
+                    await slot.enter_async_context(self._slots.hold(caller))
         except TimeoutError as exc:
             raise Busy(
                 connector, f"the bot is busy: no free slot within {self._timeout:g} s"
@@ -169,6 +177,11 @@ class WolkvoxClient:
             raise ConnectionFailed(connector, reason) from exc
 
 
+def _never_sent(error: ConnectionFailed) -> bool:
+    """Whether the request never left: the connection itself could not be made."""
+    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 async def _release_after(slot: AsyncExitStack, seconds: float) -> None:
     try:
         await asyncio.sleep(seconds)
@@ -180,7 +193,9 @@ async def _release_after(slot: AsyncExitStack, seconds: float) -> None:
 __all__ = [
     "MAX_IN_FLIGHT",
     "MAX_WAITING",
-    "LocalSlots",
+    "Admit",
+    "FairSlots",
+    "Reservation",
     "Slots",
     "SyncAnswer",
     "WolkvoxClient",

@@ -30,6 +30,7 @@ from bot.slack.access import allowed, refusal
 from bot.slack.error_messages import describe, operator_hint
 from bot.slack.steps.inputs import Runner, read_runner
 from bot.slack.steps.wording import plain_text, runner_needed
+from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
     from bot.slack.bot import Bot
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 # A step waits for Wolkvox at most WOLKVOX_TIMEOUT (the client bounds its slot and call by
 # it) plus this margin for history, Redis and the database; past that it fails as timed out.
 STEP_MARGIN = 15.0
+MAX_TEAM_ID = 32
 
 T = TypeVar("T")
 Outputs = dict[str, Any]
@@ -60,6 +62,18 @@ class StepRun:
     inputs: Mapping[str, Any]
     runner: Runner
     t: Translator
+    team_id: str = ""
+
+    def trigger(self, step: str) -> SyncTrigger:
+        """Who asked for a sync this step makes: the workflow runner (the person, else the
+        channel, it was told), charged against the workflow limits of its workspace."""
+        return SyncTrigger(
+            user_id=self.runner.user_id,
+            source="workflow",
+            command=f"workflow step {step}",
+            team_id=self.team_id,
+            runner=self.runner.user_id or self.runner.channel_id,
+        )
 
     async def bounded(self, connector: str, work: Awaitable[T]) -> T:
         """`work`, given up after WOLKVOX_TIMEOUT plus a margin (WolkvoxTimeout). A sync it
@@ -83,9 +97,10 @@ class Step:
         self.bot = bot
 
     async def __call__(
-        self, event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
+        self, body: dict[str, Any], event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
     ) -> None:
-        await run_step(self.bot, self.callback_id, event, complete, fail, self.answer)
+        team_id = str(body.get("team_id") or "")[:MAX_TEAM_ID]
+        await run_step(self.bot, self.callback_id, event, complete, fail, self.answer, team_id)
 
     async def answer(self, run: StepRun) -> Outputs:
         """The step's outputs for one execution."""
@@ -99,6 +114,7 @@ async def run_step(
     complete: AsyncComplete,
     fail: AsyncFail,
     work: Work,
+    team_id: str = "",
 ) -> None:
     """Run `work` for a `function_executed` event of step `name` and end the step."""
     inputs = event.get("inputs") or {}
@@ -106,7 +122,7 @@ async def run_step(
     t = await bot.languages.translator(runner.user_id)  # WOLKVOX_LANGUAGE without a user
     try:
         check_access(bot, runner, t)
-        outputs = await work(StepRun(bot, inputs, runner, t))
+        outputs = await work(StepRun(bot, inputs, runner, t, team_id))
     except StepFailure as failure:
         text = failure.text
     except (InputError, WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bot.slack.steps.inputs import read_step_connector
 from bot.slack.steps.run import Outputs, Step, StepRun
 from bot.slack.steps.wording import SyncCounts, cooldown_summary, fresh_summary, quota_summary
-from bot.sync.service import SyncOutcome, SyncTrigger
+from bot.sync.service import SyncOutcome
 
 SYNC_STEP = "sync_wolkvox_templates"
 RECENT_SYNCS = 5  # history rows searched for a sync another instance ran
@@ -30,9 +30,7 @@ class SyncStep(Step):
         """Refresh the connector and report the counts and a one-line summary."""
         bot, t = run.bot, run.t
         connector = read_step_connector(run.inputs, bot.settings.aliases, t)
-        trigger = SyncTrigger(
-            user_id=run.runner.user_id, source="workflow", command=f"workflow step {SYNC_STEP}"
-        )
+        trigger = run.trigger(SYNC_STEP)
         outcome = await run.bounded(connector, bot.service.sync(connector, trigger, refresh=True))
         if outcome.error is not None:  # "stale": an older copy is kept, but this sync failed
             raise outcome.error

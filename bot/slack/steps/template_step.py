@@ -23,7 +23,6 @@ from bot.slack.steps.inputs import (
     text_input,
 )
 from bot.slack.steps.run import Outputs, Step, StepFailure, StepRun
-from bot.sync.service import SyncTrigger
 from bot.templates.lookup import TemplateVersions, find_versions
 from bot.templates.model import Template
 from bot.templates.query import language_key
@@ -44,11 +43,7 @@ class TemplateStep(Step):
         connector = read_step_connector(run.inputs, bot.settings.aliases, t)
         name = read_template_name(run.inputs, t)
         wanted = read_language_code(run.inputs, t)
-        trigger = SyncTrigger(
-            user_id=run.runner.user_id,
-            source="workflow",
-            command=f"workflow step {TEMPLATE_STEP}",
-        )
+        trigger = run.trigger(TEMPLATE_STEP)
         outcome = await run.bounded(connector, bot.service.sync(connector, trigger))
         found = find_versions(outcome.snapshot, name)
         if not found.versions:
