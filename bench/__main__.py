@@ -400,6 +400,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             wolkvox.reply("7100", Reply(body=ok(make_templates(1000))))
             results["cache_hits_bot"] = await cache_hits(url, slack, "7100", args.seconds, 8, True)
             results["cold_locale"] = await cold_locale(url, slack, "7100", args.cold, 8)
+            # Imported here: both modules import this one as bench.__main__, which at the top
+            # of `python -m bench` (running as __main__) would be a circular import.
+            from bench.slots_held import slots_held
+            from bench.type_ahead import type_ahead_flood
+
+            results["type_ahead_flood"] = await type_ahead_flood(
+                url, slack, wolkvox, args.seconds / 2
+            )
+            results["slots_held"] = await slots_held(url, slack, wolkvox, args.latency)
         with process([sys.executable, str(ROOT / "bench" / "floor.py")], env, workdir) as (
             url,
             proc,
@@ -420,6 +429,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def check(r: dict[str, Any]) -> dict[str, bool]:
+    from bench.slots_held import TARGET as slots_target
+    from bench.slots_held import met as slots_met
+    from bench.type_ahead import TARGET_P99_MS as type_ahead_p99_ms
+
     burst = r["burst"]
     return {
         "burst: every command acknowledged, p99 < 100 ms": burst["acknowledged"]
@@ -441,17 +454,24 @@ def check(r: dict[str, Any]) -> dict[str, bool]:
         ]["acknowledged"]
         == r["cold_locale"]["commands"]
         and r["cold_locale"]["ack_p99_ms"] < TARGETS["cold_locale_ack_p99_ms"],
+        "type-ahead flood (1 and 4 typists): a member's ack p99 < 300 ms, nothing fails": all(
+            o["failures"] == 0 and o["member_ack_p99_ms"] < type_ahead_p99_ms
+            for o in r["type_ahead_flood"]
+            if o["typists"]
+        ),
+        slots_target: slots_met(r["slots_held"]),
     }
 
 
 def table(r: dict[str, Any]) -> str:
-    b, bot, floor, rend, mem, cold = (
+    b, bot, floor, rend, mem, cold, s = (
         r["burst"],
         r["cache_hits_bot"],
         r["cache_hits_floor"],
         r["rendering"],
         r["memory"],
         r["cold_locale"],
+        r["slots_held"],
     )
     rows = [
         (
@@ -479,6 +499,31 @@ def table(r: dict[str, Any]) -> str:
             f"ack p50 {cold['ack_p50_ms']} ms, p99 {cold['ack_p99_ms']} ms, max {cold['ack_max_ms']} ms; "
             f"{cold['acknowledged']}/{cold['commands']} acked, {cold['answered_in_ack']} answered in the ack; "
             f"{cold['users_info_calls']} users.info calls",
+        ),
+        *(
+            (
+                "type-ahead flood" if not o["typists"] else "",
+                f"{o['typists']} typists, 50 odd words, 2/s each",
+                f"member ack p50 {o['member_ack_p50_ms']} ms, p99 {o['member_ack_p99_ms']} ms, "
+                f"max {o['member_ack_max_ms']} ms ({o['member_commands']} cached commands)"
+                + (
+                    f"; options p99 {o['options_p99_ms']} ms ({o['options_requests']})"
+                    if "options_requests" in o
+                    else ""
+                )
+                + f"; failures {o['failures']}",
+            )
+            for o in r["type_ahead_flood"]
+        ),
+        (
+            "slots held",
+            f"A sends {s['a_commands']} new at once, {s['wolkvox_latency_s']} s/call",
+            f"B's ack p50 {s['b_ack_p50_ms']} ms, p99 {s['b_ack_p99_ms']} ms, "
+            f"max {s['b_ack_max_ms']} ms ({s['b_commands']}, {s['b_failures']} failed); "
+            f"B's new connector answered in {s['b_answer_s']} s; "
+            f"A: {s['a_refused']} refused (2 at once), {s['a_answered']} answered, "
+            f"{s['a_other']} other; Wolkvox {s['wolkvox_calls']} calls, "
+            f"max {s['wolkvox_max_in_flight']} in flight, {s['wolkvox_refused']} refused",
         ),
         (
             "rendering",
