@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from bot.history.store import Outgoing, Store
 from bot.slack.notifier import Notifier
 from bot.slack.steps import SYNC_STEP
 from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply
+from bot.testing.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text
 from tests.deployed import Instance, base_env, started
 from tests.harness import command_body, settings_env, sign
@@ -48,7 +49,7 @@ def test_a_running_sync_finishes_and_answers_after_sigterm(
     )
     acked = instance.command("1234", slack.response_url("s"))
     assert acked.status_code == 200 and "Syncing connector" in acked.text
-    assert slack.wait(lambda: bool(wolkvox.calls))  # the sync is running
+    assert wait_until(lambda: bool(wolkvox.calls))  # the sync is running
     instance.proc.send_signal(signal.SIGTERM)
     output, _ = instance.proc.communicate(timeout=30)
     assert instance.proc.returncode in (0, -signal.SIGTERM), output  # uvicorn re-raises it
@@ -66,7 +67,7 @@ def test_a_sync_that_cannot_finish_in_the_grace_period_says_run_it_again(
     wolkvox.reply("1234", Reply(templates=3, delay=20.0))
     instance = deployed(tmp_path, wolkvox, slack, WOLKVOX_SHUTDOWN_GRACE="1")
     assert instance.command("1234", slack.response_url("s")).status_code == 200
-    assert slack.wait(lambda: bool(wolkvox.calls))
+    assert wait_until(lambda: bool(wolkvox.calls))
     instance.proc.send_signal(signal.SIGTERM)
     output, _ = instance.proc.communicate(timeout=30)
     assert instance.proc.returncode in (0, -signal.SIGTERM), output  # uvicorn re-raises it
@@ -75,6 +76,34 @@ def test_a_sync_that_cannot_finish_in_the_grace_period_says_run_it_again(
     replies = [all_text(reply) for reply in slack.replies_to("s")]
     assert len(replies) == 1, replies  # one outcome: never "run it again" and an answer
     assert "run the command again" in replies[0] and "*1234*" in replies[0]
+    assert "Traceback" not in output
+
+
+def test_a_sync_told_to_run_again_never_answers_afterwards(
+    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
+) -> None:
+    """The sync is still waiting on Wolkvox when its user is told to run the command again,
+    and Wolkvox answers while that message is on its way (Slack holds each response_url
+    post for a second, so the process is still there): the sync must not answer as well."""
+    answer_now = threading.Event()
+    wolkvox.reply("1234", Reply(templates=3, release=answer_now))
+    slack.response_delay = 1.0
+    instance = deployed(tmp_path, wolkvox, slack, WOLKVOX_SHUTDOWN_GRACE="6")
+    assert instance.command("1234", slack.response_url("s")).status_code == 200
+    assert wait_until(lambda: bool(wolkvox.calls))  # the sync waits on Wolkvox
+    signalled = time.monotonic()
+    instance.proc.send_signal(signal.SIGTERM)
+    told = slack.wait_replies("s", 1, timeout=15)  # at the grace less the time kept to tell
+    answer_now.set()  # Wolkvox answers: an uncancelled sync would answer within the second
+    output, _ = instance.proc.communicate(timeout=30)
+    seconds = time.monotonic() - signalled
+    assert instance.proc.returncode in (0, -signal.SIGTERM), output
+    assert told and "run the command again" in all_text(told[0]), (told, output)
+    time.sleep(0.5)  # a late reply would arrive now
+    replies = [all_text(reply) for reply in slack.replies_to("s")]
+    assert len(replies) == 1, (replies, output)  # one outcome: never "run it again" and an answer
+    assert "*1234*" in replies[0] and "templates" not in replies[0], replies
+    assert seconds < 6 + 4, output  # the grace, and a margin for a loaded machine
     assert "Traceback" not in output
 
 

@@ -35,6 +35,7 @@ class FakeSlack:
         # method -> list of (status, body) to answer before the default; consumed in order
         self.scripted: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.response_status = 200
+        self.response_delay = 0.0  # seconds a response_url post waits for its answer
         self.uploads: dict[str, bytes] = {}
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         # users.info: each user's Slack locale ("es-LA"); None makes the call fail for that
@@ -110,6 +111,8 @@ class FakeSlack:
                 self._received.setdefault(path, time.perf_counter())
                 self.responses.append(post)
                 self._changed.notify_all()
+            if self.response_delay:
+                time.sleep(self.response_delay)  # recorded already; each request has its thread
             handler.send(status, answer, "text/plain")
             return
         method = path.removeprefix("/api/")

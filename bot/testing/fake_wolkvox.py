@@ -34,6 +34,7 @@ class Reply:
     templates: int | None = None  # how many generated templates (when body is None)
     delay: float = 0.0
     hang: bool = False  # never answer (until the fake stops)
+    release: threading.Event | None = None  # answer once set (after `delay`)
     reset: bool = False  # close the connection without answering
     truncate: bool = False  # promise more bytes than sent, then close
     content_type: str = "application/json"
@@ -142,6 +143,9 @@ class FakeWolkvox:
     def _answer(self, handler: _Handler, connector: str, reply: Reply) -> None:
         if reply.delay:
             self._stopping.wait(reply.delay)
+        while reply.release is not None and not reply.release.is_set():
+            if self._stopping.wait(0.02):
+                return _drop(handler)
         if reply.hang:
             self._stopping.wait(60)
             return _drop(handler)

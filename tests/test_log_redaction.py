@@ -1,0 +1,59 @@
+"""9c: `python -m bot` gives the log filter DATABASE_URL's password, so a log line that carries
+it is redacted (tests/test_hardening.py checks the helper that finds it; this, the wiring).
+
+Nothing the bot logs names the password today: the start refuses an unreachable database with
+its own redacted line before logging starts. So the test makes a line carry it: the database
+is reachable (a private PostgreSQL that trusts any password) and Wolkvox's error message, which
+the bot logs, repeats it, as any text from outside can.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.fake_wolkvox import FakeWolkvox, Reply
+from tests.blockkit import all_text
+from tests.deployed import started
+from tests.faults import PrivatePostgres, missing, postgres_bin
+
+PASSWORD = "S3cretPassw0rdXYZ"
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivatePostgres]:
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        missing("PostgreSQL (initdb, pg_ctl)")
+    assert bin_dir is not None
+    root = Path(tempfile.mkdtemp(prefix="wolkvox-redaction."))
+    root.chmod(0o755)  # the postgres user must reach its directories inside
+    cluster = PrivatePostgres(root, bin_dir)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_database_password_is_redacted_from_every_log_line(
+    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack, postgres: PrivatePostgres
+) -> None:
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{postgres.port}/postgres"
+    refusal = {"code": 400, "error": "BAD REQUEST", "msg": f"NO ACCESS WITH {PASSWORD} HERE"}
+    wolkvox.reply("1234", Reply(status=400, body=refusal))
+    instance = started(tmp_path, wolkvox.url, slack.api_url, DATABASE_URL=url)
+    try:
+        assert instance.command("1234", slack.response_url("s")).status_code == 200
+        [reply] = slack.wait_replies("s", 1, timeout=15)
+    finally:
+        output = instance.stop()
+    assert "1234" in all_text(reply), reply
+    assert PASSWORD not in output, output
+    assert "NO ACCESS WITH [redacted] HERE" in output, output  # the line was logged, redacted
