@@ -104,10 +104,13 @@ def test_cache_expires_after_the_ttl(
 
 
 def burst(bot: BotServer, slack: FakeSlack, texts: list[str]) -> list:
+    """The commands at once, each from another member (one member may run 2 syncs at once)."""
     with ThreadPoolExecutor(max_workers=len(texts)) as pool:
         return list(
             pool.map(
-                lambda i: bot.command(texts[i], response_url=slack.response_url(f"b{i}")),
+                lambda i: bot.command(
+                    texts[i], response_url=slack.response_url(f"b{i}"), user_id=f"U0B{i:04d}"
+                ),
                 range(len(texts)),
             )
         )

@@ -56,7 +56,10 @@ def test_a_burst_split_across_two_instances_makes_one_call(
     with ThreadPoolExecutor(40) as pool:
         responses = list(
             pool.map(
-                lambda i: cluster[i % 2].command("1234", slack.response_url(f"b{i}")), range(40)
+                lambda i: cluster[i % 2].command(
+                    "1234", slack.response_url(f"b{i}"), user_id=f"U0B{i:04d}"
+                ),
+                range(40),
             )
         )
     assert [r.status_code for r in responses] == [200] * 40
@@ -81,7 +84,9 @@ def test_never_more_than_two_calls_in_flight_across_instances(
     with ThreadPoolExecutor(20) as pool:
         responses = list(
             pool.map(
-                lambda i: cluster[i % 2].command(connectors[i % 10], slack.response_url(f"c{i}")),
+                lambda i: cluster[i % 2].command(
+                    connectors[i % 10], slack.response_url(f"c{i}"), user_id=f"U0C{i:04d}"
+                ),
                 range(20),
             )
         )
