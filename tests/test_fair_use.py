@@ -68,7 +68,7 @@ def commands(
 def test_one_member_flooding_leaves_a_slot_for_another(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    wolkvox.default = Reply(templates=3, delay=1.0)
+    wolkvox.default = Reply(templates=3, delay=2.5)  # long enough for eve to arrive meanwhile
     bot = start_bot(WOLKVOX_USER_SYNCS_PER_MINUTE="20", WOLKVOX_TIMEOUT="15")
     flood = {f"m{i}": f"{2000 + i}" for i in range(20)}  # maria: 20 connectors in a burst
     acks = commands(bot, slack, flood, {})
@@ -91,7 +91,7 @@ def test_a_timed_out_call_holds_only_its_callers_slot(
     """A call we gave up on keeps its slot until Wolkvox's own 60 s: only the turn of whoever
     started it, so another member still gets the other slot."""
     wolkvox.reply("2000", Reply(hang=True))
-    bot = start_bot(WOLKVOX_TIMEOUT="1")
+    bot = start_bot(WOLKVOX_TIMEOUT="2")
     final_answer(bot, slack, "2000", "hung")  # timed out; its slot stays held
     second = all_text(final_answer(bot, slack, "2001", "again"))  # maria waits her turn
     assert "busy with other syncs" in second
@@ -169,7 +169,7 @@ def test_the_quota_is_a_hard_stop_for_a_crowd(
 def test_a_call_is_counted_only_once_it_holds_a_slot(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox, env: dict[str, str]
 ) -> None:
-    wolkvox.default = Reply(templates=3, delay=1.0)
+    wolkvox.default = Reply(templates=3, delay=2.5)  # long enough to read the count meanwhile
     bot = start_bot(WOLKVOX_DAILY_QUOTA="100", WOLKVOX_TIMEOUT="20")
     names = [f"w{i}" for i in range(6)]
     acks = commands(
