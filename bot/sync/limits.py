@@ -28,7 +28,7 @@ WINDOW_SECONDS = 60.0
 MAX_USERS = 10_000
 
 
-class UserSyncLimit:
+class PerMinute:
     """At most `per_minute` syncs per key in any 60 seconds; 0 turns the limit off."""
 
     def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -58,14 +58,6 @@ class UserSyncLimit:
         recent.append(self._clock())
         self._recent[key] = recent  # re-set: the entry lives a minute past the last sync
 
-    def take(self, key: str) -> float:
-        """Count one sync for `key`; 0.0 if allowed, else how many seconds until the next
-        one is (and nothing is counted)."""
-        retry_in = self.wait(key)
-        if not retry_in:
-            self.count(key)
-        return retry_in
-
 
 @dataclass(frozen=True, slots=True)
 class Caller:
@@ -90,10 +82,10 @@ class SyncLimits:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.at_once = at_once
-        self._windows: dict[LimitScope, UserSyncLimit] = {
-            "user": UserSyncLimit(user_per_minute, clock=clock),
-            "workflow": UserSyncLimit(workflow_per_minute, clock=clock),
-            "workspace": UserSyncLimit(workspace_per_minute, clock=clock),
+        self._windows: dict[LimitScope, PerMinute] = {
+            "user": PerMinute(user_per_minute, clock=clock),
+            "workflow": PerMinute(workflow_per_minute, clock=clock),
+            "workspace": PerMinute(workspace_per_minute, clock=clock),
         }
         self._running: Counter[str] = Counter()
 

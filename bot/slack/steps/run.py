@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.context.complete.async_complete import AsyncComplete
 from slack_bolt.context.fail.async_fail import AsyncFail
 
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 # A step waits for Wolkvox at most WOLKVOX_TIMEOUT (the client bounds its slot and call by
 # it) plus this margin for history, Redis and the database; past that it fails as timed out.
 STEP_MARGIN = 15.0
-MAX_TEAM_ID = 32
 
 T = TypeVar("T")
 Outputs = dict[str, Any]
@@ -97,9 +97,13 @@ class Step:
         self.bot = bot
 
     async def __call__(
-        self, body: dict[str, Any], event: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
+        self,
+        context: AsyncBoltContext,
+        event: dict[str, Any],
+        complete: AsyncComplete,
+        fail: AsyncFail,
     ) -> None:
-        team_id = str(body.get("team_id") or "")[:MAX_TEAM_ID]
+        team_id = context.team_id or ""  # its shape checked at the edge (IdGuard)
         await run_step(self.bot, self.callback_id, event, complete, fail, self.answer, team_id)
 
     async def answer(self, run: StepRun) -> Outputs:
