@@ -22,30 +22,21 @@ from bot.slack.steps import SYNC_STEP
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text
-from tests.deployed import Instance, base_env, started
-from tests.harness import command_body, settings_env, sign
+from tests.deployed import started
+from tests.harness import command_body, sign
 from tests.test_steps import step_event
-
-
-def deployed(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack, **extra: str) -> Instance:
-    env = {
-        **base_env(),
-        **settings_env(wolkvox.url, slack.api_url),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/wolkvox.db",
-        "HOST": "127.0.0.1",
-        **extra,
-    }
-    instance = Instance(env, tmp_path)
-    instance.wait_ready()
-    return instance
 
 
 def test_a_running_sync_finishes_and_answers_after_sigterm(
     tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
 ) -> None:
     wolkvox.reply("1234", Reply(templates=3, delay=2.0))
-    instance = deployed(
-        tmp_path, wolkvox, slack, WOLKVOX_SHUTDOWN_GRACE="20", WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY"
+    instance = started(
+        tmp_path,
+        wolkvox.url,
+        slack.api_url,
+        WOLKVOX_SHUTDOWN_GRACE="20",
+        WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY",
     )
     acked = instance.command("1234", slack.response_url("s"))
     assert acked.status_code == 200 and "Syncing connector" in acked.text
@@ -65,7 +56,7 @@ def test_a_sync_that_cannot_finish_in_the_grace_period_says_run_it_again(
     tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
 ) -> None:
     wolkvox.reply("1234", Reply(templates=3, delay=20.0))
-    instance = deployed(tmp_path, wolkvox, slack, WOLKVOX_SHUTDOWN_GRACE="1")
+    instance = started(tmp_path, wolkvox.url, slack.api_url, WOLKVOX_SHUTDOWN_GRACE="1")
     assert instance.command("1234", slack.response_url("s")).status_code == 200
     assert wait_until(lambda: bool(wolkvox.calls))
     instance.proc.send_signal(signal.SIGTERM)
@@ -88,7 +79,7 @@ def test_a_sync_told_to_run_again_never_answers_afterwards(
     answer_now = threading.Event()
     wolkvox.reply("1234", Reply(templates=3, release=answer_now))
     slack.response_delay = 1.0
-    instance = deployed(tmp_path, wolkvox, slack, WOLKVOX_SHUTDOWN_GRACE="6")
+    instance = started(tmp_path, wolkvox.url, slack.api_url, WOLKVOX_SHUTDOWN_GRACE="6")
     assert instance.command("1234", slack.response_url("s")).status_code == 200
     assert wait_until(lambda: bool(wolkvox.calls))  # the sync waits on Wolkvox
     signalled = time.monotonic()
