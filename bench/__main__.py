@@ -363,13 +363,16 @@ async def memory(url: str, pid: int, slack: FakeSlack, wolkvox: FakeWolkvox) -> 
 
 def bot_env(wolkvox: FakeWolkvox, slack: FakeSlack, workdir: Path) -> dict[str, str]:
     """The Procfile process's environment: this venv first on PATH, wired to the fakes."""
-    return {
+    env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOME": os.environ.get("HOME", str(workdir)),
         **settings_env(wolkvox.url, slack.api_url, WOLKVOX_TIMEOUT="30"),
         "HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
     }
+    if os.environ.get("PYTHONPATH"):  # to measure another checkout with the same venv
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
 
 
 def web_command() -> list[str]:

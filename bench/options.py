@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bench.__main__ import ROOT, Client, bot_env, pct, process, web_command
+from bench import scenario
+from bench.__main__ import Client, pct
+from bench.scenario import machine, with_bot
 from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen
 from bot.slack.modal.views import Found, find_view
 from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, ok
+from bot.testing.fake_wolkvox import Reply, ok
 from bot.testing.modal_requests import as_shown, selected, suggestion_body
 from bot.testing.slack_requests import sign
 
@@ -145,24 +141,13 @@ async def measure(url: str, slack: FakeSlack, rounds: int) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    wolkvox, slack = FakeWolkvox(), FakeSlack()
-    wolkvox.reply(CONNECTOR, Reply(body=ok(catalog(TEMPLATES))))
-    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-options-"))
-    env = bot_env(wolkvox, slack, workdir)
-    web = web_command()
-    try:
-        with process(web, env, workdir) as (url, _):
-            result = await measure(url, slack, args.rounds)
-    finally:
-        wolkvox.stop()
-        slack.stop()
+    result = await with_bot(
+        "options",
+        lambda url, slack, _: measure(url, slack, args.rounds),
+        prepare=lambda wolkvox: wolkvox.reply(CONNECTOR, Reply(body=ok(catalog(TEMPLATES)))),
+    )
     return {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        **machine(),
         "options_request": result,
         "target": f"p99 < {TARGET_P99_MS} ms, every request answered",
         "met": result["failures"] == 0 and result["p99_ms"] < TARGET_P99_MS,
@@ -190,17 +175,10 @@ def table(r: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.options", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=40, help="times each query is sent")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "bench" / "options.json", help="where to write JSON"
-    )
-    args = parser.parse_args()
-    results = asyncio.run(run(args))
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(table(results))
-    print(f"\nJSON: {args.out}")
-    return 0 if results["met"] else 1
+    def arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--rounds", type=int, default=40, help="times each query is sent")
+
+    return scenario.main("options", __doc__, run, table, arguments)
 
 
 if __name__ == "__main__":

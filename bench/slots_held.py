@@ -18,17 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bench.__main__ import ROOT, Client, answered_in_ack, bot_env, pct, process, web_command
+from bench import scenario
+from bench.__main__ import Client, answered_in_ack, pct
+from bench.scenario import machine, with_bot
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
 
@@ -143,28 +140,10 @@ def summary(s: dict[str, Any]) -> str:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    wolkvox, slack = FakeWolkvox(), FakeSlack()
-    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-slots-"))
-    env = bot_env(wolkvox, slack, workdir)
-    if os.environ.get("PYTHONPATH"):  # to measure another checkout with the same venv
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        with process(web_command(), env, workdir) as (url, _):
-            result = await slots_held(url, slack, wolkvox, args.latency)
-    finally:
-        wolkvox.stop()
-        slack.stop()
-    return {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "slots_held": result,
-        "target": TARGET,
-        "met": met(result),
-    }
+    result = await with_bot(
+        "slots", lambda url, slack, wolkvox: slots_held(url, slack, wolkvox, args.latency)
+    )
+    return {**machine(), "slots_held": result, "target": TARGET, "met": met(result)}
 
 
 def table(r: dict[str, Any]) -> str:
@@ -181,17 +160,10 @@ def table(r: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.slots_held", description=__doc__)
-    parser.add_argument("--latency", type=float, default=2.5, help="fake Wolkvox latency (s)")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "bench" / "slots_held.json", help="where to write JSON"
-    )
-    args = parser.parse_args()
-    results = asyncio.run(run(args))
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(table(results))
-    print(f"\nJSON: {args.out}")
-    return 0 if results["met"] else 1
+    def arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--latency", type=float, default=2.5, help="fake Wolkvox latency (s)")
+
+    return scenario.main("slots_held", __doc__, run, table, arguments)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from bench.__main__ import ROOT, Client, answered_in_ack, bot_env, pct, process, web_command
+from bench import scenario
+from bench.__main__ import Client, answered_in_ack, pct
+from bench.scenario import machine, with_bot
 from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen
@@ -155,25 +151,13 @@ async def type_ahead_flood(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    wolkvox, slack = FakeWolkvox(), FakeSlack()
-    workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-type-ahead-"))
-    env = bot_env(wolkvox, slack, workdir)
-    if os.environ.get("PYTHONPATH"):  # to measure another checkout with the same venv
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        with process(web_command(), env, workdir) as (url, _):
-            rounds = await type_ahead_flood(url, slack, wolkvox, args.seconds)
-    finally:
-        wolkvox.stop()
-        slack.stop()
+    rounds = await with_bot(
+        "type-ahead",
+        lambda url, slack, wolkvox: type_ahead_flood(url, slack, wolkvox, args.seconds),
+    )
     flooded = [r for r in rounds if r["typists"]]
     return {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        **machine(),
         "connector_templates": TEMPLATES,
         "typed_words": WORDS,
         "per_typist_per_second": PER_SECOND,
@@ -206,17 +190,10 @@ def table(r: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.type_ahead", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5, help="duration of each round")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "bench" / "type_ahead.json", help="where to write JSON"
-    )
-    args = parser.parse_args()
-    results = asyncio.run(run(args))
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(table(results))
-    print(f"\nJSON: {args.out}")
-    return 0 if results["met"] else 1
+    def arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seconds", type=float, default=5, help="duration of each round")
+
+    return scenario.main("type_ahead", __doc__, run, table, arguments)
 
 
 if __name__ == "__main__":
