@@ -126,7 +126,7 @@ class FindTemplate:
             t = await self.bot.languages.translator(user_id)
             await ack(options=[hint_option(self._waiting(connector, t))])
             return
-        typed = str(body.get("value") or "")[:MAX_TYPED]  # Slack's own cap is not documented
+        typed = str(body.get("value") or "")  # find() reads only its first MAX_TYPED characters
         await ack(options=template_options(snapshot, find(snapshot, typed)))
 
     async def connector_chosen(
