@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import QuotaSpent, QuotaUnknown
 from bot.history import ops_store
+from bot.ops.health import first_line
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +134,15 @@ class Quota:
                 taken = await self.counter.reserve(self.token_key, day, self.daily)
         except Exception as error:
             if self.daily <= 0:
-                log.warning("could not count a Wolkvox call (no quota set): %s", _said(error))
+                log.warning(
+                    "could not count a Wolkvox call (no quota set): %s", first_line(error)[:200]
+                )
                 return Reservation(self, day, counted=False)
             log.warning(
                 "refused a Wolkvox call of connector %s: the daily quota counter could not be "
                 "read (%s)",
                 connector,
-                _said(error),
+                first_line(error)[:200],
             )
             raise QuotaUnknown(connector, "the daily quota counter could not be read") from None
         if not taken:
@@ -186,11 +189,9 @@ class Reservation:
             async with asyncio.timeout(COUNTER_SECONDS):
                 await self.quota.counter.give_back(self.quota.token_key, self.day)
         except Exception as error:  # counted once too many: safe, only the quota is stricter
-            log.warning("could not give back a Wolkvox call never made: %s", _said(error))
-
-
-def _said(error: BaseException) -> str:
-    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            log.warning(
+                "could not give back a Wolkvox call never made: %s", first_line(error)[:200]
+            )
 
 
 def token_key(token: str) -> str:
