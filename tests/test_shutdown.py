@@ -15,10 +15,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.history.store import Outgoing, Store
+from bot.i18n import translator
+from bot.shutdown import Deadline
 from bot.slack.notifier import Notifier
+from bot.slack.pending import PendingReplies
 from bot.slack.steps import SYNC_STEP
+from bot.slack.views.common import text_message
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text
@@ -191,3 +196,28 @@ def _queue_work(client: httpx.Client, slack: FakeSlack, i: int) -> int | str:
         return client.post("/slack/events", content=body, headers=headers).status_code
     except httpx.TransportError as error:
         return type(error).__name__
+
+
+async def test_an_answer_already_being_posted_is_not_followed_by_run_it_again(
+    slack: FakeSlack,
+) -> None:
+    """The end of the grace finds one answer on its way to Slack (Slack holds the post 2 s,
+    longer than the 1 s grace): it goes out alone; the person is not also told to run the
+    command again."""
+    slack.response_delay = 2.0
+    pending = PendingReplies()
+    respond = AsyncRespond(response_url=slack.response_url("late"))
+    answer = text_message("3 templates")
+
+    async def listener() -> None:
+        async with pending.owe("1234", respond, translator("en")) as owed:
+            if owed.claim():
+                await respond(text=answer["text"], blocks=answer["blocks"])
+
+    work = asyncio.create_task(listener())
+    assert await asyncio.to_thread(slack.wait, lambda: bool(slack.replies_to("late")), 10)
+    told = await pending.settle(Deadline.after(1))  # while the answer's post is in flight
+    await asyncio.gather(work, return_exceptions=True)
+    time.sleep(0.3)  # a second post, if any, would have arrived
+    said = [reply.get("text") for reply in slack.replies_to("late")]
+    assert told == 0 and said == ["3 templates"]

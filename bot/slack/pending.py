@@ -1,8 +1,11 @@
 """Replies still owed to people whose sync is running: a shutdown waits for them, and tells
 whoever is still waiting at the end of the grace period to run the command again.
 
-Each person gets one outcome: the work that owes a reply is cancelled before they are told to
-run the command again, so its answer can't follow (or precede) that message.
+Each person gets one outcome. The work claims its answer (`Owed.claim`) right before posting
+it; at the end of the grace, an answer already claimed is let through, and the work of every
+other is cancelled before its person is told to run the command again, so no answer can
+follow (or precede) that message. The claim and the giving up never interleave: neither
+awaits anything.
 """
 
 from __future__ import annotations
@@ -29,19 +32,31 @@ RESTARTING = N_(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Owed:
+@dataclass(slots=True, eq=False)
+class Owed:
+    """One reply owed to a person, and whether it is being posted or was given up on."""
+
     connector: str
     respond: AsyncRespond
     t: Translator
     work: asyncio.Task[object] | None  # what will answer; cancelled when we give up on it
+    answering: bool = False
+    given_up: bool = False
+
+    def claim(self) -> bool:
+        """Call right before posting the answer: False when the person was (or is being)
+        told to run the command again instead, and the answer must not be posted."""
+        if self.given_up:
+            return False
+        self.answering = True
+        return True
 
 
 class PendingReplies:
     """The syncs that have been acknowledged but not answered yet."""
 
     def __init__(self) -> None:
-        self._owed: dict[int, _Owed] = {}
+        self._owed: dict[int, Owed] = {}
         self._ids = count()
         self._settled = asyncio.Event()
         self._settled.set()
@@ -52,14 +67,15 @@ class PendingReplies:
     @contextlib.asynccontextmanager
     async def owe(
         self, connector: str, respond: AsyncRespond, t: Translator
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[Owed]:
         """Mark a reply as owed while the block runs (the sync and its answer); `t` is the
-        language of whoever waits."""
+        language of whoever waits. The block claims the reply before posting it."""
         key = next(self._ids)
-        self._owed[key] = _Owed(connector, respond, t, asyncio.current_task())
+        owed = Owed(connector, respond, t, asyncio.current_task())
+        self._owed[key] = owed
         self._settled.clear()
         try:
-            yield
+            yield owed
         finally:
             self._owed.pop(key, None)
             if not self._owed:
@@ -72,21 +88,25 @@ class PendingReplies:
         with contextlib.suppress(TimeoutError):
             waiting = deadline.left(keeping=deadline.tell_reserve())
             await asyncio.wait_for(self._settled.wait(), timeout=waiting)
-        left = list(self._owed.values())
+        posting = [o for o in self._owed.values() if o.answering]
+        left = [o for o in self._owed.values() if not o.answering]
+        for owed in left:
+            owed.given_up = True  # from now on, their answers can't be claimed
         self._owed.clear()
         self._settled.set()
+        stopped = [o.work for o in left if o.work is not None and o.work.cancel()]
+        finishing = [o.work for o in posting if o.work is not None]
+        if stopped or finishing:  # cancellations land, answers being posted go out
+            await asyncio.wait([*stopped, *finishing], timeout=deadline.left())
         if not left:
             return 0
-        stopped = [o.work for o in left if o.work is not None and o.work.cancel()]
-        if stopped:  # let the cancellations land: no answer may leave after this
-            await asyncio.wait(stopped, timeout=deadline.left())
         if not await deadline.within(asyncio.gather(*(_tell(owed) for owed in left))):
             log.warning("shutdown: not every user could be told to run the command again")
         log.warning("shutdown: %d sync(s) could not finish in time; told to run again", len(left))
         return len(left)
 
 
-async def _tell(owed: _Owed) -> None:
+async def _tell(owed: Owed) -> None:
     """Tell one person their sync could not finish: run the command again."""
     text = owed.t._(RESTARTING).format(connector=escape(owed.connector))
     message = text_message(text)

@@ -149,13 +149,14 @@ class KeptClicks:
             owed, progress = command.left, syncing_message(command, t)
         else:
             owed, progress = command.connector, progress_message(command.connector, t)
-        async with self.bot.pending.owe(owed, respond, t):
+        async with self.bot.pending.owe(owed, respond, t) as reply_owed:
             await reply(respond, progress)
             if isinstance(command, Compare):
                 message = await compare_sync_reply(self.bot, command, trigger, t=t)
             else:
                 message = await sync_reply(self.bot, command, trigger, refresh=True, t=t)
-            await reply(respond, message)
+            if reply_owed.claim():
+                await reply(respond, message)
 
     async def export_csv(
         self,

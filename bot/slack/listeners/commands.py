@@ -127,9 +127,10 @@ class CommandListener:
             user_name=str(payload.get("user_name") or ""),
             command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
         )
-        async with bot.pending.owe(command.connector, respond, t):
+        async with bot.pending.owe(command.connector, respond, t) as owed:
             message = await sync_reply(bot, command, trigger, refresh=command.refresh, t=t)
-            await reply(respond, message)
+            if owed.claim():
+                await reply(respond, message)
 
     async def compare(
         self,
@@ -153,8 +154,10 @@ class CommandListener:
             user_name=str(payload.get("user_name") or ""),
             command=f"{commands.COMMAND} {payload.get('text') or ''}".strip(),
         )
-        async with bot.pending.owe(command.left, respond, t):
-            await reply(respond, await compare_sync_reply(bot, command, trigger, t=t))
+        async with bot.pending.owe(command.left, respond, t) as owed:
+            message = await compare_sync_reply(bot, command, trigger, t=t)
+            if owed.claim():
+                await reply(respond, message)
 
     async def status(self, t: Translator) -> Message:
         """`status`: calls today against the quota, syncs, cache, database and Redis."""
