@@ -28,9 +28,9 @@ from typing import Any
 
 import httpx
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
-from bot.testing.slack_requests import command_body, settings_env, sign
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
+from testkit.slack_requests import command_body, settings_env, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -287,9 +287,9 @@ async def cold_locale(
 
 
 def rendering() -> dict[str, Any]:
+    from bot.commands import parse_query_text
     from bot.i18n import translator
     from bot.slack import replies
-    from bot.slack.commands import parse_query_text
     from bot.slack.views.kit import About
     from bot.templates.model import Snapshot, Template, sorted_templates
     from bot.templates.query import search_index

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.history.store import Store
+from bot.database.store import Store
 from bot.templates.diff import diff
 from bot.templates.model import Template
 

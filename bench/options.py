@@ -25,10 +25,10 @@ from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen
 from bot.slack.modal.views import Found, find_view
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import Reply, ok
-from bot.testing.modal_requests import as_shown, selected, suggestion_body
-from bot.testing.slack_requests import sign
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import Reply, ok
+from testkit.modal_requests import as_shown, selected, suggestion_body
+from testkit.slack_requests import sign
 
 CONNECTOR = "7300"
 TEMPLATES = 5000

@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 
 try:
-    from bot.testing.fake_slack import FakeSlack
-    from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
-    from bot.testing.slack_requests import command_body, settings_env, sign
+    from testkit.fake_slack import FakeSlack
+    from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
+    from testkit.slack_requests import command_body, settings_env, sign
 except ImportError:  # the layout before issue 9, to measure the same thing on older commits
     from tests.fakes.slack import FakeSlack  # type: ignore[no-redef]
     from tests.fakes.wolkvox import FakeWolkvox, Reply, make_templates, ok  # type: ignore[no-redef]

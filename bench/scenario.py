@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench.__main__ import ROOT, bot_env, process, web_command
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 
 T = TypeVar("T")
 Measure = Callable[[str, FakeSlack, FakeWolkvox], Awaitable[T]]

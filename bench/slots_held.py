@@ -26,8 +26,8 @@ from typing import Any
 from bench import scenario
 from bench.__main__ import Client, answered_in_ack, pct
 from bench.scenario import machine, with_bot
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
 
 CACHED, NEW = "7500", "7501"  # B's cached connector, B's new one
 FLOODED = [str(7510 + i) for i in range(20)]  # A's new connectors

@@ -273,8 +273,8 @@ def _db_upgrade(database_url: str) -> int:
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from bot.history.migrate import upgrade
-    from bot.history.store import create_engine
+    from bot.database.migrate import upgrade
+    from bot.database.store import create_engine
     from bot.ops.preflight import redacted
 
     async def run() -> str:
@@ -298,10 +298,10 @@ def _http(settings: Settings) -> int:
 
     import uvicorn
 
+    from bot.assembly import build_app
     from bot.connections import GuardedProtocol
     from bot.ops.banner import banner
     from bot.shutdown import Shutdown
-    from bot.slack.app import build_app
     from bot.web import asgi_app
 
     stopping = Shutdown(settings.shutdown_grace)
@@ -321,9 +321,9 @@ def _http(settings: Settings) -> int:
                 print(text, flush=True)
                 _settle_memory()
 
-    bot = build_app(settings)
+    door = build_app(settings)
     config = uvicorn.Config(
-        asgi_app(bot, stopping),
+        asgi_app(door, stopping),
         host=settings.host,
         port=settings.port,
         proxy_headers=True,
@@ -349,14 +349,14 @@ def _settle_memory() -> None:
 async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from bot.assembly import build_app
     from bot.ops.banner import banner
     from bot.shutdown import Deadline
-    from bot.slack.app import build_app
 
-    bot = build_app(settings)
+    door = build_app(settings)
     deadline: Deadline | None = None
-    await bot.start()
-    handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token)
+    await door.start()
+    handler = AsyncSocketModeHandler(door.app, settings.slack_app_token)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -369,7 +369,7 @@ async def _socket_mode(settings: Settings) -> None:
         deadline = Deadline.after(settings.shutdown_grace)
         await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
-        await bot.aclose(deadline)
+        await door.aclose(deadline)
 
 
 if __name__ == "__main__":

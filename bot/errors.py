@@ -23,7 +23,7 @@
         ├── QuotaSpent         the bot's count says the day's WOLKVOX_DAILY_QUOTA is spent
         └── QuotaUnknown       the quota counter could not be read: not called, to be safe
 
-What the user reads for each is decided in one place: `bot.slack.error_messages`.
+What the user reads for each is decided in one place: `bot.i18n.messages`.
 """
 
 from __future__ import annotations

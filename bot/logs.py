@@ -60,5 +60,5 @@ def setup_logging(*, secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # bot.history.migrate says what ran
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # bot.database.migrate says what ran
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientGivenNotice())

@@ -21,7 +21,7 @@ from slack_bolt.request.internals import build_normalized_headers, extract_conte
 
 from bot.ops import metrics
 from bot.shutdown import Shutdown
-from bot.slack.bot import Bot
+from bot.slack.door import SlackDoor
 from bot.slack.verify import (
     MalformedBody,
     allowed_response_url,
@@ -58,14 +58,14 @@ class _ClientGone(Exception):
     """The client disconnected before sending its whole body."""
 
 
-def asgi_app(bot: Bot, shutdown: Shutdown | None = None) -> ASGIApp:
+def asgi_app(door: SlackDoor, shutdown: Shutdown | None = None) -> ASGIApp:
     """Serve `bot` over HTTP; its shutdown ends by `shutdown`'s deadline (begun at SIGTERM)."""
-    slack = AsyncSlackRequestHandler(bot.app, path=EVENTS_PATH)
-    settings = bot.settings
+    slack = AsyncSlackRequestHandler(door.app, path=EVENTS_PATH)
+    settings = door.settings
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(bot, receive, send, shutdown or Shutdown(settings.shutdown_grace))
+            await _lifespan(door, receive, send, shutdown or Shutdown(settings.shutdown_grace))
             return
         if scope["type"] != "http":
             await send({"type": "websocket.close"})
@@ -74,10 +74,10 @@ def asgi_app(bot: Bot, shutdown: Shutdown | None = None) -> ASGIApp:
             await _plain(send, 200, b"ok")
             return
         if scope["path"] == READY_PATH:
-            await _ready(bot, send)
+            await _ready(door, send)
             return
         if scope["path"] == METRICS_PATH:
-            await _metrics(bot, scope, send)
+            await _metrics(door, scope, send)
             return
         try:
             body = await _admit(scope, receive, settings.slack_signing_secret)
@@ -161,38 +161,38 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _lifespan(bot: Bot, receive: Receive, send: Send, shutdown: Shutdown) -> None:
+async def _lifespan(door: SlackDoor, receive: Receive, send: Send, shutdown: Shutdown) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             try:
-                await bot.start()
+                await door.start()
             except Exception as error:
                 log.exception("start-up failed")
                 await send({"type": "lifespan.startup.failed", "message": str(error)})
                 return
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            await bot.aclose(shutdown.deadline)
+            await door.aclose(shutdown.deadline)
             await send({"type": "lifespan.shutdown.complete"})
             return
 
 
-async def _ready(bot: Bot, send: Send) -> None:
+async def _ready(door: SlackDoor, send: Send) -> None:
     """200 when the database and Redis answer within a second each; 503 naming what doesn't."""
-    if bot.ops is None:
+    if door.ops is None:
         body = {"ready": False, "failing": ["start"]}
         await _send(send, 503, json.dumps(body).encode(), b"application/json")
         return
-    readiness = await bot.ops.readiness()
+    readiness = await door.ops.readiness()
     status = 200 if readiness.ready else 503
     await _send(send, status, json.dumps(readiness.body()).encode(), b"application/json")
 
 
-async def _metrics(bot: Bot, scope: Scope, send: Send) -> None:
+async def _metrics(door: SlackDoor, scope: Scope, send: Send) -> None:
     """The metrics for a bearer of METRICS_TOKEN; 404 when it is unset, 401 otherwise."""
-    token = bot.settings.metrics_token
-    if not token or bot.ops is None:
+    token = door.settings.metrics_token
+    if not token or door.ops is None:
         await _plain(send, 404, b"not found")
         return
     authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
@@ -201,7 +201,7 @@ async def _metrics(bot: Bot, scope: Scope, send: Send) -> None:
         challenge = [(b"www-authenticate", b"Bearer")]
         await _send(send, 401, b"unauthorized", b"text/plain; charset=utf-8", challenge)
         return
-    await _send(send, 200, await bot.ops.metrics_text(), metrics.CONTENT_TYPE.encode())
+    await _send(send, 200, await door.ops.metrics_text(), metrics.CONTENT_TYPE.encode())
 
 
 def _declared_length(scope: Scope) -> int:

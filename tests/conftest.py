@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 from tests.harness import BotServer, settings_env
 
 pytest_plugins = ["tests.engines"]  # the redis_url and postgres_url fixtures

@@ -82,7 +82,7 @@ class Instance:
 
 def started(tmp_path: Path, wolkvox_url: str, slack_api_url: str, **extra: str) -> Instance:
     """A Procfile web process wired to the fakes, its history in `tmp_path`, ready."""
-    from bot.testing.slack_requests import settings_env
+    from testkit.slack_requests import settings_env
 
     env = {
         **base_env(),

@@ -34,8 +34,8 @@ import httpx
 import pytest
 import redis
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import Instance, free_port
 

@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 import uvicorn
 
+from bot.assembly import build_app
 from bot.config import Settings
-from bot.slack.app import build_app
-from bot.slack.bot import Bot
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.slack_requests import (
+from bot.slack.door import SlackDoor
+from bot.web import asgi_app
+from testkit.fake_slack import FakeSlack
+from testkit.slack_requests import (
     BOT_TOKEN,
     SIGNING_SECRET,
     action_body,
@@ -25,7 +26,6 @@ from bot.testing.slack_requests import (
     settings_env,
     sign,
 )
-from bot.web import asgi_app
 from tests.blockkit import all_text, check_message
 
 SLACK_PATIENCE = 3.0  # Slack gives up on an acknowledgement after 3 s
@@ -43,7 +43,7 @@ class BotServer:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.settings = Settings.from_env(env, mode="http")
-        self.bot: Bot = build_app(self.settings)
+        self.bot: SlackDoor = build_app(self.settings)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))

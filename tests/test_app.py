@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.slack import action_ids, values
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text, buttons, check_message, live_markup, mrkdwn_texts
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotServer, command_body, sign
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.i18n import translator
 from bot.slack import action_ids, replies, values
-from bot.slack.views import common, kit, results, template
+from bot.slack.views import kit, results, short, template
 from bot.slack.views.changes import change_notification
 from bot.slack.views.kit import About
 from bot.templates import lookup
@@ -232,10 +232,10 @@ def test_notification_names_connector_count_and_who() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        common.help_message(EN),
-        common.progress_message("1234", EN),
-        common.text_message("x"),
-        common.expired_message("1234", "gone", EN),
+        short.help_message(EN),
+        short.progress_message("1234", EN),
+        short.text_message("x"),
+        short.expired_message("1234", "gone", EN),
     ],
 )
 def test_other_messages_are_valid(message: dict) -> None:
@@ -276,7 +276,7 @@ def test_detail_of_an_oversized_body_is_clipped() -> None:
     "query_text", ["lang:ab_XX", "category:marketing t0", "-lang:ab_XX nnn", "zzz"]
 )
 def test_lookups_over_5000_templates_stay_within_limits(query_text: str) -> None:
-    from bot.slack.commands import parse_query_text
+    from bot.commands import parse_query_text
     from bot.templates.query import search_index
 
     templates = sorted_templates(many(5000, name_len=512))

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.history.store import Store
+from bot.database.store import Store
 from bot.slack import action_ids
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text, buttons
 from tests.harness import BotServer, final_answer
 
@@ -69,7 +69,7 @@ def test_a_busy_bot_says_so_in_words_a_user_can_act_on() -> None:
     """The service raises Busy (tests/test_sync_limits.py shows when); this is what people read."""
     from bot.errors import Busy
     from bot.i18n import translator
-    from bot.slack.error_messages import describe
+    from bot.i18n.messages import describe
 
     said = describe(Busy("1234", "no free slot within 30 s"), translator("en"))
     assert "*1234*" in said and "busy with other syncs" in said and "try again in a minute" in said
@@ -104,8 +104,8 @@ def test_a_button_on_an_older_message_reloads_its_sync_from_history(
 
 
 async def test_retention_prunes_old_syncs_at_start(tmp_path: Path) -> None:
-    from bot.history.recorder import History
-    from bot.history.retention import Retention
+    from bot.database.retention import Retention
+    from bot.sync.recorder import History
     from bot.sync.service import SyncTrigger
     from bot.templates.model import Snapshot, Template
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.slack import action_ids, values
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok, template
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup, texts
 from tests.harness import BotServer, final_answer
 

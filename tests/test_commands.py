@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot import commands
+from bot.commands import Help, Lookup, Show
 from bot.errors import InputError
-from bot.slack import commands
-from bot.slack.commands import Help, Lookup, Show
 from bot.templates.connectors import read_aliases
 from bot.templates.query import Query
 

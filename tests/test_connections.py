@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.connections import HEADER_SECONDS
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 from tests.deployed import Instance, started
 
 IDLE = 600  # more than uvicorn's limit_concurrency of 500 counted, idle ones included

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.store import Store
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from bot.database.store import Store
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import base_env
 from tests.harness import BOT_TOKEN

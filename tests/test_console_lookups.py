@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from bot.history.store import Store
+from bot.database.store import Store
 from bot.templates.diff import diff
 from bot.templates.model import Template, sorted_templates
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
 from tests.blockkit import all_text
 from tests.deployed import base_env
 from tests.harness import BOT_TOKEN

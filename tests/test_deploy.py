@@ -21,9 +21,9 @@ import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
-from bot.testing.slack_requests import settings_env
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
+from testkit.slack_requests import settings_env
 from tests.deployed import free_port
 from tests.test_project import locked
 

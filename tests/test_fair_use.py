@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.slack.steps import SYNC_STEP
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, wait_until
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text
 from tests.harness import Acked, BotServer, final_answer
 from tests.test_steps import ERROR, SUCCESS, ended, run, step_event

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.deployed import base_env
 from tests.faults import (
     FRESH,

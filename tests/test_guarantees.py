@@ -20,13 +20,14 @@ import asyncpg
 import pytest
 import redis
 
+from bot.assembly import FLIGHT_LOCK_MARGIN, build_app
 from bot.config import Settings
+from bot.database.redis import PREFIX, connect
 from bot.slack import action_ids, values
-from bot.slack.app import FLIGHT_LOCK_MARGIN, build_app
 from bot.sync.schedule import AutoSync
-from bot.sync.shared import PREFIX, SharedState, connect
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from bot.sync.shared_cache import SharedState
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import base_env
 from tests.harness import BOT_TOKEN, BotServer
@@ -118,7 +119,8 @@ def test_the_bots_flight_lock_on_redis_expires_after_the_wolkvox_timeout(
 
 HOLDER = """
 import asyncio, sys
-from bot.sync.shared import SharedState, connect
+from bot.sync.shared_cache import SharedState
+from bot.database.redis import connect
 
 async def main() -> None:
     state = SharedState(connect(sys.argv[1]), cache_ttl=60, lock_seconds=float(sys.argv[2]))
@@ -327,7 +329,7 @@ def test_the_auto_sync_interval_is_minutes_from_the_settings(
 ) -> None:
     bot = start_bot(WOLKVOX_AUTO_SYNC="1234", WOLKVOX_AUTO_SYNC_MINUTES="7")
     assert until(lambda: wolkvox.calls_for("1234") == 1)  # the round at start
-    assert bot.bot.scheduler is not None and bot.bot.scheduler.interval == 7 * 60
+    assert bot.bot.core.scheduler is not None and bot.bot.core.scheduler.interval == 7 * 60
 
 
 # --- Notifications: one "invite the bot" DM ---

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.commands import Lookup, parse, parse_query_text
 from bot.logs import OneLine
 from bot.slack import action_ids, values
-from bot.slack.commands import Lookup, parse, parse_query_text
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, ok, template
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, ok, template
 from tests.blockkit import all_text, buttons
 from tests.harness import BotServer
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok, template
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, check_message
 from tests.harness import BotServer
 

@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot import commands
+from bot.database.store import Subscription, SyncRecord
 from bot.errors import (
     BadRequest,
     BadResponse,
@@ -37,7 +39,6 @@ from bot.errors import (
     WolkvoxRejected,
     WolkvoxTimeout,
 )
-from bot.history.store import Subscription, SyncRecord
 from bot.i18n import (
     LANGUAGES,
     Translator,
@@ -45,18 +46,18 @@ from bot.i18n import (
     read_language,
     translator,
 )
+from bot.i18n.messages import cooldown_note, describe, slack_problem, stale_warning
 from bot.i18n.translator import catalog_path
-from bot.slack import commands, replies
-from bot.slack.error_messages import cooldown_note, describe, slack_problem, stale_warning
-from bot.slack.views import common, history, home, template
+from bot.slack import replies
+from bot.slack.views import history, home, short, template
 from bot.slack.views.changes import change_notification, changes_note, subscriber_warning
 from bot.slack.views.exports import changes_csv, templates_csv
 from bot.slack.views.kit import About, Message, message, plain_fallback, section
 from bot.templates.diff import diff
 from bot.templates.model import Snapshot, Template, sorted_templates
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, ok
-from bot.testing.fake_wolkvox import template as wolkvox_template
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, ok
+from testkit.fake_wolkvox import template as wolkvox_template
 from tests.blockkit import all_text, check_message, texts
 from tests.harness import BotServer
 
@@ -300,18 +301,18 @@ def every_reply(t: Translator) -> Iterator[tuple[str, Message]]:
     yield "not found", replies.show_reply(big, "t00000", about)
     one = many(1, body_len=4096)[0]
     yield "detail", template.detail_message(big, one, now=NOW, t=t)
-    yield "help", common.help_message(t, {f"alias{i}": str(i) for i in range(20)})
-    yield "progress", common.progress_message("12345678901234567890", t)
-    yield "expired", common.expired_message("1234", describe(ExpiredError("1234"), t), t)
+    yield "help", short.help_message(t, {f"alias{i}": str(i) for i in range(20)})
+    yield "progress", short.progress_message("12345678901234567890", t)
+    yield "expired", short.expired_message("1234", describe(ExpiredError("1234"), t), t)
     for chosen, changed in ((False, False), (True, False), (True, True)):
-        yield "language", common.language_message(t, chosen=chosen, changed=changed)
+        yield "language", short.language_message(t, chosen=chosen, changed=changed)
     for error in ERRORS:
-        yield type(error).__name__, common.text_message(describe(error, t))
-    yield "stale", common.text_message(stale_warning(Unavailable("1", 500), t))
-    yield "cooldown", common.text_message(cooldown_note(12.5, 60, t))
+        yield type(error).__name__, short.text_message(describe(error, t))
+    yield "stale", short.text_message(stale_warning(Unavailable("1", 500), t))
+    yield "cooldown", short.text_message(cooldown_note(12.5, 60, t))
     for reason in ("not_in_channel", "channel_not_found", "missing_scope", "ratelimited"):
         failed = t._("I could not upload the CSV here")
-        yield reason, common.text_message(slack_problem(slack_error(reason), failed, t))
+        yield reason, short.text_message(slack_problem(slack_error(reason), failed, t))
     before, after = many(300), many(300, body_len=16)
     changes = diff(before[:150], after[100:])
     for user_name, source in (("m" * 200, "slack"), ("", "scheduler"), ("", "console")):
@@ -321,7 +322,7 @@ def every_reply(t: Translator) -> Iterator[tuple[str, Message]]:
         assert details is not None
         yield "notification", post
     yield "first", change_notification(big, diff(None, after), t, user_id="", user_name="", source="slack")[0]  # fmt: skip
-    yield "note", common.text_message(changes_note(changes, t))
+    yield "note", short.text_message(changes_note(changes, t))
     yield "warning", subscriber_warning("C0SALES", "1234", "not_in_channel", t)
     records = [record(i) for i in range(10)]
     yield "history", history.history_message("12345678901234567890", records, now=NOW, t=t)

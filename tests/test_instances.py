@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.history.store import Outgoing, Store
+from bot.database.store import Outgoing, Store
 from bot.slack import action_ids
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import Instance, base_env
 from tests.harness import settings_env

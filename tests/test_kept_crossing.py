@@ -11,8 +11,8 @@ import pytest
 
 from bot.slack import action_ids as ids
 from bot.slack import values
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok
 from tests.blockkit import all_text, buttons
 from tests.harness import BotServer, final_answer
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import started
 from tests.faults import PrivatePostgres, missing, postgres_bin

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from bot.slack import action_ids, values
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
 from tests.blockkit import all_text, buttons, check_message, live_markup
 from tests.harness import BotServer, final_answer
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
 from tests.deployed import Instance, base_env, procfile_web
 from tests.harness import BOT_TOKEN, SIGNING_SECRET

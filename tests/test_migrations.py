@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.history.migrate import alembic_config, head_revision
-from bot.history.schema import metadata
-from bot.history.store import Store, create_engine
+from bot.database.migrate import alembic_config, head_revision
+from bot.database.schema import metadata
+from bot.database.store import Store, create_engine
 from bot.templates.model import Template
 from tests.deployed import ROOT, base_env
 from tests.test_store import record
@@ -322,6 +322,6 @@ def test_db_upgrade_reads_the_default_database_in_the_working_directory(tmp_path
 
 def test_the_revisions_ship_in_the_package() -> None:
     """A non-editable install carries packages: every folder of revisions must be one."""
-    folders = {path.parent for path in (ROOT / "bot" / "history").rglob("*.py")}
-    assert ROOT / "bot" / "history" / "migrations" / "versions" in folders
+    folders = {path.parent for path in (ROOT / "bot" / "database").rglob("*.py")}
+    assert ROOT / "bot" / "database" / "migrations" / "versions" in folders
     assert all((folder / "__init__.py").exists() for folder in folders)

@@ -27,9 +27,9 @@ from bot.slack.modal.views import (
 from bot.slack.values import TemplateRef
 from bot.templates.model import Snapshot, Template, sorted_templates
 from bot.templates.query import search_index
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
-from bot.testing.modal_requests import (
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
+from testkit.modal_requests import (
     as_shown,
     choice_body,
     selected,
@@ -37,7 +37,7 @@ from bot.testing.modal_requests import (
     submission_body,
     suggestion_body,
 )
-from bot.testing.slack_requests import sign
+from testkit.slack_requests import sign
 from tests.blockkit import all_text, check_message, live_markup, mrkdwn_texts
 from tests.harness import Acked, BotServer
 

@@ -18,19 +18,18 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.assembly import build_app
 from bot.config import Settings
+from bot.database.redis import connect
+from bot.database.schema import quota_counts
+from bot.database.store import Store
 from bot.errors import QuotaExceeded, QuotaSpent, QuotaUnknown
-from bot.history.schema import quota_counts
-from bot.history.store import Store
 from bot.ops import metrics
 from bot.ops.quota import DatabaseCounter, Quota, RedisCounter, Reservation
-from bot.ops.status import status_facts
-from bot.slack.app import build_app
 from bot.sync.service import SyncTrigger, TemplateService
-from bot.sync.shared import connect
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from bot.wolkvox.client import WolkvoxClient
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.deployed import ROOT
 from tests.engines import POSTGRES_URL
 from tests.harness import BotServer
@@ -302,7 +301,7 @@ async def test_status_facts_after_a_sync(env: dict[str, str], wolkvox: FakeWolkv
     await bot.start(schedule=False)
     try:
         await bot.service.sync("1234", SyncTrigger(user_id="U1", user_name="maria"))
-        facts = await status_facts(bot)
+        facts = await bot.core.status()
     finally:
         await bot.aclose()
     assert (facts.calls_today, facts.daily_quota, facts.quota_state) == (1, 10, "ok")
@@ -322,7 +321,7 @@ async def test_status_facts_see_other_instances_through_redis(
     await two.start(schedule=False)
     try:
         await one.service.sync("1234", SyncTrigger(user_id="U1", user_name="maria"))
-        facts = await status_facts(two)
+        facts = await two.core.status()
     finally:
         await one.aclose()
         await two.aclose()

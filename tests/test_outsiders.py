@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.slack.verify import allowed_response_url, signature_problem
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
 from bot.web import MAX_BODY_BYTES
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 from tests.deployed import Instance, base_env
 from tests.harness import SIGNING_SECRET, BotServer, command_body, settings_env, sign
 

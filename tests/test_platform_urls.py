@@ -16,9 +16,9 @@ from sqlalchemy import text
 
 from bot.__main__ import main
 from bot.config import Settings, database_options
+from bot.database.redis import connect, tls_options
+from bot.database.store import Store
 from bot.errors import ConfigError
-from bot.history.store import Store
-from bot.sync.shared import connect, tls_options
 
 # --- DATABASE_URL -> SQLAlchemy URL and asyncpg's connect arguments (pure) ---
 

@@ -13,8 +13,8 @@ import pytest
 from bot.config import Settings, misspelt_settings, setting_names
 from bot.ops.banner import banner, describe_database, describe_redis
 from bot.ops.preflight import EXAMPLE_VALUES
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.deployed import ROOT, base_env
 from tests.harness import BOT_TOKEN, settings_env
 from tests.test_schedule import Watched

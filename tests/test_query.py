@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.commands import parse_query_text
+from bot.commands import parse_query_text
 from bot.templates.model import Template, sorted_templates
 from bot.templates.query import Query, best_relaxation, closest_names, fold, search_index
-from bot.testing.fake_wolkvox import CAMPAIGN
+from testkit.fake_wolkvox import CAMPAIGN
 
 TEMPLATES = sorted_templates(
     Template(t["name_template"], t["idiom"], t["category"], t["body_template"]) for t in CAMPAIGN

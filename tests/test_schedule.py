@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.history.schema import schedule_claims
-from bot.history.store import Store, create_engine
+from bot.database.schema import schedule_claims
+from bot.database.store import Store, create_engine
 from bot.ops.claims import DatabaseClaims
 from bot.sync.schedule import AutoSync
 from bot.sync.service import TemplateService
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
 from bot.wolkvox.client import WolkvoxClient
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.deployed import Instance, base_env
 from tests.harness import settings_env
 

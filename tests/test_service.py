@@ -11,8 +11,8 @@ from bot.errors import QuotaExceeded
 from bot.sync.kept import snapshot_bytes
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.model import Snapshot
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from bot.wolkvox import WolkvoxClient
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import errors
-from bot.sync.shared import RedisSlots, SharedState, connect, dump_error, load_error
+from bot.database.redis import connect
+from bot.sync.shared_cache import SharedState, dump_error, load_error
 from bot.templates.model import Snapshot, Template
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
+from bot.wolkvox.redis_slots import RedisSlots
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 from tests.blockkit import all_text
 from tests.harness import BotServer
 

@@ -17,15 +17,15 @@ from pathlib import Path
 import httpx
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.history.store import Outgoing, Store
+from bot.database.store import Outgoing, Store
 from bot.i18n import translator
 from bot.shutdown import Deadline
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
 from bot.slack.steps import SYNC_STEP
-from bot.slack.views.common import text_message
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox, Reply, wait_until
+from bot.slack.views.short import text_message
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text
 from tests.deployed import started
 from tests.harness import command_body, sign
@@ -110,7 +110,7 @@ async def test_the_outbox_is_swept_without_waiting_for_a_sync(
     periodic sweep: not at the next sync, which may be days away."""
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.slack.languages import UserLanguages
+    from bot.slack.user_languages import UserLanguages
 
     store = await Store.open(f"sqlite:///{tmp_path}/w.db")
     now = datetime.now(UTC)

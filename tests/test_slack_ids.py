@@ -8,10 +8,10 @@ import pytest
 
 from bot.slack import action_ids, values
 from bot.slack.modal import ids
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok
-from bot.testing.modal_requests import as_shown, selected, suggestion_body
-from bot.testing.slack_requests import command_body, sign
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok
+from testkit.modal_requests import as_shown, selected, suggestion_body
+from testkit.slack_requests import command_body, sign
 from tests.blockkit import all_text
 from tests.harness import BotServer
 

@@ -12,7 +12,8 @@ from contextlib import AsyncExitStack
 import pytest
 from redis.asyncio import Redis
 
-from bot.sync.shared import RedisSlots, connect
+from bot.database.redis import connect
+from bot.wolkvox.redis_slots import RedisSlots
 from bot.wolkvox.slots import FairSlots, Slots
 
 ROUNDS = 200  # event-loop turns a waiter is given to take a free slot (Redis polls ~every 35 ms)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_socket_mode import FakeSocketMode
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_socket_mode import FakeSocketMode
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
 from tests.deployed import base_env
 from tests.harness import BOT_TOKEN

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import FakeWolkvox
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox
 from tests.blockkit import all_text
 from tests.harness import BotServer, final_answer
 

@@ -19,9 +19,9 @@ from bot.slack.steps import STEPS, SYNC_STEP, TEMPLATE_STEP
 from bot.slack.steps.template_step import choose_version
 from bot.slack.steps.wording import plain_text
 from bot.templates.model import Template
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_socket_mode import FakeSocketMode
-from bot.testing.fake_wolkvox import (
+from testkit.fake_slack import FakeSlack
+from testkit.fake_socket_mode import FakeSocketMode
+from testkit.fake_wolkvox import (
     CAMPAIGN,
     TOKEN,
     FakeWolkvox,

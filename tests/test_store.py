@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.config import engine_url
-from bot.history.migrate import head_revision
-from bot.history.schema import snapshots, template_set_members, template_sets, template_versions
-from bot.history.store import Outgoing, Store
+from bot.database.migrate import head_revision
+from bot.database.schema import snapshots, template_set_members, template_sets, template_versions
+from bot.database.store import Outgoing, Store
 from bot.templates.diff import Changes, diff
 from bot.templates.model import Template
 
@@ -232,7 +232,7 @@ async def test_a_sync_and_its_notifications_are_one_transaction(database: str) -
 
 
 async def test_history_queues_what_compose_makes_with_the_sync(database: str) -> None:
-    from bot.history.recorder import History
+    from bot.sync.recorder import History
     from bot.sync.service import SyncTrigger
     from bot.templates.model import Snapshot
 

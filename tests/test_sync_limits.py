@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
+from bot.database.redis import connect
 from bot.errors import Busy, WolkvoxError
 from bot.sync.kept import snapshot_bytes
 from bot.sync.service import SyncTrigger, TemplateService
-from bot.sync.shared import RedisSlots, SharedState, connect
+from bot.sync.shared_cache import SharedState
 from bot.templates.connectors import canonical_connector
-from bot.testing.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
 from bot.wolkvox.client import WolkvoxClient
+from bot.wolkvox.redis_slots import RedisSlots
 from bot.wolkvox.slots import FairSlots
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 HANG_GUARD = 60  # seconds: a test that waits this long has found a sync left hanging

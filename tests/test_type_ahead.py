@@ -18,10 +18,10 @@ from bot.slack.modal.state import Chosen
 from bot.slack.modal.views import Found, find_view
 from bot.templates.model import Snapshot, Template, sorted_templates
 from bot.templates.query import search_index
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok
-from bot.testing.modal_requests import as_shown, selected, suggestion_body
-from bot.testing.slack_requests import sign
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok
+from testkit.modal_requests import as_shown, selected, suggestion_body
+from testkit.slack_requests import sign
 from tests.blockkit import all_text
 from tests.harness import BotServer
 

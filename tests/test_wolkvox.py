@@ -11,10 +11,10 @@ import pytest
 
 from bot import errors
 from bot.i18n import translator
-from bot.slack.error_messages import describe as describe_for_user
-from bot.slack.error_messages import operator_hint
-from bot.testing.fake_wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
+from bot.i18n.messages import describe as describe_for_user
+from bot.i18n.messages import operator_hint
 from bot.wolkvox import WolkvoxClient, parse_sync_answer
+from testkit.fake_wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
 
 
 def describe(error: errors.WolkvoxError) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.console.common import (
+from bot.console.output import (
     Output,
     filters_line,
     skipped_line,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.console.common import Output, heading, nothing_found, source_json, whole, written
+from bot.console.output import Output, heading, nothing_found, source_json, whole, written
 from bot.console.source import Source
 from bot.console.text import MAX_CELL, safe, table
 from bot.i18n import Translator

@@ -11,10 +11,10 @@ from typing import Literal, TextIO
 
 from bot.config import Settings
 from bot.console import compare, coverage, templates
-from bot.console.common import Output
+from bot.console.arguments import PROGRAM, read_connectors, read_filters
+from bot.console.output import Output
 from bot.console.source import Source, SyncFailed, read_sources
 from bot.console.text import failure
-from bot.console.words import PROGRAM, read_connectors, read_filters
 from bot.errors import InputError
 from bot.i18n import Translator, translator
 from bot.templates.query import Query

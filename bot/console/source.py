@@ -13,11 +13,11 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.assembly import build_app
 from bot.config import Settings
+from bot.database.store import Store
 from bot.errors import BotError
-from bot.history.recorder import stored_snapshot
-from bot.history.store import Store
-from bot.slack.app import build_app
+from bot.sync.recorder import stored_snapshot
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.model import Snapshot
 from bot.templates.query import search_index
@@ -104,14 +104,14 @@ async def sync_with_bot(
     quota, history), one result each, for `command` (history records it); notifications go
     out before it returns."""
     trigger = SyncTrigger(source="console", command=command)
-    bot = build_app(settings, store=store)
+    door = build_app(settings, store=store)
     try:
-        await bot.start(schedule=False)
+        await door.start(schedule=False)
         results = await asyncio.gather(
-            *(bot.service.sync(c, trigger, refresh=refresh) for c in connectors),
+            *(door.service.sync(c, trigger, refresh=refresh) for c in connectors),
             return_exceptions=True,
         )
-        await bot.service.drain()  # notifications go out before the process ends
+        await door.service.drain()  # notifications go out before the process ends
     finally:
-        await bot.aclose()
+        await door.aclose()
     return results

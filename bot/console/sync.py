@@ -10,12 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from bot.commands import read_connector
 from bot.config import Settings
 from bot.console.source import sync_with_bot
 from bot.console.text import failure
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
-from bot.slack.commands import read_connector
 from bot.slack.views.changes import change_summary
 from bot.sync.service import SyncOutcome
 from bot.templates.diff import Changes

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.console.common import (
+from bot.console.output import (
     Output,
     heading,
     nothing_found,

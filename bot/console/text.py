@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.errors import BotError, WolkvoxError
 from bot.i18n import Translator
-from bot.slack.error_messages import cause, operator_hint
+from bot.i18n.messages import cause, operator_hint
 from bot.templates.model import Snapshot
 
 REPLACEMENT = "\ufffd"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.history import ops_store
+from bot.database import bookkeeping
 
 KEEP_SECONDS = 3 * 86_400  # claims of older periods are forgotten (a period is at most a day)
 
@@ -37,7 +37,7 @@ class DatabaseClaims:
     async def claim(self, connector: str, period_start: float) -> bool:
         """True when this instance is the one to sync `connector` in the period."""
         now = self._clock()
-        won = await ops_store.claim_period(
+        won = await bookkeeping.claim_period(
             self.engine,
             connector,
             round(period_start * 1000),
@@ -45,5 +45,5 @@ class DatabaseClaims:
             now=now,
         )
         if won:
-            await ops_store.prune_claims(self.engine, round((now - KEEP_SECONDS) * 1000))
+            await bookkeeping.prune_claims(self.engine, round((now - KEEP_SECONDS) * 1000))
         return won

@@ -14,12 +14,12 @@ import logging
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.history.store import Store
+from bot.database.redis import connect
+from bot.database.store import Store
 from bot.ops import metrics
 from bot.ops.claims import DatabaseClaims
 from bot.ops.health import Readiness, readiness
 from bot.ops.quota import DailyCounter, DatabaseCounter, Quota, RedisCounter
-from bot.sync.shared import connect
 
 log = logging.getLogger(__name__)
 

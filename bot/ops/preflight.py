@@ -87,7 +87,7 @@ async def bot_token(settings: Settings, *, seconds: float = SLACK_SECONDS) -> Ch
 
 async def database(database_url: str, *, seconds: float = DATABASE_SECONDS) -> Check:
     """Connect to DATABASE_URL once (SELECT 1) within `seconds`."""
-    from bot.history.store import create_engine
+    from bot.database.store import create_engine
 
     where = database_host(database_url)
     try:

@@ -27,8 +27,8 @@ from typing import Literal, Protocol
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.database import bookkeeping
 from bot.errors import QuotaSpent, QuotaUnknown
-from bot.history import ops_store
 from bot.ops.health import first_line
 
 log = logging.getLogger(__name__)
@@ -92,15 +92,15 @@ class DatabaseCounter:
 
     async def reserve(self, token_key: str, day: str, limit: int) -> bool:
         oldest = (datetime.fromisoformat(day) - timedelta(days=KEEP_DAYS)).date().isoformat()
-        return await ops_store.reserve_call(
+        return await bookkeeping.reserve_call(
             self.engine, token_key, day, limit=limit, keep_after=oldest
         )
 
     async def give_back(self, token_key: str, day: str) -> None:
-        await ops_store.give_back_call(self.engine, token_key, day)
+        await bookkeeping.give_back_call(self.engine, token_key, day)
 
     async def get(self, token_key: str, day: str) -> int:
-        return await ops_store.calls_on(self.engine, token_key, day)
+        return await bookkeeping.calls_on(self.engine, token_key, day)
 
 
 class Quota:

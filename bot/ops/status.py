@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
-from bot.history.ops_store import LastSync, last_syncs
+from bot.database.bookkeeping import LastSync, last_syncs
+from bot.database.redis import PREFIX
+from bot.database.store import Store
 from bot.ops import metrics
 from bot.ops.health import PartHealth
+from bot.ops.operations import Operations
 from bot.ops.quota import QuotaState
-from bot.sync.shared import PREFIX
-
-if TYPE_CHECKING:
-    from bot.slack.bot import Bot
 
 MAX_CACHED = 200  # connectors listed as cached at most
 READ_SECONDS = 2.0  # the most one fact may take to read
@@ -39,24 +38,24 @@ class StatusFacts:
     redis: PartHealth  # state "not used" without REDIS_URL
 
 
-async def status_facts(bot: Bot) -> StatusFacts:
+async def status_facts(
+    ops: Operations, store: Store, *, syncing: Collection[str], cached_here: Collection[str]
+) -> StatusFacts:
     """Read every fact at once, each within a couple of seconds: a part that is down shows as
-    down (or None) instead of holding up the answer."""
-    ops = bot.ops
-    if ops is None or bot.store is None:
-        raise RuntimeError("Bot.start() was not awaited")
+    down (or None) instead of holding up the answer. `syncing` and `cached_here`: the
+    connectors this instance is calling Wolkvox for, and those it has a fresh copy of."""
     ready, used, last, shared_cache = await asyncio.gather(
         ops.readiness(),
         _within(ops.quota.used_today()),
-        _within(last_syncs(bot.store.engine)),
+        _within(last_syncs(store.engine)),
         _within(_cached_anywhere(ops.redis)) if ops.redis is not None else _nothing(),
     )
-    cached = sorted(set(bot.service.cached_here) | set(shared_cache or ()))
+    cached = sorted(set(cached_here) | set(shared_cache or ()))
     return StatusFacts(
         calls_today=used,
         daily_quota=ops.quota.daily,
         quota_state=ops.quota.state(used or 0),
-        syncing=sorted(bot.service.syncing),
+        syncing=sorted(syncing),
         waiting=metrics.waiting_now(),
         cached=cached[:MAX_CACHED],
         last_syncs=last or [],

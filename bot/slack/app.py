@@ -1,11 +1,7 @@
-"""The app's parts wired together: the Bolt app and its listeners, the template service, the
-Wolkvox client, shared state, history and notifications."""
+"""The Slack door built on a core: the Web API client, the Bolt app and its listeners, and
+whose language each person reads (`bot.assembly` calls this)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from redis.asyncio import Redis
 from slack_bolt.async_app import AsyncApp
@@ -16,66 +12,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.history.store import Store
-from bot.i18n import LANGUAGES, read_language, translator
-from bot.slack.bot import Bot, Clock
-from bot.slack.languages import UserLanguages
+from bot.core import Core
+from bot.i18n import Language
+from bot.slack.door import SlackDoor
 from bot.slack.listeners import register
-from bot.sync.limits import SyncLimits
-from bot.sync.service import TemplateService, TemplateSource
-from bot.sync.shared import RedisSlots, SharedState, connect
-from bot.wolkvox.client import WolkvoxClient
-
-# How long the shared (Redis) parts outlive one Wolkvox call of `WOLKVOX_TIMEOUT` seconds:
-# a crashed instance's lock on a connector, and its slot of the 2 allowed in flight, expire
-# this long after the call would have timed out, so another instance takes over.
-FLIGHT_LOCK_MARGIN = 15.0
-SLOT_LEASE_MARGIN = 5.0
-# A waiter on another instance's call gives up after two timeouts (one to get a slot, one for
-# the call) and this margin for publishing the result.
-FLIGHT_PUBLISH_MARGIN = 30.0
-
-
-def flight_deadline(timeout: float) -> float:
-    """How long a request waits for a sync that another instance is running."""
-    return timeout * 2 + FLIGHT_PUBLISH_MARGIN
-
-
-@dataclass
-class Shared:
-    """What instances share through Redis (all None without REDIS_URL), and what to close."""
-
-    redis: Redis | None = None
-    state: SharedState | None = None
-    slots: RedisSlots | None = None
-    closers: list[Any] = field(default_factory=list)
-
-
-def build_shared(settings: Settings) -> Shared:
-    """Connect to Redis when configured: the shared cache and flight locks, and the slots."""
-    if not settings.redis_url:
-        return Shared()
-    redis = connect(settings.redis_url)
-    state = SharedState(
-        redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + FLIGHT_LOCK_MARGIN
-    )
-    slots = RedisSlots(
-        redis,
-        settings.wolkvox_token,
-        lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
-    )
-    return Shared(redis, state, slots, closers=[state])
-
-
-def build_wolkvox(settings: Settings, slots: RedisSlots | None) -> WolkvoxClient:
-    """The Wolkvox client, taking its slots of the calls in flight from `slots` when shared."""
-    return WolkvoxClient(
-        settings.wolkvox_base_url,
-        settings.wolkvox_token,
-        server=settings.wolkvox_server,
-        timeout=settings.timeout,
-        slots=slots,
-    )
+from bot.slack.user_languages import UserLanguages
 
 
 def build_web(settings: Settings) -> AsyncWebClient:
@@ -87,62 +28,21 @@ def build_web(settings: Settings) -> AsyncWebClient:
     return web
 
 
-def build_service(
-    settings: Settings, source: TemplateSource, shared: SharedState | None, now: Clock
-) -> TemplateService:
-    """The template service: cache, single flight, kept snapshots, cooldown, per-user limit."""
-    return TemplateService(
-        source,
-        cache_ttl=settings.cache_ttl,
-        now=now,
-        shared=shared,
-        flight_deadline=flight_deadline(settings.timeout),
-        keep_bytes=settings.keep_bytes,
-        refresh_cooldown=settings.refresh_cooldown,
-        limits=SyncLimits(
-            user_per_minute=settings.user_syncs_per_minute,
-            workflow_per_minute=settings.workflow_syncs_per_minute,
-            workspace_per_minute=settings.workspace_workflow_syncs_per_minute,
-            at_once=settings.syncs_at_once,
-        ),
-    )
-
-
-def build_app(
-    settings: Settings,
+def build_slack(
+    core: Core,
     *,
-    source: TemplateSource | None = None,
     web: AsyncWebClient | None = None,
-    store: Store | None = None,
-    now: Clock = lambda: datetime.now(UTC),
-) -> Bot:
-    """Wire the app from its collaborators; tests pass fakes for `source` and `web`.
-
-    Await `Bot.start()` before serving: it opens the database.
-    """
-    shared = build_shared(settings)
-    closers = shared.closers
-    if source is None:
-        client = build_wolkvox(settings, shared.slots)
-        closers.append(client)
-        source = client
-    if web is None:
-        web = build_web(settings)
-    for language in LANGUAGES:
-        translator(language)  # read the catalogs now, not during someone's first command
-    default_language = read_language(settings.language) or "en"
-    bot = Bot(
+    redis: Redis | None = None,
+    default_language: Language = "en",
+) -> SlackDoor:
+    """The Bolt app over `core`, every listener registered; `web` defaults to Slack's API."""
+    settings = core.settings
+    web = web or build_web(settings)
+    door = SlackDoor(
+        core=core,
         app=AsyncApp(client=web, signing_secret=settings.slack_signing_secret),
-        service=build_service(settings, source, shared.state, now),
-        settings=settings,
         web=web,
-        now=now,
-        languages=UserLanguages(web, default=default_language, redis=shared.redis),
-        store=store,
-        _closers=closers,
+        languages=UserLanguages(web, default=default_language, redis=redis),
     )
-    register(bot)
-    return bot
-
-
-__all__ = ["Bot", "build_app"]
+    register(door)
+    return door

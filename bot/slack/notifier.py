@@ -12,10 +12,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.history.store import Delivery, Outgoing, Store
+from bot.database.store import Delivery, Outgoing, Store
 from bot.i18n import Translator
 from bot.periodic import Periodic
-from bot.slack.languages import UserLanguages
+from bot.slack.user_languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
 from bot.slack.views.exports import changes_filename
 from bot.slack.views.kit import Message

@@ -20,9 +20,9 @@ from itertools import count
 from slack_bolt.async_app import AsyncRespond
 
 from bot.i18n import N_, Translator
+from bot.i18n.mrkdwn import escape
 from bot.shutdown import Deadline
-from bot.slack.mrkdwn import escape
-from bot.slack.views.common import text_message
+from bot.slack.views.short import text_message
 
 log = logging.getLogger(__name__)
 

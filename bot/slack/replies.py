@@ -12,8 +12,8 @@ from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
+from bot.commands import Check, Coverage, Lookup, Show
 from bot.i18n import Translator
-from bot.slack.commands import Check, Coverage, Lookup, Show
 from bot.slack.views.compare import Sides, comparison_message
 from bot.slack.views.coverage import coverage_message
 from bot.slack.views.kit import About, Message

@@ -5,7 +5,7 @@ How one schedule holds across instances (the decision):
 - Periods are aligned to the Unix epoch: period k starts at k x interval seconds. Every
   instance computes the same periods from its own clock, without talking to the others.
 - Before syncing a connector in a period, an instance *claims* (connector, period start):
-  a database row inserted if absent (`bot.history.ops_store.claim_period`). The one whose
+  a database row inserted if absent (`bot.database.bookkeeping.claim_period`). The one whose
   insert succeeded syncs; every other instance, and a process restarted within the period,
   finds the row and skips. So Wolkvox gets one scheduled call per connector per period.
 - Why the database and not a Redis lock or a `clock` process: every deployment has the

@@ -34,7 +34,7 @@ from bot.errors import QuotaSpent, SharedStateUnavailable, WolkvoxError
 from bot.ops import metrics
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
 from bot.sync.limits import Caller, SyncLimits
-from bot.sync.shared import SharedState
+from bot.sync.shared_cache import SharedState
 from bot.templates.connectors import canonical_connector
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates

@@ -9,7 +9,7 @@ MAX_CONNECTOR_DIGITS = 20
 CONNECTOR_ID = re.compile(rf"[0-9]{{1,{MAX_CONNECTOR_DIGITS}}}")
 ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 # The first word of a command is a command word or a connector: these can't be aliases.
-# The words are English, Spanish and Portuguese (bot.slack.commands reads all three).
+# The words are English, Spanish and Portuguese (bot.commands reads all three).
 COMMAND_WORDS = frozenset(
     {
         *("help", "show", "history", "subscribe", "unsubscribe", "subscriptions", "language"),

@@ -6,7 +6,7 @@ console) holds at most `per_caller` of them at once, and when one comes free it 
 caller who has waited longest among those who hold none. One member who sends twenty syncs
 can hold one slot; the other stays free for everyone else.
 
-`FairSlots` counts in this process; `bot.sync.shared.RedisSlots` does the same across every
+`FairSlots` counts in this process; `bot.wolkvox.redis_slots.RedisSlots` does the same across every
 instance sharing Redis.
 """
 

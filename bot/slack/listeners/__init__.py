@@ -12,34 +12,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.commands import COMMAND
 from bot.slack import action_ids as ids
 from bot.slack.action_ids import ACTION_EXPORT, ACTION_OPEN, ACTION_REFRESH, PAGE_ACTIONS
-from bot.slack.commands import COMMAND
 from bot.slack.listeners.actions import ActionListeners
+from bot.slack.listeners.campaign import PlanningActions
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ClickGuard, ErrorHandler, IdGuard
-from bot.slack.listeners.planning import PlanningActions
 from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 
-def register(bot: Bot) -> None:
+def register(door: SlackDoor) -> None:
     """Wire every listener, the click guard and the error handler into `bot.app`."""
-    app = bot.app
-    actions = ActionListeners(bot)
-    app.middleware(IdGuard(bot))  # first: nothing below sees a malformed id
-    app.middleware(ClickGuard(bot))
-    app.command(COMMAND)(CommandListener(bot))
+    app = door.app
+    actions = ActionListeners(door)
+    app.middleware(IdGuard(door))  # first: nothing below sees a malformed id
+    app.middleware(ClickGuard(door))
+    app.command(COMMAND)(CommandListener(door))
     for action_id in PAGE_ACTIONS:
         app.action(action_id)(actions.page)
     app.action(ACTION_REFRESH)(actions.refresh)
     app.action(ACTION_OPEN)(actions.open)
     app.action(ACTION_EXPORT)(actions.export)
-    planning = PlanningActions(bot)
+    planning = PlanningActions(door)
     for action_id in ids.COVERAGE_PAGE_ACTIONS:
         app.action(action_id)(planning.coverage_page)
     app.action(ids.ACTION_COVERAGE_REFRESH)(planning.coverage_refresh)
@@ -50,7 +50,7 @@ def register(bot: Bot) -> None:
         app.action(action_id)(planning.compare_page)
     app.action(ids.ACTION_COMPARE_REFRESH)(planning.compare_refresh)
     app.action(ids.ACTION_COMPARE_EXPORT)(planning.compare_export)
-    app.event("app_home_opened")(HomeListener(bot))
-    app.error(ErrorHandler(bot))
-    register_steps(bot)
-    register_find_template(bot)
+    app.event("app_home_opened")(HomeListener(door))
+    app.error(ErrorHandler(door))
+    register_steps(door)
+    register_find_template(door)

@@ -6,23 +6,23 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
+from bot.commands import Lookup, parse_query_text
 from bot.errors import BotError, ExpiredError, InputError
 from bot.i18n import N_, Translator
+from bot.i18n.mrkdwn import escape
 from bot.slack.action_ids import ACTION_SHARE
-from bot.slack.commands import Lookup, parse_query_text
 from bot.slack.listeners.clicks import Action, Export, KeptClicks, Page, Upload, problem_message
 from bot.slack.listeners.respond import clicker, reply
-from bot.slack.mrkdwn import escape
 from bot.slack.replies import lookup_reply
 from bot.slack.values import decode_template, decode_view
-from bot.slack.views.common import expired_message
 from bot.slack.views.exports import csv_filename, templates_csv
 from bot.slack.views.kit import Message
+from bot.slack.views.short import expired_message
 from bot.slack.views.template import detail_message
 from bot.templates.lookup import lookup, template_at
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 UNREADABLE_MENU = N_("That menu's data could not be read. Run the command again.")
 
@@ -30,8 +30,8 @@ UNREADABLE_MENU = N_("That menu's data could not be read. Run the command again.
 class ActionListeners(KeptClicks):
     """Previous, Next and Share (one page of a kept result), Refresh, Open and Export CSV."""
 
-    def __init__(self, bot: Bot) -> None:
-        super().__init__(bot)
+    def __init__(self, door: SlackDoor) -> None:
+        super().__init__(door)
         # Previous and Next replace the clicker's message; Share posts the same page for the
         # whole channel, saying who shared it. Refresh syncs again, keeping the filters.
         self.page = self.page_listener(ACTION_SHARE, self._page, _problem)
@@ -45,7 +45,7 @@ class ActionListeners(KeptClicks):
     ) -> None:
         """Show one template of the page in full (the "Open a template…" menu)."""
         await ack()
-        t = await self.bot.languages.translator(clicker(body))
+        t = await self.door.languages.translator(clicker(body))
         try:
             option = action.get("selected_option")
             ref = decode_template(option.get("value") if isinstance(option, dict) else None)
@@ -56,7 +56,7 @@ class ActionListeners(KeptClicks):
         except BotError as error:
             await reply(respond, _problem(error, action, t), replace=False)
             return
-        detail = detail_message(snapshot, template, now=self.bot.now(), t=t)
+        detail = detail_message(snapshot, template, now=self.door.now(), t=t)
         await reply(respond, detail, replace=False)
 
     async def _page(self, value: object, t: Translator) -> Page:

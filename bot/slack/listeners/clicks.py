@@ -11,22 +11,22 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
+from bot.commands import Check, Compare, Coverage, Lookup, parse_query_text
 from bot.errors import BotError, ExpiredError
 from bot.i18n import Translator
-from bot.slack.commands import Check, Compare, Coverage, Lookup, parse_query_text
-from bot.slack.error_messages import describe, slack_problem
+from bot.i18n.messages import describe, slack_problem
 from bot.slack.listeners.comparing import compare_sync_reply, syncing_message
 from bot.slack.listeners.respond import channel_of, clicker, clicker_name, reply
 from bot.slack.listeners.syncing import sync_reply
 from bot.slack.values import ViewRef, decode_view
-from bot.slack.views.common import progress_message, text_message
 from bot.slack.views.kit import About, Message
+from bot.slack.views.short import progress_message, text_message
 from bot.sync.service import SyncTrigger
 from bot.templates.model import Snapshot
 from bot.templates.query import Query
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 Action = dict[str, Any]
 Body = dict[str, Any]
@@ -68,8 +68,8 @@ def problem_message(
 class KeptClicks:
     """The clicks on a result that was kept: pages, refreshes and exports."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
 
     def page_listener(self, share_id: str, load: LoadPage, problem: Problem) -> Listener:
         """Previous, Next and Share of one kind of result (Share's action id: `share_id`)."""
@@ -119,7 +119,7 @@ class KeptClicks:
         """Previous and Next replace the clicker's reply; Share (`share_id`) posts the same
         page for the whole channel, in its language, saying who shared it."""
         share = action.get("action_id") == share_id
-        t = await self.bot.languages.translator(clicker(body))
+        t = await self.door.languages.translator(clicker(body))
         try:
             page = await load(action.get("value"), t)
         except BotError as error:
@@ -136,7 +136,7 @@ class KeptClicks:
         read: ReadAgain,
     ) -> None:
         """Refresh: run the button's command again, asking Wolkvox, keeping its filters."""
-        t = await self.bot.languages.translator(clicker(body))
+        t = await self.door.languages.translator(clicker(body))
         try:
             command = read(action.get("value"), t)
         except BotError as error:
@@ -149,12 +149,12 @@ class KeptClicks:
             owed, progress = command.left, syncing_message(command, t)
         else:
             owed, progress = command.connector, progress_message(command.connector, t)
-        async with self.bot.pending.owe(owed, respond, t) as reply_owed:
+        async with self.door.pending.owe(owed, respond, t) as reply_owed:
             await reply(respond, progress)
             if isinstance(command, Compare):
-                message = await compare_sync_reply(self.bot, command, trigger, t=t)
+                message = await compare_sync_reply(self.door, command, trigger, t=t)
             else:
-                message = await sync_reply(self.bot, command, trigger, refresh=True, t=t)
+                message = await sync_reply(self.door, command, trigger, refresh=True, t=t)
             if reply_owed.claim():
                 await reply(respond, message)
 
@@ -169,7 +169,7 @@ class KeptClicks:
     ) -> None:
         """Upload a CSV file to the conversation, its comment and columns in its language."""
         who = clicker(body)
-        t = await self.bot.languages.translator(who)
+        t = await self.door.languages.translator(who)
         try:
             export = await load(action.get("value"), t)
         except BotError as error:
@@ -177,7 +177,7 @@ class KeptClicks:
             return
         upload = export(await self.channel_language(body), who)
         try:
-            await self.bot.web.files_upload_v2(
+            await self.door.web.files_upload_v2(
                 channel=channel_of(body),
                 filename=upload.filename,
                 title=upload.filename,
@@ -194,7 +194,7 @@ class KeptClicks:
         if share:
             t = await self.channel_language(body)
         return About(
-            now=self.bot.now(),
+            now=self.door.now(),
             t=t,
             origin="cache",
             asked_by="" if share else who,
@@ -203,15 +203,15 @@ class KeptClicks:
 
     async def channel_language(self, body: Body) -> Translator:
         """The language of the conversation the click came from."""
-        return await self.bot.languages.channel(
-            channel_of(body), notify_channel=self.bot.settings.notify_channel, poster=clicker(body)
+        return await self.door.languages.channel(
+            channel_of(body), notify_channel=self.door.settings.notify_channel, poster=clicker(body)
         )
 
     async def kept(self, connector: str, snapshot_id: str, query: str = "") -> Snapshot:
         """The kept snapshot a button points to; ExpiredError when it is gone, or when it is
         another connector's (a button naming 5678 with 1234's snapshot id). Every click that
         loads a kept snapshot by id comes through here (tests/test_kept_crossing.py)."""
-        snapshot = await self.bot.service.kept(snapshot_id) if snapshot_id else None
+        snapshot = await self.door.service.kept(snapshot_id) if snapshot_id else None
         if snapshot is None or snapshot.connector != connector:
             raise ExpiredError(connector, query)
         return snapshot

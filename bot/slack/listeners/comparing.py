@@ -11,33 +11,33 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from bot.commands import Compare
 from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.i18n import Translator
-from bot.slack.commands import Compare
-from bot.slack.error_messages import describe, operator_hint, stale_warning
-from bot.slack.mrkdwn import escape
+from bot.i18n.messages import describe, operator_hint, stale_warning
+from bot.i18n.mrkdwn import escape
 from bot.slack.replies import compare_reply
-from bot.slack.views.common import text_message
 from bot.slack.views.compare import Sides
 from bot.slack.views.kit import About, Message, message, section
+from bot.slack.views.short import text_message
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.model import Snapshot
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 log = logging.getLogger(__name__)
 
 _EXPECTED = (WolkvoxError, SharedStateUnavailable, SyncLimitReached)
 
 
-async def cached_sides(bot: Bot, command: Compare) -> tuple[Snapshot, Snapshot] | None:
+async def cached_sides(door: SlackDoor, command: Compare) -> tuple[Snapshot, Snapshot] | None:
     """Both sides from the cache, or None when either needs a sync (or a refresh was asked)."""
     if command.refresh:
         return None
     try:
         left, right = await asyncio.gather(
-            bot.service.cached(command.left), bot.service.cached(command.right)
+            door.service.cached(command.left), door.service.cached(command.right)
         )
     except SharedStateUnavailable:
         return None  # the sync says what is wrong
@@ -52,13 +52,13 @@ def syncing_message(command: Compare, t: Translator) -> Message:
 
 
 async def compare_sync_reply(
-    bot: Bot, command: Compare, trigger: SyncTrigger, *, t: Translator, page: int = 0
+    door: SlackDoor, command: Compare, trigger: SyncTrigger, *, t: Translator, page: int = 0
 ) -> Message:
     """Sync both connectors concurrently (or take each from the cache) and render the
     comparison; a side that fails without a copy to fall back on is an error message."""
     results = await asyncio.gather(
-        bot.service.sync(command.left, trigger, refresh=command.refresh),
-        bot.service.sync(command.right, trigger, refresh=command.refresh),
+        door.service.sync(command.left, trigger, refresh=command.refresh),
+        door.service.sync(command.right, trigger, refresh=command.refresh),
         return_exceptions=True,
     )
     outcomes: list[SyncOutcome] = []
@@ -82,7 +82,7 @@ async def compare_sync_reply(
         for outcome in outcomes
         if outcome.error is not None
     ]
-    about = About(now=bot.now(), t=t, asked_by=trigger.user_id, warning="\n".join(warnings))
+    about = About(now=door.now(), t=t, asked_by=trigger.user_id, warning="\n".join(warnings))
     sides = Sides(left.origin, right.origin)
     return compare_reply(
         left.snapshot, right.snapshot, about, query=command.query, page=page, sides=sides

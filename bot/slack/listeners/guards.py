@@ -15,10 +15,10 @@ from bot.slack.access import allowed, refusal
 from bot.slack.listeners.respond import channel_of, clicker, reply
 from bot.slack.modal.ids import CHANNEL_BLOCK
 from bot.slack.values import is_slack_id
-from bot.slack.views.common import text_message
+from bot.slack.views.short import text_message
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ class IdGuard:
     have Slack's shape (bot.slack.values.SLACK_IDS) is refused before any listener, store or
     cache sees the id. Slack never sends one; a forged request gets a plain refusal."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
 
     async def __call__(
         self,
@@ -54,7 +54,7 @@ class IdGuard:
         log.warning(
             "request refused: malformed %s id %r", malformed[0], str(ids[malformed[0]])[:40]
         )
-        t = translator(self.bot.languages.default)  # not this person's: who they are is unknown
+        t = translator(self.door.languages.default)  # not this person's: who they are is unknown
         text = t._("That request came with an id Slack does not use, so I did nothing.")
         kind = body.get("type")
         if body.get("command"):
@@ -73,8 +73,8 @@ class IdGuard:
 class ClickGuard:
     """Middleware: a click from someone not allowed to use the bot is refused, politely."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
 
     async def __call__(
         self,
@@ -84,13 +84,13 @@ class ClickGuard:
         next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
     ) -> BoltResponse | None:
         if body.get("type") != "block_actions" or allowed(
-            self.bot.settings, user_id=clicker(body), channel_id=channel_of(body)
+            self.door.settings, user_id=clicker(body), channel_id=channel_of(body)
         ):
             await next()
             return None
         acknowledged = await ack()
         if body.get("response_url"):  # a click in a modal has none: the modal refuses itself
-            t = await self.bot.languages.translator(clicker(body))
+            t = await self.door.languages.translator(clicker(body))
             await reply(respond, text_message(refusal(t)), replace=False)
         return acknowledged  # Slack gets its 200; without a response Bolt answers 404
 
@@ -99,8 +99,8 @@ class ErrorHandler:
     """The one handler for unexpected errors: log them with a reference, and give the user
     that reference, in their language."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
 
     async def __call__(
         self, error: Exception, body: dict[str, Any], respond: AsyncRespond | None
@@ -109,7 +109,7 @@ class ErrorHandler:
         log.error("unhandled error ref=%s", reference, exc_info=error)
         if respond is not None and isinstance(body, dict) and body.get("response_url"):
             user = body.get("user_id") or clicker(body)
-            t = await self.bot.languages.translator(str(user or ""))
+            t = await self.door.languages.translator(str(user or ""))
             text = t._(
                 ":x: Something went wrong on our side (reference {reference}). Please try again."
             ).format(reference=f"`{reference}`")

@@ -9,14 +9,14 @@ from bot.i18n import Translator
 from bot.slack.views.status import quota_warning
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 log = logging.getLogger(__name__)
 
 
-async def quota_note(bot: Bot, t: Translator) -> str:
+async def quota_note(door: SlackDoor, t: Translator) -> str:
     """The warning to add to a reply after a sync, or "" (no quota set, or under 80 %)."""
-    ops = bot.ops
+    ops = door.ops
     if ops is None or not ops.quota.daily:
         return ""
     try:

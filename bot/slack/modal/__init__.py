@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 from bot.slack.modal.ids import CONNECTOR_MENU, MODAL, SHORTCUT, TEMPLATE_MENU
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 
-def register_find_template(bot: Bot) -> None:
+def register_find_template(door: SlackDoor) -> None:
     """Wire the modal's listeners into `bot.app`."""
     # Imported here: the listeners use bot.slack.listeners' helpers, whose register() calls
     # this function; importing them at the top would make the two packages import each other.
     from bot.slack.modal.listeners import FindTemplate
 
-    app, finder = bot.app, FindTemplate(bot)
+    app, finder = door.app, FindTemplate(door)
     app.shortcut(SHORTCUT)(finder.open)
     app.options(CONNECTOR_MENU)(finder.connector_options)
     app.options(TEMPLATE_MENU)(finder.template_options)

@@ -30,8 +30,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.i18n import Translator
+from bot.i18n.messages import describe, slack_problem, stale_warning
+from bot.i18n.mrkdwn import clip
 from bot.slack.access import allowed, refusal
-from bot.slack.error_messages import describe, slack_problem, stale_warning
 from bot.slack.listeners.respond import clicker, clicker_name
 from bot.slack.modal.ids import CHANNEL_BLOCK
 from bot.slack.modal.search import MAX_TYPED, find
@@ -56,14 +57,13 @@ from bot.slack.modal.views import (
     syncing_status,
     template_options,
 )
-from bot.slack.mrkdwn import clip
 from bot.slack.views.kit import plain_fallback
 from bot.sync.service import CACHE_READ_SECONDS, SyncTrigger
 from bot.templates.lookup import template_at
 from bot.templates.model import Snapshot, Template
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,8 @@ MAX_CONNECTORS = 1024
 class FindTemplate:
     """The modal's listeners, for one bot."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
         self._started: TTLCache[str, bool] = TTLCache(MAX_CONNECTORS, ttl=BACKGROUND_RETRY)
         self._failed: TTLCache[str, bool] = TTLCache(MAX_CONNECTORS, ttl=BACKGROUND_RETRY)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -90,10 +90,10 @@ class FindTemplate:
         """The shortcut: open the modal (or say why not) with the trigger_id."""
         await ack()
         user_id = clicker(body)
-        t = await self.bot.languages.translator(user_id)
+        t = await self.door.languages.translator(user_id)
         view = find_view(Found(), t) if self._allowed(user_id) else refused_view(refusal(t), t)
         try:
-            await self.bot.web.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+            await self.door.web.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
         except SlackApiError as error:  # an expired trigger_id: nothing to show it in
             log.warning("views.open refused: %s", error.response.get("error"))
 
@@ -103,10 +103,10 @@ class FindTemplate:
         if not self._allowed(user_id):
             await ack(options=[])
             return
-        t = await self.bot.languages.translator(user_id)
+        t = await self.door.languages.translator(user_id)
         typed = str(body.get("value") or "")[:MAX_TYPED]
         options = connector_options(
-            typed, self.bot.settings.aliases, self.bot.service.cached_here, t
+            typed, self.door.settings.aliases, self.door.service.cached_here, t
         )
         await ack(options=options)
 
@@ -123,7 +123,7 @@ class FindTemplate:
             snapshot = await self._last_known(connector)
             self._sync_later(connector, user_id, clicker_name(body))
         if snapshot is None:
-            t = await self.bot.languages.translator(user_id)
+            t = await self.door.languages.translator(user_id)
             await ack(options=[hint_option(self._waiting(connector, t))])
             return
         typed = str(body.get("value") or "")  # find() reads only its first MAX_TYPED characters
@@ -139,9 +139,9 @@ class FindTemplate:
         if not connector:
             return  # the hint option
         user_id, view = clicker(body), view_of(body)
-        t = await self.bot.languages.translator(user_id)
+        t = await self.door.languages.translator(user_id)
         chosen = Chosen(connector, label or connector)
-        now = self.bot.now()
+        now = self.door.now()
         cached = await self._cached(connector)
         if cached is not None:
             found = Found(chosen, ready_status(cached, "cache", now, t))
@@ -163,7 +163,7 @@ class FindTemplate:
         if ref is None:
             return  # the hint option
         user_id, view = clicker(body), view_of(body)
-        t = await self.bot.languages.translator(user_id)
+        t = await self.door.languages.translator(user_id)
         before = read_metadata(view)
         label = before.label if before.connector == ref.connector else ref.connector
         found = await self._template(ref.connector, ref.snapshot_id, ref.index)
@@ -176,7 +176,7 @@ class FindTemplate:
         snapshot, template = found
         shown = Found(
             Chosen(ref.connector, label, ref),
-            ready_status(snapshot, "cache", self.bot.now(), t),
+            ready_status(snapshot, "cache", self.door.now(), t),
             template,
         )
         await self._update(view, find_view(shown, t))
@@ -185,7 +185,7 @@ class FindTemplate:
         """Share: post the template to the chosen channel, in that channel's language, saying
         who shared it; close the modal, or say under the channel picker why not."""
         user_id, view = clicker(body), view_of(body)
-        t = await self.bot.languages.translator(user_id)
+        t = await self.door.languages.translator(user_id)
         problem = await self._post(user_id, view, t)
         if problem:
             errors = {CHANNEL_BLOCK: clip(plain_fallback(problem), MAX_ERROR)}
@@ -198,7 +198,7 @@ class FindTemplate:
         channel = chosen_channel(view)
         if not channel:
             return t._("Choose a channel.")
-        if not allowed(self.bot.settings, user_id=user_id, channel_id=channel):
+        if not allowed(self.door.settings, user_id=user_id, channel_id=channel):
             return refusal(t)
         ref = read_metadata(view).template
         found = await self._template(ref.connector, ref.snapshot_id, ref.index) if ref else None
@@ -209,13 +209,13 @@ class FindTemplate:
         not_a_member = await self._not_a_member(user_id, channel, t)
         if not_a_member:
             return not_a_member
-        posted = await self.bot.languages.channel(
-            channel, notify_channel=self.bot.settings.notify_channel, poster=user_id
+        posted = await self.door.languages.channel(
+            channel, notify_channel=self.door.settings.notify_channel, poster=user_id
         )
-        message = shared_message(*found, user_id=user_id, now=self.bot.now(), t=posted)
+        message = shared_message(*found, user_id=user_id, now=self.door.now(), t=posted)
         try:
             async with asyncio.timeout(POST_SECONDS):
-                await self.bot.web.chat_postMessage(
+                await self.door.web.chat_postMessage(
                     channel=channel, text=message["text"], blocks=message["blocks"]
                 )
         except SlackApiError as error:
@@ -255,7 +255,7 @@ class FindTemplate:
         MEMBER_PAGES pages did not tell."""
         cursor = None
         for _ in range(MEMBER_PAGES):
-            page = await self.bot.web.conversations_members(
+            page = await self.door.web.conversations_members(
                 channel=channel, cursor=cursor, limit=MEMBER_PAGE_SIZE
             )
             members = page.get("members")
@@ -269,18 +269,18 @@ class FindTemplate:
 
     def _allowed(self, user_id: str) -> bool:
         """The modal is in no channel: WOLKVOX_ALLOWED_CHANNELS, when set, refuses it."""
-        return allowed(self.bot.settings, user_id=user_id, channel_id="")
+        return allowed(self.door.settings, user_id=user_id, channel_id="")
 
     async def _cached(self, connector: str) -> Snapshot | None:
         try:
-            return await self.bot.service.cached(connector)
+            return await self.door.service.cached(connector)
         except SharedStateUnavailable:
             return None
 
     async def _last_known(self, connector: str) -> Snapshot | None:
         try:
             async with asyncio.timeout(CACHE_READ_SECONDS):  # an options request waits on this
-                return await self.bot.service.last_known(connector)
+                return await self.door.service.last_known(connector)
         except (SharedStateUnavailable, TimeoutError):
             return None
 
@@ -289,7 +289,7 @@ class FindTemplate:
     ) -> tuple[Snapshot, Template] | None:
         """A template of a kept snapshot, if the snapshot is still kept."""
         try:
-            snapshot = await self.bot.service.kept(snapshot_id)
+            snapshot = await self.door.service.kept(snapshot_id)
         except SharedStateUnavailable:
             return None
         if snapshot is None or snapshot.connector != connector:
@@ -301,18 +301,18 @@ class FindTemplate:
         """Sync `connector` (cached if it is) and say how it went."""
         trigger = SyncTrigger(user_id=user_id, user_name=name, command=TRIGGER)
         try:
-            outcome = await self.bot.service.sync(connector, trigger)
+            outcome = await self.door.service.sync(connector, trigger)
         except (WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
             log.warning("sync of connector %s failed: %s", connector, type(error).__name__)
             return describe(error, t)
-        status = ready_status(outcome.snapshot, outcome.origin, self.bot.now(), t)
+        status = ready_status(outcome.snapshot, outcome.origin, self.door.now(), t)
         if outcome.error is not None:
             status += "\n:warning: " + stale_warning(outcome.error, t)
         return status
 
     def _sync_later(self, connector: str, user_id: str, name: str) -> None:
         """Start a sync of `connector` without waiting for it (an options request)."""
-        if self.bot.service.in_flight(connector) or connector in self._started:
+        if self.door.service.in_flight(connector) or connector in self._started:
             return
         self._started[connector] = True
         trigger = SyncTrigger(user_id=user_id, user_name=name, command=TRIGGER)
@@ -322,7 +322,7 @@ class FindTemplate:
 
     async def _background_sync(self, connector: str, trigger: SyncTrigger) -> None:
         try:
-            await self.bot.service.sync(connector, trigger)
+            await self.door.service.sync(connector, trigger)
         except (WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
             self._failed[connector] = True
             log.warning("sync of connector %s failed: %s", connector, type(error).__name__)
@@ -346,7 +346,7 @@ class FindTemplate:
         """views.update with the view's hash: whether Slack took it, and the new hash. A
         hash conflict (the person chose something else meanwhile) leaves the newer view."""
         try:
-            response = await self.bot.web.views_update(
+            response = await self.door.web.views_update(
                 view_id=str(view.get("id") or ""), hash=view.get("hash") or None, view=new
             )
         except SlackApiError as error:

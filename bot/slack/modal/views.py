@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import clip, escape, one_line, plain
 from bot.slack.modal.ids import (
     CHANNEL_BLOCK,
     CHANNEL_MENU,
@@ -38,9 +39,7 @@ from bot.slack.modal.ids import (
     template_block,
 )
 from bot.slack.modal.state import MAX_LABEL, Chosen, metadata, template_value
-from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import TemplateRef
-from bot.slack.views.common import syncing_text
 from bot.slack.views.kit import (
     LISTED,
     MAX_VIEW_BLOCKS,
@@ -51,6 +50,7 @@ from bot.slack.views.kit import (
     synced_phrase,
     user_ref,
 )
+from bot.slack.views.short import syncing_text
 from bot.slack.views.template import detail_blocks, detail_card
 from bot.templates.model import Snapshot, Template
 

@@ -17,15 +17,15 @@ from bot.slack.steps.sync_step import SYNC_STEP, SyncStep
 from bot.slack.steps.template_step import TEMPLATE_STEP, TemplateStep
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 STEPS = (SYNC_STEP, TEMPLATE_STEP)
 
 
-def register_steps(bot: Bot) -> None:
+def register_steps(door: SlackDoor) -> None:
     """Listen for both steps' `function_executed` events (acknowledged at once by Bolt)."""
-    bot.app.function(SYNC_STEP)(SyncStep(bot))
-    bot.app.function(TEMPLATE_STEP)(TemplateStep(bot))
+    door.app.function(SYNC_STEP)(SyncStep(door))
+    door.app.function(TEMPLATE_STEP)(TemplateStep(door))
 
 
 __all__ = ["STEPS", "SYNC_STEP", "TEMPLATE_STEP", "register_steps"]

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands import echo, read_connector
 from bot.errors import InputError
 from bot.i18n import Translator
-from bot.slack.commands import echo, read_connector
 from bot.templates.query import language_key
 
 # The optional inputs a workflow builder maps to "Person who used this workflow" and

@@ -27,14 +27,14 @@ from bot.errors import (
     WolkvoxTimeout,
 )
 from bot.i18n import Translator
+from bot.i18n.messages import describe, operator_hint
 from bot.slack.access import allowed, refusal
-from bot.slack.error_messages import describe, operator_hint
 from bot.slack.steps.inputs import Runner, read_runner
 from bot.slack.steps.wording import plain_text, runner_needed
 from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
-    from bot.slack.bot import Bot
+    from bot.slack.door import SlackDoor
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class StepFailure(Exception):
 class StepRun:
     """One execution of a step: its inputs, who runs it, and the language it answers in."""
 
-    bot: Bot
+    door: SlackDoor
     inputs: Mapping[str, Any]
     runner: Runner
     t: Translator
@@ -78,7 +78,7 @@ class StepRun:
     async def bounded(self, connector: str, work: Awaitable[T]) -> T:
         """`work`, given up after WOLKVOX_TIMEOUT plus a margin (WolkvoxTimeout). A sync it
         started goes on (the service shields it) and still reaches history and channels."""
-        timeout = self.bot.settings.timeout
+        timeout = self.door.settings.timeout
         try:
             return await asyncio.wait_for(work, timeout + STEP_MARGIN)
         except TimeoutError:
@@ -93,8 +93,8 @@ class Step:
 
     callback_id: ClassVar[str]
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, door: SlackDoor) -> None:
+        self.door = door
 
     async def __call__(
         self,
@@ -104,7 +104,7 @@ class Step:
         fail: AsyncFail,
     ) -> None:
         team_id = context.team_id or ""  # its shape checked at the edge (IdGuard)
-        await run_step(self.bot, self.callback_id, event, complete, fail, self.answer, team_id)
+        await run_step(self.door, self.callback_id, event, complete, fail, self.answer, team_id)
 
     async def answer(self, run: StepRun) -> Outputs:
         """The step's outputs for one execution."""
@@ -112,7 +112,7 @@ class Step:
 
 
 async def run_step(
-    bot: Bot,
+    door: SlackDoor,
     name: str,
     event: Mapping[str, Any],
     complete: AsyncComplete,
@@ -123,10 +123,10 @@ async def run_step(
     """Run `work` for a `function_executed` event of step `name` and end the step."""
     inputs = event.get("inputs") or {}
     runner = read_runner(inputs)
-    t = await bot.languages.translator(runner.user_id)  # WOLKVOX_LANGUAGE without a user
+    t = await door.languages.translator(runner.user_id)  # WOLKVOX_LANGUAGE without a user
     try:
-        check_access(bot, runner, t)
-        outputs = await work(StepRun(bot, inputs, runner, t, team_id))
+        check_access(door, runner, t)
+        outputs = await work(StepRun(door, inputs, runner, t, team_id))
     except StepFailure as failure:
         text = failure.text
     except (InputError, WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
@@ -146,11 +146,11 @@ async def run_step(
     await _end(name, fail(error=plain_text(text)))
 
 
-def check_access(bot: Bot, runner: Runner, t: Translator) -> None:
+def check_access(door: SlackDoor, runner: Runner, t: Translator) -> None:
     """WOLKVOX_ALLOWED_USERS and _CHANNELS apply to whoever runs the workflow and where. When
     a list is set and the step was not told the user (or channel), it is refused: Slack says
     nothing else about who runs a workflow."""
-    settings = bot.settings
+    settings = door.settings
     if allowed(settings, user_id=runner.user_id, channel_id=runner.channel_id):
         return
     unknown = (settings.allowed_users and not runner.user_id) or (

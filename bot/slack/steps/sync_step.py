@@ -28,13 +28,13 @@ class SyncStep(Step):
 
     async def answer(self, run: StepRun) -> Outputs:
         """Refresh the connector and report the counts and a one-line summary."""
-        bot, t = run.bot, run.t
-        connector = read_step_connector(run.inputs, bot.settings.aliases, t)
+        door, t = run.door, run.t
+        connector = read_step_connector(run.inputs, door.settings.aliases, t)
         trigger = run.trigger(SYNC_STEP)
-        outcome = await run.bounded(connector, bot.service.sync(connector, trigger, refresh=True))
+        outcome = await run.bounded(connector, door.service.sync(connector, trigger, refresh=True))
         if outcome.error is not None:  # "stale": an older copy is kept, but this sync failed
             raise outcome.error
-        age = bot.now() - outcome.snapshot.synced_at
+        age = door.now() - outcome.snapshot.synced_at
         count = outcome.snapshot.count
         if outcome.origin == "cooldown":
             counts, text = SyncCounts(count), cooldown_summary(connector, count, age, t)
@@ -64,9 +64,9 @@ class SyncStep(Step):
                 first=changes.first,
             )
         record = None
-        if self.bot.store is not None:
+        if self.door.store is not None:
             try:  # the sync just made is among the newest of its connector
-                recent = await self.bot.store.history(snapshot.connector, RECENT_SYNCS)
+                recent = await self.door.store.history(snapshot.connector, RECENT_SYNCS)
                 record = next((r for r in recent if r.id == snapshot.id), None)
             except Exception:  # the database may be down: the counts are unknown, not fatal
                 record = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.i18n import Translator
-from bot.slack.mrkdwn import code, escape, plain
+from bot.i18n.mrkdwn import code, escape, plain
 from bot.slack.steps.inputs import (
     read_language_code,
     read_step_connector,
@@ -39,12 +39,12 @@ class TemplateStep(Step):
 
     async def answer(self, run: StepRun) -> Outputs:
         """Find the template and one of its language versions."""
-        bot, t = run.bot, run.t
-        connector = read_step_connector(run.inputs, bot.settings.aliases, t)
+        door, t = run.door, run.t
+        connector = read_step_connector(run.inputs, door.settings.aliases, t)
         name = read_template_name(run.inputs, t)
         wanted = read_language_code(run.inputs, t)
         trigger = run.trigger(TEMPLATE_STEP)
-        outcome = await run.bounded(connector, bot.service.sync(connector, trigger))
+        outcome = await run.bounded(connector, door.service.sync(connector, trigger))
         found = find_versions(outcome.snapshot, name)
         if not found.versions:
             raise StepFailure(not_found(found, t))

@@ -1,6 +1,6 @@
 """What the Workflow Builder steps say, as plain text (pure): a step's outputs and its
 `fail(error=...)` end up in workflow messages and in Workflow Builder's activity log, where
-mrkdwn does not render. Error wording itself stays in `bot.slack.error_messages`; here it is
+mrkdwn does not render. Error wording itself stays in `bot.i18n.messages`; here it is
 only turned into plain text."""
 
 from __future__ import annotations

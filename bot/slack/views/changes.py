@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.i18n import Translator
-from bot.slack.mrkdwn import code, escape, plain
+from bot.i18n.mrkdwn import code, escape, plain
 from bot.slack.views.exports import changes_csv
 from bot.slack.views.kit import Message, context, message, section, user_ref
 from bot.templates.diff import Changes, TemplateChange

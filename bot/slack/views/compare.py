@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.action_ids import (
     ACTION_COMPARE_EXPORT,
     ACTION_COMPARE_JUMP,
@@ -26,7 +27,6 @@ from bot.slack.action_ids import (
     ACTION_COMPARE_REFRESH,
     ACTION_COMPARE_SHARE,
 )
-from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import CompareRef, encode_compare
 from bot.slack.views.kit import (
     LISTED,
@@ -39,7 +39,7 @@ from bot.slack.views.kit import (
     section,
     synced_phrase,
 )
-from bot.slack.views.planning import (
+from bot.slack.views.listing import (
     expired_offer,
     filters_context,
     notes_context,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, HeaderBlock
 
+from bot.commands import words
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.action_ids import (
     ACTION_COVERAGE_EXPORT,
     ACTION_COVERAGE_NEXT,
@@ -18,8 +20,6 @@ from bot.slack.action_ids import (
     ACTION_COVERAGE_REFRESH,
     ACTION_COVERAGE_SHARE,
 )
-from bot.slack.commands import words
-from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.kit import (
     LISTED,
@@ -32,7 +32,7 @@ from bot.slack.views.kit import (
     section,
 )
 from bot.slack.views.kit import message as kit_message
-from bot.slack.views.planning import (
+from bot.slack.views.listing import (
     expired_offer,
     filters_context,
     notes_context,

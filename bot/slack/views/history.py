@@ -7,10 +7,10 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.history.records import Subscription, SyncRecord
+from bot.commands import COMMAND, words
+from bot.database.records import Subscription, SyncRecord
 from bot.i18n import Translator
-from bot.slack.commands import COMMAND, words
-from bot.slack.mrkdwn import clip, escape, plain
+from bot.i18n.mrkdwn import clip, escape, plain
 from bot.slack.views.changes import summary, who
 from bot.slack.views.kit import MAX_HEADER, Message, message, section, user_ref
 

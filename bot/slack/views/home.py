@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
-from bot.history.records import Subscription, SyncRecord
+from bot.commands import COMMAND, words
+from bot.database.records import Subscription, SyncRecord
 from bot.i18n import Translator
-from bot.slack.commands import COMMAND, words
-from bot.slack.mrkdwn import escape, plain
+from bot.i18n.mrkdwn import escape, plain
 from bot.slack.views.changes import who
 from bot.slack.views.history import record_changes
 from bot.slack.views.kit import MAX_VIEW_BLOCKS, context, section

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Translator
-from bot.slack.mrkdwn import clip
+from bot.i18n.mrkdwn import clip
 
 Message = dict[str, Any]
 

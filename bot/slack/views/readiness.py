@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import clip, escape, one_line, plain
 from bot.slack.action_ids import ACTION_CHECK_REFRESH, ACTION_CHECK_SHARE
-from bot.slack.mrkdwn import clip, escape, one_line, plain
 from bot.slack.values import CheckRef, encode_check
 from bot.slack.views.kit import (
     LISTED,
@@ -33,7 +33,7 @@ from bot.slack.views.kit import (
     message,
     section,
 )
-from bot.slack.views.planning import expired_offer
+from bot.slack.views.listing import expired_offer
 from bot.slack.views.template import name_not_found, variables_line, variables_listed
 from bot.templates.readiness import (
     BODY_LIMIT,

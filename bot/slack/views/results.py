@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.action_ids import (
     ACTION_EXPORT,
     ACTION_NEXT,
@@ -32,7 +33,6 @@ from bot.slack.action_ids import (
     ACTION_REFRESH,
     ACTION_SHARE,
 )
-from bot.slack.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.values import TemplateRef, ViewRef, encode_template, encode_view
 from bot.slack.views.kit import (
     LISTED,
@@ -48,7 +48,7 @@ from bot.slack.views.kit import (
     context_json,
     section,
 )
-from bot.slack.views.planning import (
+from bot.slack.views.listing import (
     notes_context,
     nothing_listed,
     paged,

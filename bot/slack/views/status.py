@@ -16,11 +16,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.history.records import LastSync
+from bot.database.records import LastSync
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import escape, plain
 from bot.ops.health import PartHealth
 from bot.ops.status import StatusFacts
-from bot.slack.mrkdwn import escape, plain
 from bot.slack.views.changes import who
 from bot.slack.views.kit import MAX_FIELD_TEXT, Message, context, message, section
 

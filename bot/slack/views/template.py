@@ -8,9 +8,9 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.commands import COMMAND
 from bot.i18n import Translator
-from bot.slack.commands import COMMAND
-from bot.slack.mrkdwn import clip, code, escape, one_line, plain
+from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
 from bot.slack.views.kit import (
     LISTED,
     MAX_BLOCKS,

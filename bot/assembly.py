@@ -1,0 +1,136 @@
+"""The composition root: the one place the running bot is put together from the settings.
+
+Who answers a sync: `TemplateService` (cache -> single flight -> kept snapshots) over a
+`TemplateSource`, which is `WolkvoxClient` (2 calls in flight per token, across instances
+through Redis when REDIS_URL is set), or what a test passes. The core (`bot.core.Core`) holds
+them with the database and operating parts; the Slack door (`bot.slack.door.SlackDoor`)
+stands on the core, and the console and the web entry use that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.core import Clock, Core
+from bot.database.redis import connect
+from bot.database.store import Store
+from bot.i18n import LANGUAGES, read_language, translator
+from bot.slack.app import build_slack
+from bot.slack.door import SlackDoor
+from bot.sync.limits import SyncLimits
+from bot.sync.service import TemplateService, TemplateSource
+from bot.sync.shared_cache import SharedState
+from bot.wolkvox.client import WolkvoxClient
+from bot.wolkvox.redis_slots import RedisSlots
+
+# How long the shared (Redis) parts outlive one Wolkvox call of `WOLKVOX_TIMEOUT` seconds:
+# a crashed instance's lock on a connector, and its slot of the 2 allowed in flight, expire
+# this long after the call would have timed out, so another instance takes over.
+FLIGHT_LOCK_MARGIN = 15.0
+SLOT_LEASE_MARGIN = 5.0
+# A waiter on another instance's call gives up after two timeouts (one to get a slot, one for
+# the call) and this margin for publishing the result.
+FLIGHT_PUBLISH_MARGIN = 30.0
+
+
+def flight_deadline(timeout: float) -> float:
+    """How long a request waits for a sync that another instance is running."""
+    return timeout * 2 + FLIGHT_PUBLISH_MARGIN
+
+
+@dataclass
+class Shared:
+    """What instances share through Redis (all None without REDIS_URL), and what to close."""
+
+    redis: Redis | None = None
+    state: SharedState | None = None
+    slots: RedisSlots | None = None
+    closers: list[Any] = field(default_factory=list)
+
+
+def build_shared(settings: Settings) -> Shared:
+    """Connect to Redis when configured: the shared cache and flight locks, and the slots."""
+    if not settings.redis_url:
+        return Shared()
+    redis = connect(settings.redis_url)
+    state = SharedState(
+        redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + FLIGHT_LOCK_MARGIN
+    )
+    slots = RedisSlots(
+        redis,
+        settings.wolkvox_token,
+        lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
+    )
+    return Shared(redis, state, slots, closers=[state])
+
+
+def build_wolkvox(settings: Settings, slots: RedisSlots | None) -> WolkvoxClient:
+    """The Wolkvox client, taking its slots of the calls in flight from `slots` when shared."""
+    return WolkvoxClient(
+        settings.wolkvox_base_url,
+        settings.wolkvox_token,
+        server=settings.wolkvox_server,
+        timeout=settings.timeout,
+        slots=slots,
+    )
+
+
+def build_service(
+    settings: Settings, source: TemplateSource, shared: SharedState | None, now: Clock
+) -> TemplateService:
+    """The template service: cache, single flight, kept snapshots, cooldown, per-user limit."""
+    return TemplateService(
+        source,
+        cache_ttl=settings.cache_ttl,
+        now=now,
+        shared=shared,
+        flight_deadline=flight_deadline(settings.timeout),
+        keep_bytes=settings.keep_bytes,
+        refresh_cooldown=settings.refresh_cooldown,
+        limits=SyncLimits(
+            user_per_minute=settings.user_syncs_per_minute,
+            workflow_per_minute=settings.workflow_syncs_per_minute,
+            workspace_per_minute=settings.workspace_workflow_syncs_per_minute,
+            at_once=settings.syncs_at_once,
+        ),
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    source: TemplateSource | None = None,
+    web: AsyncWebClient | None = None,
+    store: Store | None = None,
+    now: Clock = lambda: datetime.now(UTC),
+) -> SlackDoor:
+    """The bot: the core, and the Slack door on it; tests pass fakes for `source` and `web`.
+
+    Await `SlackDoor.start()` before serving: it opens the database.
+    """
+    shared = build_shared(settings)
+    closers = shared.closers
+    if source is None:
+        client = build_wolkvox(settings, shared.slots)
+        closers.append(client)
+        source = client
+    for language in LANGUAGES:
+        translator(language)  # read the catalogs now, not during someone's first command
+    core = Core(
+        service=build_service(settings, source, shared.state, now),
+        settings=settings,
+        now=now,
+        store=store,
+        closers=closers,
+    )
+    default_language = read_language(settings.language) or "en"
+    return build_slack(core, web=web, redis=shared.redis, default_language=default_language)
+
+
+__all__ = ["SlackDoor", "build_app"]

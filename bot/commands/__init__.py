@@ -1,0 +1,48 @@
+"""The slash-command grammar: text in, a Command out (pure). The help text lives here too.
+
+    /wolkvox-sync                                   help (ayuda, ajuda)
+    /wolkvox-sync <connector> [filters] [words] [--refresh]
+    /wolkvox-sync <connector> show <template_name> [--refresh]
+    /wolkvox-sync <connector> coverage [filters] [--refresh]   which names exist in which languages
+    /wolkvox-sync <connector> check <template_name> [--refresh]   readiness across its languages
+    /wolkvox-sync compare <connector> <connector> [filters] [--refresh]
+    /wolkvox-sync idioma [es|pt|en|auto]             the language the bot speaks to you
+
+<connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS. Every command word is read
+in English, Spanish and Portuguese, whatever the person's language (`Words` lists them); help
+shows the words of the reader's language.
+
+kinds.py (the Command values), words.py (the words of each language), tokens.py (splitting the
+text), grammar.py (parse), filters.py (filters and words), reading.py (a typed connector, quoted
+back in errors), help.py.
+"""
+
+from __future__ import annotations
+
+from bot.commands import kinds
+from bot.commands.filters import MAX_TERMS, MAX_WORD, parse_query, parse_query_text
+from bot.commands.grammar import parse
+from bot.commands.help import help_text
+from bot.commands.kinds import *  # noqa: F403  (every Command, listed in kinds.__all__)
+from bot.commands.reading import MAX_ECHO, echo, read_connector
+from bot.commands.tokens import MAX_COMMAND_CHARS, unescape_command_text
+from bot.commands.words import COMMAND, WORDS, Words, words
+
+__all__ = [
+    "COMMAND",
+    "MAX_COMMAND_CHARS",
+    "MAX_ECHO",
+    "MAX_TERMS",
+    "MAX_WORD",
+    "WORDS",
+    "Words",
+    "echo",
+    "help_text",
+    "parse",
+    "parse_query",
+    "parse_query_text",
+    "read_connector",
+    "unescape_command_text",
+    "words",
+]
+__all__ += kinds.__all__

@@ -1,0 +1,152 @@
+"""The core every door shares (Slack, the console, the web entry): the settings, the template
+service (cache -> single flight -> Wolkvox), the database, operating parts (quota, schedule
+claims, readiness, metrics) and the clock. `bot.assembly` builds it; a door starts and stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.config import Settings
+from bot.database.outbox import Outgoing
+from bot.database.retention import Retention
+from bot.database.store import Store
+from bot.ops.operations import Operations
+from bot.ops.status import StatusFacts, status_facts
+from bot.shutdown import Deadline, unfinished_tasks
+from bot.sync.recorder import History
+from bot.sync.schedule import AutoSync
+from bot.sync.service import SyncTrigger, TemplateService
+from bot.templates.diff import Changes
+from bot.templates.model import Snapshot
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Notifications(Protocol):
+    """Who tells people what a sync changed (the Slack notifier): it composes what to queue
+    with a sync, delivers it, and sweeps what is still queued."""
+
+    async def compose(
+        self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger
+    ) -> Sequence[Outgoing]: ...
+
+    async def after_sync(
+        self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger
+    ) -> None: ...
+
+    async def deliver_pending(self) -> int: ...
+
+    def start_sweeping(self) -> None: ...
+
+    async def stop_sweeping(self) -> None: ...
+
+
+@dataclass
+class Core:
+    """The running core: open it (the database), start it with whoever notifies, close it."""
+
+    service: TemplateService
+    settings: Settings
+    now: Clock
+    store: Store | None = None
+    ops: Operations | None = None  # quota, schedule claims, readiness, metrics
+    notifications: Notifications | None = None
+    scheduler: AutoSync | None = None
+    retention: Retention | None = None
+    closers: list[Any] = field(default_factory=list)
+
+    async def open(self) -> Store:
+        """Open the database (create or upgrade the schema) and the operating parts; the
+        service spends the daily quota from now on."""
+        if self.store is None:
+            self.store = await Store.open(self.settings.database_url)
+            self.closers.append(self.store)
+        self.ops = Operations(self.settings, self.store)
+        self.service.spend_quota_with(self.ops.quota)
+        return self.store
+
+    async def start(self, notifications: Notifications, *, schedule: bool = True) -> None:
+        """Record each fresh sync with its notifications, send what is still queued, keep the
+        history within WOLKVOX_HISTORY_DAYS and start the in-process schedule."""
+        store = self.require_store()
+        self.notifications = notifications
+        history = History(store, compose=notifications.compose)
+        self.service.record_with(history.record)
+        self.service.archive_with(history.snapshot)
+        self.service.on_fresh_sync(notifications.after_sync)
+        await notifications.deliver_pending()
+        notifications.start_sweeping()
+        self.retention = Retention(store, self.settings.history_days, self.now)
+        self.retention.start()
+        if schedule and self.settings.auto_sync and self.ops is not None:
+            self.scheduler = AutoSync(
+                self.service,
+                self.settings.auto_sync,
+                self.settings.auto_sync_minutes * 60,
+                claims=self.ops.claims,
+            )
+            self.scheduler.start()
+
+    async def stop_background(self) -> None:
+        """Stop the schedule and the retention sweep: no new work starts by itself."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        if self.retention is not None:
+            await self.retention.stop()
+
+    async def aclose(self, deadline: Deadline, *, told: int = 0) -> None:
+        """Let running syncs finish by `deadline`, send what is queued, close; say in the log
+        what was dropped to keep the deadline (`told`: waiters a door told to try again)."""
+        await self.stop_background()
+        drained = await deadline.within(self.service.drain())
+        if self.notifications is not None:
+            await self.notifications.stop_sweeping()
+            await deadline.within(self.notifications.deliver_pending())
+        queued = await self._queued_notifications()
+        dropped = unfinished_tasks()
+        if told or not drained or queued or dropped:
+            log.warning(
+                "shutdown: %d sync(s) told to run the command again, %d notification(s) left "
+                "queued for the next start, %d unfinished task(s) dropped (work after syncs, "
+                "workflow steps, requests)",
+                told,
+                queued,
+                dropped,
+            )
+        if self.ops is not None:
+            await self.ops.aclose()
+        for closer in reversed(self.closers):
+            await closer.aclose()
+
+    async def status(self) -> StatusFacts:
+        """The facts `status` shows: calls today, syncs, cache, database and Redis."""
+        if self.ops is None:
+            raise RuntimeError("Core.open() was not awaited")
+        return await status_facts(
+            self.ops,
+            self.require_store(),
+            syncing=self.service.syncing,
+            cached_here=self.service.cached_here,
+        )
+
+    async def _queued_notifications(self) -> int:
+        """Notifications still in the outbox (0 when the count can't be read in a second)."""
+        if self.store is None:
+            return 0
+        try:
+            return await asyncio.wait_for(self.store.pending_count(), 1.0)
+        except Exception:
+            return 0
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("Core.open() was not awaited")
+        return self.store

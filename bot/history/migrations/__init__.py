@@ -1,1 +1,0 @@
-"""Alembic's environment and revisions for the history database (run by `bot.history.migrate`)."""

@@ -1,0 +1,322 @@
+"""The one place where errors become words: for the person who typed the command (mrkdwn,
+safe to post, in their language), and a hint for whoever runs the bot (logged, and shown by
+the console)."""
+
+from __future__ import annotations
+
+import math
+
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import words
+from bot.errors import (
+    BadRequest,
+    BadResponse,
+    BotError,
+    Busy,
+    ConnectionFailed,
+    ExpiredError,
+    Forbidden,
+    InputError,
+    InvalidToken,
+    MissingToken,
+    QuotaExceeded,
+    QuotaSpent,
+    QuotaUnknown,
+    SharedStateUnavailable,
+    SyncLimitReached,
+    TooManyAtOnce,
+    TooManyRequests,
+    Unavailable,
+    WolkvoxError,
+    WolkvoxRejected,
+    WolkvoxTimeout,
+)
+from bot.i18n import N_, Translator
+from bot.i18n.mrkdwn import escape, plain
+
+INVITE = "`/invite @Wolkvox Sync`"
+
+
+def describe(error: BotError, t: Translator) -> str:
+    """What went wrong, for the user: the connector, the cause, what Wolkvox said, what to do."""
+    if isinstance(error, InputError):
+        # the parser writes in the user's language; other readers raise an English msgid
+        return f":grey_question: {t._(str(error))}"
+    if isinstance(error, ExpiredError):
+        return t._(
+            ":hourglass: The data behind this message for connector *{connector}* is no longer "
+            "kept. Press *Refresh* to sync it again."
+        ).format(connector=escape(error.connector))
+    if isinstance(error, WolkvoxError):
+        return t._(":x: Could not sync connector *{connector}*: {cause}").format(
+            connector=escape(error.connector), cause=cause(error, t)
+        )
+    if isinstance(error, SyncLimitReached):
+        return limit_reached(error, t)
+    if isinstance(error, SharedStateUnavailable):
+        return t._(
+            ":x: I can't reach my shared storage right now, so I won't call Wolkvox: that "
+            "could break its limit of 2 calls at once. Nothing was lost; try again in a minute."
+        )
+    return t._(":x: Something went wrong.")
+
+
+def limit_reached(error: SyncLimitReached, t: Translator) -> str:
+    """Why a sync was not started: too many at once, or too many in a minute, for a person,
+    a workflow or the workspace's workflows."""
+    seconds = t.number(math.ceil(error.retry_in))
+    if isinstance(error, TooManyAtOnce):
+        if error.scope == "user":
+            return t.nformat(
+                ":hand: You already have {count} sync running or waiting for Wolkvox, the most "
+                "I run at once for one person, so others get their turn. Try again when it "
+                "has answered.",
+                ":hand: You already have {count} syncs running or waiting for Wolkvox, the most "
+                "I run at once for one person, so others get their turn. Try again when they "
+                "have answered.",
+                error.limit,
+            )
+        return t.nformat(
+            "This workflow already has {count} sync running or waiting for Wolkvox, the most "
+            "I run at once for one workflow. Run it again when that one has ended.",
+            "This workflow already has {count} syncs running or waiting for Wolkvox, the most "
+            "I run at once for one workflow. Run it again when those have ended.",
+            error.limit,
+        )
+    if error.scope == "workflow":
+        return t.nformat(
+            "This workflow has started {count} sync that asks Wolkvox in the last minute, the "
+            "most I run for one workflow. Try again in {seconds} s.",
+            "This workflow has started {count} syncs that ask Wolkvox in the last minute, the "
+            "most I run for one workflow. Try again in {seconds} s.",
+            error.limit,
+            seconds=seconds,
+        )
+    if error.scope == "workspace":
+        return t.nformat(
+            "The workflows of this workspace have started {count} sync that asks Wolkvox in "
+            "the last minute, the most I run for all of them together. Try again in {seconds} s.",
+            "The workflows of this workspace have started {count} syncs that ask Wolkvox in "
+            "the last minute, the most I run for all of them together. Try again in {seconds} s.",
+            error.limit,
+            seconds=seconds,
+        )
+    return t.nformat(
+        ":hand: You have started {count} sync in the last minute, the most I run for one "
+        "person. Try again in {seconds} s; answers from the cache still work (the command "
+        "without {refresh}).",
+        ":hand: You have started {count} syncs in the last minute, the most I run for one "
+        "person. Try again in {seconds} s; answers from the cache still work (the command "
+        "without {refresh}).",
+        error.limit,
+        seconds=seconds,
+        refresh=f"`{words(t).refresh}`",
+    )
+
+
+# Why a sync failed, by kind of error: whole sentences with named placeholders ({said} is what
+# Wolkvox said, if anything), written for the person who asked; and what whoever runs the bot
+# can do about it (logged; the console shows it). The first class that matches wins.
+_CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
+    (
+        QuotaSpent,
+        N_(
+            "today's Wolkvox quota for this bot ({daily} calls) is spent, and I keep no copy "
+            "of this connector to show. The quota resets at 00:00 UTC; connectors synced "
+            "before still answer from their last copy."
+        ),
+        N_("WOLKVOX_DAILY_QUOTA is spent for today (counted by the bot)."),
+    ),
+    (
+        QuotaUnknown,
+        N_(
+            "I can't read today's count of Wolkvox calls right now, so I won't call Wolkvox: "
+            "that could spend more than the daily quota. Nothing was lost; try again in a "
+            "minute."
+        ),
+        N_(
+            "The daily quota counter (REDIS_URL or DATABASE_URL) could not be read; calls "
+            "are refused until it answers."
+        ),
+    ),
+    (
+        QuotaExceeded,
+        N_(
+            "TOKEN LIMIT EXCEEDED: the day's API quota for this token is spent.{said} The "
+            "quota resets daily; cached results still work until then."
+        ),
+        "",
+    ),
+    (
+        TooManyRequests,
+        N_(
+            "Wolkvox refused the call because 2 requests were already running for this bot "
+            "(another app may be using its access).{said} Try again in a minute."
+        ),
+        N_("Another app or instance may be using WOLKVOX_TOKEN (2 calls at once at most)."),
+    ),
+    (
+        InvalidToken,
+        N_(
+            "Wolkvox did not accept the bot's access key.{said} Ask whoever set up this bot to "
+            "check it."
+        ),
+        N_(
+            "PLEASE VALIDATE TOKEN: check WOLKVOX_TOKEN against Wolkvox Manager > "
+            "Configuration > Integrations > Tokens."
+        ),
+    ),
+    (
+        MissingToken,
+        N_(
+            "Wolkvox says the bot sent no access key.{said} Ask whoever set up this bot to "
+            "check its settings."
+        ),
+        N_("HTTP 401: check that WOLKVOX_TOKEN is set."),
+    ),
+    (
+        Forbidden,
+        N_(
+            "Wolkvox refused the call.{said} This also happens during Wolkvox maintenance "
+            "(backups): try again later."
+        ),
+        N_("HTTP 403: Wolkvox maintenance, or the token lacks access to this operation."),
+    ),
+    (
+        BadRequest,
+        N_(
+            "Wolkvox rejected the request.{said} Check the connector id; if it is right, ask "
+            "whoever set up this bot to check its Wolkvox server setting."
+        ),
+        N_("HTTP 400: check the connector id and WOLKVOX_SERVER (the operation's server code)."),
+    ),
+    (WolkvoxRejected, N_("Wolkvox answered with error code {code}.{said}"), ""),
+    (
+        Busy,
+        N_(
+            "I'm busy with other syncs right now (Wolkvox takes 2 at a time, and none came "
+            "free in time). Nothing was lost; try again in a minute."
+        ),
+        "",
+    ),
+    (
+        Unavailable,
+        N_(
+            "Wolkvox is not available right now (HTTP {status}, a server error on their "
+            "side). Try again in a few minutes."
+        ),
+        "",
+    ),
+    (
+        WolkvoxTimeout,
+        N_(
+            "the sync timed out: Wolkvox did not answer within {seconds} seconds. Large "
+            "accounts can be slow: try again in a few minutes. If it keeps happening, ask "
+            "whoever set up this bot to give Wolkvox more time."
+        ),
+        N_("Raise WOLKVOX_TIMEOUT if this account is large."),
+    ),
+    (
+        ConnectionFailed,
+        N_(
+            "could not connect to Wolkvox ({detail}). Try again in a few minutes; if it keeps "
+            "happening, ask whoever set up this bot to check its Wolkvox settings."
+        ),
+        N_(
+            "Check WOLKVOX_SERVER; if it is right, this server's IP address may be missing "
+            "from the operation's allow list in Wolkvox Manager."
+        ),
+    ),
+    (BadResponse, N_("Wolkvox's answer could not be read: {detail}. Try again later."), ""),
+)
+_UNKNOWN_CAUSE = N_("the sync failed ({detail}).")
+
+
+def cause(error: WolkvoxError, t: Translator) -> str:
+    """Why a Wolkvox sync failed, in a sentence or two, for the person who asked."""
+    sentence = next((text for kind, text, _ in _CAUSES if isinstance(error, kind)), _UNKNOWN_CAUSE)
+    return t._(sentence).format(**_facts(error, t))
+
+
+def operator_hint(error: WolkvoxError, t: Translator | None = None) -> str:
+    """What whoever runs the bot can do about `error` ("" when nothing): English for the log,
+    translated (with `t`) for the console."""
+    hint = next((h for kind, _, h in _CAUSES if isinstance(error, kind)), "")
+    return t._(hint) if t is not None and hint else hint
+
+
+def _facts(error: WolkvoxError, t: Translator) -> dict[str, str]:
+    """The values a cause's sentence may name, each made safe for mrkdwn."""
+    facts = {
+        "said": _wolkvox_said(error, t),
+        "detail": plain(error.detail, 120 if isinstance(error, ConnectionFailed) else 200),
+        "status": str(getattr(error, "status", "")),
+        "seconds": t.number(getattr(error, "seconds", 0)),
+        "code": "?",
+        "daily": t.number(getattr(error, "daily", 0)),
+    }
+    if isinstance(error, WolkvoxRejected):
+        status = error.code if 200 <= error.status < 300 else str(error.status)
+        facts["code"] = escape(status or "?")
+    return facts
+
+
+def slack_problem(error: SlackApiError, failed: str, t: Translator) -> str:
+    """Why Slack refused a call, and what the user can do about it. `failed` is the whole
+    clause, in the user's language: "I could not upload the CSV here"."""
+    reason = (
+        str(error.response.get("error") or "unknown_error") if error.response else "unknown_error"
+    )
+    if reason == "not_in_channel":
+        text = t._(
+            ":x: {failed}: I am not a member of this conversation. Invite me with {invite} and "
+            "try again."
+        )
+    elif reason in ("channel_not_found", "is_archived"):
+        text = t._(
+            ":x: {failed}: I can't reach this conversation ({reason}). For a private channel, "
+            "invite me with {invite}."
+        )
+    elif reason == "missing_scope":
+        text = t._(
+            ":x: {failed}: the app lacks a permission. Ask your Slack admin to reinstall it."
+        )
+    else:
+        text = t._(":x: {failed}: Slack said {reason}.")
+    return text.format(failed=failed, reason=f"`{escape(reason)}`", invite=INVITE)
+
+
+def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
+    """Shown with a refresh answered from the last sync because it came too soon after it."""
+    return t._(
+        ":hourglass: This connector was synced less than {cooldown} s ago, so this is that "
+        "sync: Wolkvox is asked again {cooldown} s after a sync at the earliest. You can "
+        "refresh again in {seconds} s."
+    ).format(cooldown=t.number(cooldown), seconds=t.number(math.ceil(retry_in)))
+
+
+def quota_spent_note(t: Translator) -> str:
+    """Shown with a refresh answered from the last copy because the day's quota is spent."""
+    return t._(
+        ":no_entry: Today's Wolkvox quota for this bot is spent, so I did not ask Wolkvox again: "
+        "this is the last copy. The quota resets at midnight UTC."
+    )
+
+
+def stale_warning(error: WolkvoxError, t: Translator) -> str:
+    """Shown above an older snapshot when the fresh sync failed."""
+    return t._("The fresh sync failed, so this is the last good copy. {cause}").format(
+        cause=_capital(cause(error, t))
+    )
+
+
+def _wolkvox_said(error: WolkvoxError, t: Translator) -> str:
+    if not isinstance(error, WolkvoxRejected):
+        return ""
+    said = " / ".join(part for part in (error.error, error.msg) if part)
+    return " " + t._("Wolkvox said: “{said}”.").format(said=plain(said, 300)) if said else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
