@@ -1,5 +1,5 @@
 """9c: `python -m bot` gives the log filter DATABASE_URL's password, so a log line that carries
-it is redacted (tests/test_hardening.py checks the helper that finds it; this, the wiring).
+it is redacted (tests/test_untrusted_input.py checks the helper that finds it; this, the wiring).
 
 Nothing the bot logs names the password today: the start refuses an unreachable database with
 its own redacted line before logging starts. So the test makes a line carry it: the database

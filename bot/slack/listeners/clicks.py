@@ -210,7 +210,7 @@ class KeptClicks:
     async def kept(self, connector: str, snapshot_id: str, query: str = "") -> Snapshot:
         """The kept snapshot a button points to; ExpiredError when it is gone, or when it is
         another connector's (a button naming 5678 with 1234's snapshot id). Every click that
-        loads a kept snapshot by id comes through here (tests/test_kept_crossing.py)."""
+        loads a kept snapshot by id comes through here (tests/test_cross_connector_buttons.py)."""
         snapshot = await self.door.service.kept(snapshot_id) if snapshot_id else None
         if snapshot is None or snapshot.connector != connector:
             raise ExpiredError(connector, query)
