@@ -1,7 +1,7 @@
 """A button names its connector and carries a kept snapshot's id: every button that loads a
-kept snapshot by id checks that the snapshot is that connector's (issue 17, item 9a). A value
-naming connector 5678 with connector 1234's snapshot id is answered as expired, never with
-1234's templates under 5678's name."""
+kept snapshot by id checks that the snapshot is that connector's. A value naming connector
+5678 with connector 1234's snapshot id is answered as expired, never with 1234's templates
+under 5678's name."""
 
 from __future__ import annotations
 

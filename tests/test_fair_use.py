@@ -62,7 +62,7 @@ def commands(
     return acks
 
 
-# --- the two slots, in turn (item 5) ---
+# --- the two slots, in turn ---
 
 
 def test_one_member_flooding_leaves_a_slot_for_another(
@@ -99,7 +99,7 @@ def test_a_timed_out_call_holds_only_its_callers_slot(
     assert "3 templates" in eve and "7777" in wolkvox.calls
 
 
-# --- workflow steps (item 3) ---
+# --- workflow steps ---
 
 
 def test_workflow_steps_are_limited_per_runner_and_per_workspace(
@@ -138,7 +138,7 @@ def test_a_flood_of_step_events_makes_only_the_allowed_calls(
     assert all(method in (SUCCESS, ERROR) for method, _ in outcomes)
 
 
-# --- the daily quota (item 4) ---
+# --- the daily quota ---
 
 
 def test_the_quota_is_a_hard_stop_for_a_crowd(

@@ -1,4 +1,4 @@
-"""9c: `python -m bot` gives the log filter DATABASE_URL's password, so a log line that carries
+"""`python -m bot` gives the log filter DATABASE_URL's password, so a log line that carries
 it is redacted (tests/test_untrusted_input.py checks the helper that finds it; this, the wiring).
 
 Nothing the bot logs names the password today: the start refuses an unreachable database with

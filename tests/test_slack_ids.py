@@ -1,6 +1,6 @@
-"""Slack's ids are checked once, at the edge (issue 17, item 7): a request with a user, team
-or channel id Slack does not use is refused plainly, before any store or cache sees it, and
-a real id is stored whole."""
+"""Slack's ids are checked once, at the edge: a request with a user, team or channel id Slack
+does not use is refused plainly, before any store or cache sees it, and a real id is stored
+whole."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/wolkvox-sync status`, the quota in replies, and commands counted in /metrics (issue 11)."""
+"""`/wolkvox-sync status`, the quota in replies, and commands counted in /metrics."""
 
 from __future__ import annotations
 

@@ -290,7 +290,7 @@ async def test_prune_keeps_the_newest_sync_and_content_still_in_use(database: st
 
 
 async def test_forty_unchanged_syncs_of_5000_templates_store_them_once(tmp_path: Path) -> None:
-    """Issue 10: 40 refreshes of an account with 5,000 templates of about 1 KB each."""
+    """40 refreshes of an account with 5,000 templates of about 1 KB each."""
     templates = [
         Template(f"plantilla_{i:05d}", "es_MX", "UTILITY", f"{i} " + "Hola {{1}}, " * 83)
         for i in range(5000)

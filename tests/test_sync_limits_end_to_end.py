@@ -1,5 +1,6 @@
-"""A busy team, end to end (issue 10): refresh cooldown, the per-user limit, a busy bot,
-one connector however it is written, buttons on older messages, and history retention."""
+"""Sync limits end to end, through the running app: refresh cooldown, the per-user limit, a
+busy bot, one connector however it is written, buttons on older messages, and history
+retention."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The type-ahead's work is bounded whatever is typed (issue 17, item 2): an options request
-runs on the event loop that acknowledges everyone's commands."""
+"""The type-ahead's work is bounded whatever is typed: an options request runs on the event
+loop that acknowledges everyone's commands."""
 
 from __future__ import annotations
 

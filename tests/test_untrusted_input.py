@@ -1,5 +1,5 @@
-"""Smaller holes of issue 10, each closed end to end: refused clicks, hostile button values,
-escaped command text, quoted phrases in buttons, log forging, and the Home tab."""
+"""Untrusted input, end to end: refused clicks, hostile button values, escaped command text,
+quoted phrases in buttons, log forging, and the Home tab."""
 
 from __future__ import annotations
 
