@@ -12,27 +12,20 @@ import asyncio
 import json
 import os
 import platform
-import shlex
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench import slots_held, type_ahead
+from bench.procfile import ROOT, bot_env, process, rss_mb, web_command
+from bench.slash_client import Client, answered_in_ack, pct
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
-from testkit.slack_requests import command_body, settings_env, sign
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
     "burst_ack_p99_ms": 100,
     "cache_rps_ratio": 0.8,
@@ -42,120 +35,6 @@ TARGETS = {
     "cold_locale_ack_p99_ms": 300,
 }
 USERS_INFO_SECONDS = 0.1  # how long the fake Slack takes to answer users.info (cold locale)
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def process(
-    command: list[str], env: dict[str, str], cwd: Path
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**env, "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.post(f"{url}/slack/events", content=b"", timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{command} did not start: {proc.stderr.read() if proc.stderr else ''}"
-                ) from None
-            time.sleep(0.1)
-    try:
-        yield url, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class Client:
-    """Sends signed slash commands as Slack does: one HTTP/1.1 POST per connection.
-
-    A minimal client on raw asyncio streams, with each request built and signed before its
-    clock starts, so that what is measured is the server, not the load generator. Every
-    response_url is unique, to time the answer.
-    """
-
-    def __init__(self, url: str, slack: FakeSlack, connections: int) -> None:
-        host, port = url.removeprefix("http://").split(":")
-        self.host, self.port = host, int(port)
-        self.slack = slack
-        self.slots = asyncio.Semaphore(connections)
-        self.count = 0
-
-    def request(self, text: str, user: str = "") -> tuple[str, bytes]:
-        self.count += 1
-        name = f"{id(self)}-{self.count}"
-        who = {"user_id": user} if user else {}
-        body = command_body(text, response_url=self.slack.response_url(name), **who)
-        headers = {
-            **sign(body),
-            "Host": f"{self.host}:{self.port}",
-            "Content-Length": str(len(body)),
-            "Connection": "close",
-        }
-        head = "POST /slack/events HTTP/1.1\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers.items()
-        )
-        return name, (head + "\r\n" + body).encode()
-
-    async def command(self, text: str, user: str = "") -> tuple[float, str, bool, dict[str, Any]]:
-        return await self.send(*self.request(text, user))
-
-    async def send(self, name: str, raw: bytes) -> tuple[float, str, bool, dict[str, Any]]:
-        async with self.slots:
-            started = time.perf_counter()
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-            writer.write(raw)
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                key, _, value = line.decode().partition(":")
-                if key.lower() == "content-length":
-                    length = int(value)
-            content = await reader.readexactly(length) if length else b""
-            ack_seconds = time.perf_counter() - started
-            writer.close()
-        data = json.loads(content) if content else {}
-        return started, name, b" 200 " in status_line, {"ack": ack_seconds, "body": data}
-
-    async def aclose(self) -> None:
-        pass
-
-
-def answered_in_ack(body: dict[str, Any]) -> bool:
-    return "templates" in json.dumps(body)
 
 
 async def burst(
@@ -361,26 +240,6 @@ async def memory(url: str, pid: int, slack: FakeSlack, wolkvox: FakeWolkvox) -> 
     }
 
 
-def bot_env(wolkvox: FakeWolkvox, slack: FakeSlack, workdir: Path) -> dict[str, str]:
-    """The Procfile process's environment: this venv first on PATH, wired to the fakes."""
-    env = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": os.environ.get("HOME", str(workdir)),
-        **settings_env(wolkvox.url, slack.api_url, WOLKVOX_TIMEOUT="30"),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
-    }
-    if os.environ.get("PYTHONPATH"):  # to measure another checkout with the same venv
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return env
-
-
-def web_command() -> list[str]:
-    """The Procfile's web line, as a command."""
-    procfile = (ROOT / "Procfile").read_text().splitlines()
-    return shlex.split(next(line for line in procfile if line.startswith("web:"))[4:])
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     wolkvox, slack = FakeWolkvox(), FakeSlack()
     workdir = Path(tempfile.mkdtemp(prefix="wolkvox-bench-"))
@@ -403,15 +262,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             wolkvox.reply("7100", Reply(body=ok(make_templates(1000))))
             results["cache_hits_bot"] = await cache_hits(url, slack, "7100", args.seconds, 8, True)
             results["cold_locale"] = await cold_locale(url, slack, "7100", args.cold, 8)
-            # Imported here: both modules import this one as bench.__main__, which at the top
-            # of `python -m bench` (running as __main__) would be a circular import.
-            from bench.slots_held import slots_held
-            from bench.type_ahead import type_ahead_flood
-
-            results["type_ahead_flood"] = await type_ahead_flood(
+            results["type_ahead_flood"] = await type_ahead.type_ahead_flood(
                 url, slack, wolkvox, args.seconds / 2
             )
-            results["slots_held"] = await slots_held(url, slack, wolkvox, args.latency)
+            results["slots_held"] = await slots_held.slots_held(url, slack, wolkvox, args.latency)
         with process([sys.executable, str(ROOT / "bench" / "floor.py")], env, workdir) as (
             url,
             proc,
@@ -432,10 +286,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def check(r: dict[str, Any]) -> dict[str, bool]:
-    from bench.slots_held import TARGET as slots_target
-    from bench.slots_held import met as slots_met
-    from bench.type_ahead import TARGET_P99_MS as type_ahead_p99_ms
-
     burst = r["burst"]
     return {
         "burst: every command acknowledged, p99 < 100 ms": burst["acknowledged"]
@@ -458,11 +308,11 @@ def check(r: dict[str, Any]) -> dict[str, bool]:
         == r["cold_locale"]["commands"]
         and r["cold_locale"]["ack_p99_ms"] < TARGETS["cold_locale_ack_p99_ms"],
         "type-ahead flood (1 and 4 typists): a member's ack p99 < 300 ms, nothing fails": all(
-            o["failures"] == 0 and o["member_ack_p99_ms"] < type_ahead_p99_ms
+            o["failures"] == 0 and o["member_ack_p99_ms"] < type_ahead.TARGET_P99_MS
             for o in r["type_ahead_flood"]
             if o["typists"]
         ),
-        slots_target: slots_met(r["slots_held"]),
+        slots_held.TARGET: slots_held.met(r["slots_held"]),
     }
 
 

@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 from bench import scenario
-from bench.__main__ import Client, pct
 from bench.scenario import machine, with_bot
+from bench.slash_client import Client, pct
 from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,24 +19,10 @@ from typing import Any
 
 import httpx
 
-try:
-    from testkit.fake_slack import FakeSlack
-    from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
-    from testkit.slack_requests import command_body, settings_env, sign
-except ImportError:  # the layout before issue 9, to measure the same thing on older commits
-    from tests.fakes.slack import FakeSlack  # type: ignore[no-redef]
-    from tests.fakes.wolkvox import FakeWolkvox, Reply, make_templates, ok  # type: ignore[no-redef]
-
-    from tests.harness import command_body, settings_env, sign  # type: ignore[no-redef]
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from bench.procfile import ROOT, free_port, rss_mb, web_command
+from testkit.fake_slack import FakeSlack
+from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
+from testkit.slack_requests import command_body, settings_env, sign
 
 
 def templates(n: int, round_: int, changing: bool) -> list[dict[str, Any]]:
@@ -51,9 +35,7 @@ def templates(n: int, round_: int, changing: bool) -> list[dict[str, Any]]:
 
 def measure(refreshes: int, n: int, changing: bool) -> dict[str, Any]:
     wolkvox, slack = FakeWolkvox(), FakeSlack()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -66,14 +48,9 @@ def measure(refreshes: int, n: int, changing: bool) -> dict[str, Any]:
             "WOLKVOX_TIMEOUT": "60",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
-        web = next(
-            line.removeprefix("web:").strip()
-            for line in (ROOT / "Procfile").read_text().splitlines()
-            if line.startswith("web:")
-        )
         log = Path(tmp) / "bot.log"
         proc = subprocess.Popen(
-            shlex.split(web), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            web_command(), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.__main__ import ROOT, bot_env, process, web_command
+from bench.procfile import ROOT, bot_env, process, web_command
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox
 

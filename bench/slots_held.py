@@ -24,8 +24,8 @@ import time
 from typing import Any
 
 from bench import scenario
-from bench.__main__ import Client, answered_in_ack, pct
 from bench.scenario import machine, with_bot
+from bench.slash_client import Client, answered_in_ack, pct
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
 

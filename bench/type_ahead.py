@@ -24,8 +24,8 @@ import time
 from typing import Any
 
 from bench import scenario
-from bench.__main__ import Client, answered_in_ack, pct
 from bench.scenario import machine, with_bot
+from bench.slash_client import Client, answered_in_ack, pct
 from bot.i18n import translator
 from bot.slack.modal import ids
 from bot.slack.modal.state import Chosen
