@@ -1,55 +1,20 @@
-"""Socket Mode: `python -m bot` with SLACK_APP_TOKEN, over a WebSocket to a fake Slack."""
+"""Socket Mode: `python -m bot` with SLACK_APP_TOKEN answers a slash command over a WebSocket to
+a fake Slack, and never prints its tokens (workflow steps over Socket Mode: test_steps.py)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from testkit.fake_slack import FakeSlack
-from testkit.fake_socket_mode import FakeSocketMode
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
-from tests.deployed import base_env
-from tests.harness import BOT_TOKEN
-
-APP_TOKEN = "xapp-1-A0APP-secret-app-token"
-
-
-@pytest.fixture
-def socket_mode(slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    fake = FakeSocketMode()
-    slack.socket_url = fake.url
-    yield fake
-    fake.stop()
+from tests.socket_mode import APP_TOKEN, socket_mode_bot
 
 
 def test_commands_arrive_and_are_answered_over_socket_mode(
-    tmp_path: Path, slack: FakeSlack, wolkvox: FakeWolkvox, socket_mode: FakeSocketMode
+    tmp_path: Path, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    env = {
-        **base_env(),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
-    }  # no SLACK_SIGNING_SECRET: Socket Mode needs none
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert socket_mode.connected.wait(30), "the bot did not connect"
+    with socket_mode_bot(tmp_path, slack, wolkvox) as bot:
         [opened] = slack.calls("apps.connections.open")
         assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"
         payload = {
@@ -66,7 +31,7 @@ def test_commands_arrive_and_are_answered_over_socket_mode(
             "response_url": slack.response_url("s"),
             "trigger_id": "1.2.3",
         }
-        socket_mode.send(
+        bot.socket.send(
             {
                 "envelope_id": "env-1",
                 "type": "slash_commands",
@@ -74,12 +39,9 @@ def test_commands_arrive_and_are_answered_over_socket_mode(
                 "accepts_response_payload": True,
             }
         )
-        ack = socket_mode.ack_for("env-1")
+        ack = bot.socket.ack_for("env-1")
         assert ack is not None and "Syncing connector *1234*" in all_text(ack["payload"])
         [reply] = slack.wait_replies("s", 1)
         assert "Connector 1234 · 3 templates" in all_text(reply)
         assert wolkvox.calls == ["1234"]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
-    assert TOKEN not in output and APP_TOKEN not in output
+    assert TOKEN not in bot.output and APP_TOKEN not in bot.output

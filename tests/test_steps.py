@@ -4,9 +4,6 @@ and the step's end (`functions.completeSuccess` / `functions.completeError`) on 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,18 +17,9 @@ from bot.slack.steps.template_step import choose_version
 from bot.slack.steps.wording import plain_text
 from bot.templates.model import Template
 from testkit.fake_slack import FakeSlack
-from testkit.fake_socket_mode import FakeSocketMode
-from testkit.fake_wolkvox import (
-    CAMPAIGN,
-    TOKEN,
-    FakeWolkvox,
-    Reply,
-    ok,
-    template,
-    wait_until,
-)
-from tests.deployed import base_env
-from tests.harness import BOT_TOKEN, BotServer, sign
+from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok, template, wait_until
+from tests.harness import BotServer, sign
+from tests.socket_mode import socket_mode_bot
 
 Start = Callable[..., BotServer]
 ROOT = Path(__file__).resolve().parent.parent
@@ -389,29 +377,9 @@ def test_plain_text_drops_mrkdwn() -> None:
 def test_a_step_arrives_and_ends_over_socket_mode(
     tmp_path: Path, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    socket_mode = FakeSocketMode()
-    slack.socket_url = socket_mode.url
-    env = {
-        **base_env(),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": "xapp-1-A0APP-secret-app-token",
-        "SLACK_API_URL": slack.api_url,
-        "WOLKVOX_SERVER": "0032",
-        "WOLKVOX_TOKEN": TOKEN,
-        "WOLKVOX_BASE_URL": wolkvox.url,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert socket_mode.connected.wait(30), "the bot did not connect"
+    with socket_mode_bot(tmp_path, slack, wolkvox) as bot:
         event = step_event(SYNC_STEP, {"connector": "1234"})
-        socket_mode.send(
+        bot.socket.send(
             {
                 "envelope_id": "env-step",
                 "type": "events_api",
@@ -427,11 +395,7 @@ def test_a_step_arrives_and_ends_over_socket_mode(
                 },
             }
         )
-        assert socket_mode.ack_for("env-step") is not None
+        assert bot.socket.ack_for("env-step") is not None
         method, outputs = ended(slack, event["function_execution_id"])
         assert method == SUCCESS and outputs["template_count"] == 3
         assert wolkvox.calls == ["1234"]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=15)
-        socket_mode.stop()
