@@ -67,9 +67,11 @@ def sample(name: str, **labels: str) -> float:
 # --- /healthz and /readyz ---
 
 
-def test_healthz_says_the_process_is_alive(start_bot: Start) -> None:
-    answer = start_bot().http.get("/healthz")
+def test_healthz_says_the_process_is_alive_and_other_paths_are_not_found(start_bot: Start) -> None:
+    bot = start_bot()
+    answer = bot.http.get("/healthz")
     assert (answer.status_code, answer.text) == (200, "ok")
+    assert bot.http.get("/nope").status_code == 404
 
 
 def test_ready_when_the_database_answers(start_bot: Start) -> None:

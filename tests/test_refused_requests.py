@@ -111,6 +111,15 @@ def test_a_malformed_or_stale_timestamp_is_refused_even_with_a_matching_signatur
     assert_nothing_happened(bot, slack, wolkvox, caplog)
 
 
+def test_an_unsigned_command_is_refused(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert post(bot, attack_body(slack), {}) == 401  # neither timestamp nor signature
+    assert len(refusals(caplog)) == 1
+    assert_nothing_happened(bot, slack, wolkvox, caplog)
+
+
 Signer = Callable[[bytes, bytes], bytes | None]  # (timestamp, body) -> header, or none
 
 
