@@ -7,7 +7,7 @@ import pytest
 
 from bot.i18n import translator
 from bot.slack import action_ids, replies, values
-from bot.slack.views import kit, results, short, template
+from bot.slack.views import kit, results, template
 from bot.slack.views.changes import change_notification
 from bot.slack.views.kit import About
 from bot.templates import lookup
@@ -232,10 +232,10 @@ def test_notification_names_connector_count_and_who() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        short.help_message(EN),
-        short.progress_message("1234", EN),
-        short.text_message("x"),
-        short.expired_message("1234", "gone", EN),
+        replies.help_message(EN),
+        replies.progress_message("1234", EN),
+        replies.text_message("x"),
+        replies.expired_message("1234", "gone", EN),
     ],
 )
 def test_other_messages_are_valid(message: dict) -> None:

@@ -49,7 +49,7 @@ from bot.i18n import (
 from bot.i18n.messages import cooldown_note, describe, slack_problem, stale_warning
 from bot.i18n.translator import catalog_path
 from bot.slack import replies
-from bot.slack.views import history, home, short, template
+from bot.slack.views import history, home, template
 from bot.slack.views.changes import change_notification, changes_note, subscriber_warning
 from bot.slack.views.exports import changes_csv, templates_csv
 from bot.slack.views.kit import About, Message, message, plain_fallback, section
@@ -301,18 +301,18 @@ def every_reply(t: Translator) -> Iterator[tuple[str, Message]]:
     yield "not found", replies.show_reply(big, "t00000", about)
     one = many(1, body_len=4096)[0]
     yield "detail", template.detail_message(big, one, now=NOW, t=t)
-    yield "help", short.help_message(t, {f"alias{i}": str(i) for i in range(20)})
-    yield "progress", short.progress_message("12345678901234567890", t)
-    yield "expired", short.expired_message("1234", describe(ExpiredError("1234"), t), t)
+    yield "help", replies.help_message(t, {f"alias{i}": str(i) for i in range(20)})
+    yield "progress", replies.progress_message("12345678901234567890", t)
+    yield "expired", replies.expired_message("1234", describe(ExpiredError("1234"), t), t)
     for chosen, changed in ((False, False), (True, False), (True, True)):
-        yield "language", short.language_message(t, chosen=chosen, changed=changed)
+        yield "language", replies.language_message(t, chosen=chosen, changed=changed)
     for error in ERRORS:
-        yield type(error).__name__, short.text_message(describe(error, t))
-    yield "stale", short.text_message(stale_warning(Unavailable("1", 500), t))
-    yield "cooldown", short.text_message(cooldown_note(12.5, 60, t))
+        yield type(error).__name__, replies.text_message(describe(error, t))
+    yield "stale", replies.text_message(stale_warning(Unavailable("1", 500), t))
+    yield "cooldown", replies.text_message(cooldown_note(12.5, 60, t))
     for reason in ("not_in_channel", "channel_not_found", "missing_scope", "ratelimited"):
         failed = t._("I could not upload the CSV here")
-        yield reason, short.text_message(slack_problem(slack_error(reason), failed, t))
+        yield reason, replies.text_message(slack_problem(slack_error(reason), failed, t))
     before, after = many(300), many(300, body_len=16)
     changes = diff(before[:150], after[100:])
     for user_name, source in (("m" * 200, "slack"), ("", "scheduler"), ("", "console")):
@@ -322,7 +322,7 @@ def every_reply(t: Translator) -> Iterator[tuple[str, Message]]:
         assert details is not None
         yield "notification", post
     yield "first", change_notification(big, diff(None, after), t, user_id="", user_name="", source="slack")[0]  # fmt: skip
-    yield "note", short.text_message(changes_note(changes, t))
+    yield "note", replies.text_message(changes_note(changes, t))
     yield "warning", subscriber_warning("C0SALES", "1234", "not_in_channel", t)
     records = [record(i) for i in range(10)]
     yield "history", history.history_message("12345678901234567890", records, now=NOW, t=t)

@@ -22,8 +22,8 @@ from bot.i18n import translator
 from bot.shutdown import Deadline
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
+from bot.slack.replies import text_message
 from bot.slack.steps import SYNC_STEP
-from bot.slack.views.short import text_message
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, wait_until
 from tests.blockkit import all_text

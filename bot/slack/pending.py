@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncRespond
 from bot.i18n import N_, Translator
 from bot.i18n.mrkdwn import escape
 from bot.shutdown import Deadline
-from bot.slack.views.short import text_message
+from bot.slack.replies import text_message
 
 log = logging.getLogger(__name__)
 

@@ -1,24 +1,53 @@
-"""Replies to lookups and campaign planning: compute the answer, then render it (compute in
-`bot.templates.{lookup,coverage,readiness,compare}`, render in `bot.slack.views`).
+"""Every reply the bot posts to a command or a button, rendered (pure): values computed
+before in, a Message out. The listeners compute (the sync, the store) and respond;
+`bot.slack.listeners.answers` says which reply answers which kind of command.
 
-The rendered part of a result depends only on (snapshot, query, page, shared, language), so it is
-memoised per snapshot: a cache hit or paging back costs no search and no Block Kit models.
+- short replies: help, progress, a line of text, "data expired", the language choice;
+- replies over a snapshot: a lookup, `show`, `coverage`, `check` (computed in
+  `bot.templates.{lookup,coverage,readiness}`), `compare` over two (`bot.templates.compare`);
+  the Block Kit parts come from `bot.slack.views`;
+- replies from the store: `status`, `history`, the channel's subscriptions.
+
+The rendered part of a lookup depends only on (snapshot, query, page, shared, language), so it
+is memoised per snapshot: a cache hit or paging back costs no search and no Block Kit models.
 The memo lives as long as its snapshot does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
-from bot.commands import Check, Coverage, Lookup, Show
+from bot.commands import (
+    COMMAND,
+    Check,
+    Compare,
+    Coverage,
+    History,
+    Lookup,
+    Show,
+    Subscribe,
+    Unsubscribe,
+    help_text,
+    words,
+)
+from bot.database.records import Subscription, SyncRecord
 from bot.i18n import Translator
+from bot.i18n.mrkdwn import escape
+from bot.ops.status import StatusFacts
+from bot.slack.action_ids import ACTION_REFRESH
+from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.compare import Sides, comparison_message
 from bot.slack.views.coverage import coverage_message
-from bot.slack.views.kit import About, Message
+from bot.slack.views.history import history_message, subscriptions_message
+from bot.slack.views.kit import About, Message, button, message, section
+from bot.slack.views.listing import expired_offer
 from bot.slack.views.readiness import readiness_message
 from bot.slack.views.results import ResultsView, results_message, results_view
+from bot.slack.views.status import status_message
 from bot.slack.views.template import template_message
 from bot.templates.compare import compare, comparison_page
 from bot.templates.coverage import coverage
@@ -32,6 +61,72 @@ MAX_VIEWS_PER_SNAPSHOT = 64
 _VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool, str], ResultsView]] = (
     WeakKeyDictionary()
 )
+
+
+# short replies
+
+
+def text_message(text: str) -> Message:
+    """One section of text: a failure, a refusal or a confirmation. `text` is mrkdwn already
+    made safe by its author (the fallback is made plain)."""
+    return message(text, [section(text)])
+
+
+def help_message(t: Translator, aliases: Mapping[str, str] | None = None) -> Message:
+    return message(
+        t._("How to use {command}").format(command=COMMAND), [section(help_text(aliases, t))]
+    )
+
+
+def progress_message(connector: str, t: Translator) -> Message:
+    return text_message(syncing_text(connector, t))
+
+
+def syncing_text(connector: str, t: Translator) -> str:
+    """ ":hourglass_flowing_sand: Syncing connector *1234* with Wolkvox…" (a reply, the modal)."""
+    return t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
+        connector=escape(connector)
+    )
+
+
+def compare_progress_message(command: Compare, t: Translator) -> Message:
+    """Both connectors of a comparison are syncing."""
+    return text_message(
+        t._(
+            ":hourglass_flowing_sand: Syncing connectors *{left}* and *{right}* with Wolkvox…"
+        ).format(left=escape(command.left), right=escape(command.right))
+    )
+
+
+def expired_message(connector: str, text: str, t: Translator, query: str = "") -> Message:
+    """Data behind a button is gone: say so and offer a refresh."""
+    value = encode_view(ViewRef(connector, query=query))
+    return expired_offer(text, button(t._("Refresh"), ACTION_REFRESH, value, "primary"))
+
+
+def language_message(t: Translator, *, chosen: bool, changed: bool = False) -> Message:
+    """`idioma`: which language the bot speaks to this person, why, and how to change it.
+    `chosen`: the person chose it (else it is their Slack language or the default)."""
+    w = words(t)
+    if changed:
+        head = t._(":speech_balloon: From now on I answer you in {language}.")
+    elif chosen:
+        head = t._(":speech_balloon: I answer you in {language}, as you chose.")
+    else:
+        head = t._(":speech_balloon: I answer you in {language}, the language of your Slack.")
+    how = t._(
+        "To change it: {spanish} · {portuguese} · {english}; {auto} follows your Slack "
+        "language again."
+    ).format(
+        spanish=f"`{COMMAND} {w.language} es`",
+        portuguese=f"`{COMMAND} {w.language} pt`",
+        english=f"`{COMMAND} {w.language} en`",
+        auto=f"`{COMMAND} {w.language} auto`",
+    )
+    return text_message(head.format(language=t.name) + "\n" + how)
+
+
+# replies over a snapshot (a page of one: the buttons ask for these too)
 
 
 def lookup_reply(
@@ -73,17 +168,83 @@ def compare_reply(
     return comparison_message(comparison_page(comparison, page), about, sides)
 
 
-def command_reply(
-    command: Lookup | Show | Coverage | Check, snapshot: Snapshot, about: About
-) -> Message:
-    """The reply to a command about one connector, over `snapshot`."""
-    if isinstance(command, Show):
-        return show_reply(snapshot, command.name, about)
-    if isinstance(command, Coverage):
-        return coverage_reply(snapshot, about, query=command.query)
-    if isinstance(command, Check):
-        return check_reply(snapshot, command.name, about)
+# the first page of each command on templates, as its answer renders it
+
+
+def lookup_answer(command: Lookup, snapshot: Snapshot, about: About) -> Message:
     return lookup_reply(snapshot, about, query=command.query)
+
+
+def show_answer(command: Show, snapshot: Snapshot, about: About) -> Message:
+    return show_reply(snapshot, command.name, about)
+
+
+def coverage_answer(command: Coverage, snapshot: Snapshot, about: About) -> Message:
+    return coverage_reply(snapshot, about, query=command.query)
+
+
+def check_answer(command: Check, snapshot: Snapshot, about: About) -> Message:
+    return check_reply(snapshot, command.name, about)
+
+
+def compare_answer(
+    command: Compare, left: Snapshot, right: Snapshot, about: About, sides: Sides | None
+) -> Message:
+    return compare_reply(left, right, about, query=command.query, sides=sides)
+
+
+# replies from the store
+
+
+def status_reply(facts: StatusFacts, t: Translator, *, now: datetime) -> Message:
+    """`status`: calls today against the quota, syncs, cache, database and Redis."""
+    return status_message(facts, t, now=now)
+
+
+def history_reply(
+    command: History, records: Sequence[SyncRecord], *, now: datetime, t: Translator
+) -> Message:
+    """`<connector> history`: its last syncs, with what each changed."""
+    return history_message(command.connector, records, now=now, t=t)
+
+
+def subscriptions_reply(channel_id: str, subs: Sequence[Subscription], t: Translator) -> Message:
+    """`subscriptions`: what this channel is subscribed to."""
+    return subscriptions_message(channel_id, subs, t)
+
+
+def channels_only_reply(t: Translator) -> Message:
+    """`subscribe` or `unsubscribe` typed outside a channel."""
+    return text_message(
+        t._(
+            ":grey_question: Subscriptions are for channels: run this in the channel "
+            "that should get the changes."
+        )
+    )
+
+
+def subscribe_reply(command: Subscribe, added: bool, t: Translator) -> Message:
+    """`subscribe`: the channel now gets the connector's changes (`added`), or did already."""
+    connector = escape(command.connector)
+    if not added:
+        text = t._("This channel already gets the changes of connector *{connector}*.")
+        return text_message(text.format(connector=connector))
+    return text_message(
+        t._(
+            ":bell: This channel now gets what changes in connector *{connector}* after "
+            "every sync, in {language}. For a private channel, make sure I'm in it: "
+            "{invite}."
+        ).format(connector=connector, language=t.name, invite="`/invite @Wolkvox Sync`")
+    )
+
+
+def unsubscribe_reply(command: Unsubscribe, removed: bool, t: Translator) -> Message:
+    """`unsubscribe`: the channel no longer gets the changes (`removed`), or never did."""
+    if removed:
+        text = t._(":no_bell: This channel no longer gets the changes of connector *{connector}*.")
+    else:
+        text = t._("This channel was not subscribed to connector *{connector}*.")
+    return text_message(text.format(connector=escape(command.connector)))
 
 
 def _view(snapshot: Snapshot, query: Query, page: int, shared: bool, t: Translator) -> ResultsView:

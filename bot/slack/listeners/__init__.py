@@ -1,11 +1,17 @@
-"""Every listener of the app, registered in one place: `register(bot)`.
+"""Every listener of the app, registered in one place: `register(door)`.
 
-commands.py   /wolkvox-sync …
-actions.py    buttons and menus on a result
-planning.py   buttons on a coverage grid, a readiness card or a comparison
+commands.py   /wolkvox-sync …: parse, check access, answer as answers.py says
+answers.py    how each kind of command is answered (ANSWERS, the one dispatch on its kind)
+syncing.py    a command on templates: from the cache, or synced (also the Refresh buttons)
+quota.py      the quota warning a reply carries after a sync
+actions.py    buttons and menus on a lookup's result
+campaign.py   buttons on a coverage grid, a readiness card or a comparison
 clicks.py     what those buttons share: page, refresh, CSV export, the kept snapshot
 events.py     the Home tab
 guards.py     the id guard, the access guard for clicks, the error handler
+respond.py    answering Slack: the acknowledgement, response_url, who is waiting
+
+What a reply says is rendered in `bot.slack.replies`.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def register(door: SlackDoor) -> None:
-    """Wire every listener, the click guard and the error handler into `bot.app`."""
+    """Wire every listener, the guards and the error handler into `door.app`."""
     app = door.app
     actions = ActionListeners(door)
     app.middleware(IdGuard(door))  # first: nothing below sees a malformed id

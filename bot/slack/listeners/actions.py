@@ -13,11 +13,10 @@ from bot.i18n.mrkdwn import escape
 from bot.slack.action_ids import ACTION_SHARE
 from bot.slack.listeners.clicks import Action, Export, KeptClicks, Page, Upload, problem_message
 from bot.slack.listeners.respond import clicker, reply
-from bot.slack.replies import lookup_reply
+from bot.slack.replies import expired_message, lookup_reply
 from bot.slack.values import decode_template, decode_view
 from bot.slack.views.exports import csv_filename, templates_csv
 from bot.slack.views.kit import Message
-from bot.slack.views.short import expired_message
 from bot.slack.views.template import detail_message
 from bot.templates.lookup import lookup, template_at
 

@@ -15,12 +15,11 @@ from bot.commands import Check, Compare, Coverage, Lookup, parse_query_text
 from bot.errors import BotError, ExpiredError
 from bot.i18n import Translator
 from bot.i18n.messages import describe, slack_problem
-from bot.slack.listeners.comparing import compare_sync_reply, syncing_message
-from bot.slack.listeners.respond import channel_of, clicker, clicker_name, reply
-from bot.slack.listeners.syncing import sync_reply
+from bot.slack.listeners.answers import ANSWERS
+from bot.slack.listeners.respond import Asked, channel_of, clicker, clicker_name, reply
+from bot.slack.replies import text_message
 from bot.slack.values import ViewRef, decode_view
 from bot.slack.views.kit import About, Message
-from bot.slack.views.short import progress_message, text_message
 from bot.sync.service import SyncTrigger
 from bot.templates.model import Snapshot
 from bot.templates.query import Query
@@ -145,18 +144,7 @@ class KeptClicks:
         trigger = SyncTrigger(
             user_id=clicker(body), user_name=clicker_name(body), command="Refresh button"
         )
-        if isinstance(command, Compare):  # both connectors, concurrently
-            owed, progress = command.left, syncing_message(command, t)
-        else:
-            owed, progress = command.connector, progress_message(command.connector, t)
-        async with self.door.pending.owe(owed, respond, t) as reply_owed:
-            await reply(respond, progress)
-            if isinstance(command, Compare):
-                message = await compare_sync_reply(self.door, command, trigger, t=t)
-            else:
-                message = await sync_reply(self.door, command, trigger, refresh=True, t=t)
-            if reply_owed.claim():
-                await reply(respond, message)
+        await ANSWERS[type(command)](self.door, command, Asked(t, trigger, respond))
 
     async def export_csv(
         self,

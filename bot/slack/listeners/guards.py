@@ -14,8 +14,8 @@ from bot.i18n import translator
 from bot.slack.access import allowed, refusal
 from bot.slack.listeners.respond import channel_of, clicker, reply
 from bot.slack.modal.ids import CHANNEL_BLOCK
+from bot.slack.replies import text_message
 from bot.slack.values import is_slack_id
-from bot.slack.views.short import text_message
 
 if TYPE_CHECKING:
     from bot.slack.door import SlackDoor

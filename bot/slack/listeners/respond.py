@@ -1,15 +1,51 @@
-"""Answering Slack: in the acknowledgement, or through response_url; and who clicked where."""
+"""Answering Slack: in the acknowledgement, or through response_url; who is waiting for an
+answer (`Asked`); and who clicked where."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
+from bot.i18n import Translator
 from bot.slack.views.kit import Message
+from bot.sync.service import SyncTrigger
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """Someone waiting for an answer: in which language, who they are (for a sync's history),
+    where they asked, and how to answer them. `ack` is a command's acknowledgement; None after
+    a click, which Bolt has acknowledged already."""
+
+    t: Translator
+    trigger: SyncTrigger
+    respond: AsyncRespond
+    ack: AsyncAck | None = None
+    channel_id: str = ""
+    team_id: str = ""
+
+    @property
+    def user_id(self) -> str:
+        return self.trigger.user_id
+
+    async def acknowledge(self, message: Message | None = None) -> None:
+        """The first answer: inside a command's acknowledgement (within Slack's 3 s), or, after
+        a click, in place of the clicked message. Without `message`, a bare acknowledgement."""
+        if self.ack is not None and message is not None:
+            await ack_with(self.ack, message)
+        elif self.ack is not None:
+            await self.ack()
+        elif message is not None:
+            await reply(self.respond, message)
+
+    async def answer(self, message: Message, *, replace: bool = True) -> None:
+        """A later answer, through response_url (`replace`: in place of the first)."""
+        await reply(self.respond, message, replace=replace)
 
 
 async def ack_with(ack: AsyncAck, message: Message) -> None:

@@ -39,6 +39,7 @@ from bot.slack.modal.ids import (
     template_block,
 )
 from bot.slack.modal.state import MAX_LABEL, Chosen, metadata, template_value
+from bot.slack.replies import syncing_text
 from bot.slack.values import TemplateRef
 from bot.slack.views.kit import (
     LISTED,
@@ -50,7 +51,6 @@ from bot.slack.views.kit import (
     synced_phrase,
     user_ref,
 )
-from bot.slack.views.short import syncing_text
 from bot.slack.views.template import detail_blocks, detail_card
 from bot.templates.model import Snapshot, Template
 

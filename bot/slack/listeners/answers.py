@@ -1,0 +1,142 @@
+"""How each kind of command is answered: `ANSWERS`, the one place a command's kind is
+dispatched. The slash command looks its command up here, and so does a Refresh button.
+
+Each answer computes (the cache and a sync, or the store), renders with `bot.slack.replies`,
+and responds through `Asked`: at once, in the acknowledgement; or, when the work may take
+longer than Slack's 3 s, after a bare acknowledgement, through response_url.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.commands import (
+    Check,
+    ChooseLanguage,
+    Command,
+    Compare,
+    Coverage,
+    Help,
+    History,
+    Lookup,
+    Show,
+    Status,
+    Subscribe,
+    Subscriptions,
+    Unsubscribe,
+)
+from bot.slack import replies
+from bot.slack.listeners.respond import Asked
+from bot.slack.listeners.syncing import BothConnectors, OneConnector
+from bot.slack.views.kit import Message
+
+if TYPE_CHECKING:
+    from bot.slack.door import SlackDoor
+
+HISTORY_ROWS = 10
+
+K = TypeVar("K")
+# Answer one command of its kind: compute, render, respond.
+Answer = Callable[["SlackDoor", Any, Asked], Awaitable[None]]
+# Compute and render the reply to one command of kind K.
+Make = Callable[["SlackDoor", K, Asked], Awaitable[Message]]
+
+
+def at_once(make: Make[K]) -> Answer:
+    """Answered in the acknowledgement."""
+
+    async def answer(door: SlackDoor, command: K, asked: Asked) -> None:
+        await asked.acknowledge(await make(door, command, asked))
+
+    return answer
+
+
+def after_ack(make: Make[K]) -> Answer:
+    """Acknowledged first (the database answers quickly, but not always within Slack's 3 s,
+    and the status facts take up to a couple of seconds when a part is down), then answered
+    through response_url, below the command."""
+
+    async def answer(door: SlackDoor, command: K, asked: Asked) -> None:
+        await asked.acknowledge()
+        await asked.answer(await make(door, command, asked), replace=False)
+
+    return answer
+
+
+async def help_(door: SlackDoor, command: Help, asked: Asked) -> Message:
+    return replies.help_message(asked.t, door.settings.aliases)
+
+
+async def status(door: SlackDoor, command: Status, asked: Asked) -> Message:
+    return replies.status_reply(await door.core.status(), asked.t, now=door.now())
+
+
+async def choose_language(door: SlackDoor, command: ChooseLanguage, asked: Asked) -> None:
+    """`idioma` alone says which language applies, at once; `idioma es` keeps the person's
+    choice and answers in the language that applies from now on."""
+    if command.language is None:
+        current = await door.languages.of(asked.user_id)
+        chosen = current.source == "chosen"
+        await asked.acknowledge(replies.language_message(current.t, chosen=chosen))
+        return
+    await asked.acknowledge()
+    choice = None if command.language == "auto" else command.language
+    now = await door.languages.choose(asked.user_id, choice, door.now())
+    changed = choice is not None
+    reply = replies.language_message(now.t, chosen=now.source == "chosen", changed=changed)
+    await asked.answer(reply, replace=False)
+
+
+async def history(door: SlackDoor, command: History, asked: Asked) -> Message:
+    records = await door.require_store().history(command.connector, HISTORY_ROWS)
+    return replies.history_reply(command, records, now=door.now(), t=asked.t)
+
+
+async def subscriptions(door: SlackDoor, command: Subscriptions, asked: Asked) -> Message:
+    subs = await door.require_store().subscriptions(channel_id=asked.channel_id)
+    return replies.subscriptions_reply(asked.channel_id, subs, asked.t)
+
+
+async def subscribe(door: SlackDoor, command: Subscribe, asked: Asked) -> Message:
+    """Post the connector's changes to the channel the command was typed in."""
+    store = door.require_store()
+    if not _in_channel(asked):
+        return replies.channels_only_reply(asked.t)
+    added = await store.subscribe(
+        team_id=asked.team_id,
+        channel_id=asked.channel_id,
+        connector=command.connector,
+        user_id=asked.user_id,
+        now=door.now(),
+    )
+    return replies.subscribe_reply(command, added, asked.t)
+
+
+async def unsubscribe(door: SlackDoor, command: Unsubscribe, asked: Asked) -> Message:
+    store = door.require_store()
+    if not _in_channel(asked):
+        return replies.channels_only_reply(asked.t)
+    removed = await store.unsubscribe(channel_id=asked.channel_id, connector=command.connector)
+    return replies.unsubscribe_reply(command, removed, asked.t)
+
+
+def _in_channel(asked: Asked) -> bool:
+    """Subscriptions are for channels (public or private), not direct messages."""
+    return asked.channel_id.startswith(("C", "G"))
+
+
+ANSWERS: dict[type[Command], Answer] = {
+    Help: at_once(help_),
+    Lookup: OneConnector(replies.lookup_answer),
+    Show: OneConnector(replies.show_answer),
+    Coverage: OneConnector(replies.coverage_answer),
+    Check: OneConnector(replies.check_answer),
+    Compare: BothConnectors(replies.compare_answer),
+    Status: after_ack(status),
+    ChooseLanguage: choose_language,
+    History: after_ack(history),
+    Subscriptions: after_ack(subscriptions),
+    Subscribe: after_ack(subscribe),
+    Unsubscribe: after_ack(unsubscribe),
+}
