@@ -1,4 +1,6 @@
-"""Checks a message against Block Kit: slack_sdk's models plus the limits they don't check."""
+"""Reading a Slack message in tests: check it against Block Kit (slack_sdk's models plus the
+limits they don't check), and pick out its texts, buttons, menu options, code block and live
+markup."""
 
 from __future__ import annotations
 
@@ -56,6 +58,19 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if b["type"] == "actions"
         for e in b["elements"]
     }
+
+
+def menu_options(message: dict[str, Any], action_id: str) -> dict[str, str]:
+    """The options of the menu `action_id`: each option's label and the value it carries."""
+    return {o["text"]["text"]: o["value"] for o in buttons(message)[action_id]["options"]}
+
+
+def code_lines(message: dict[str, Any]) -> list[str]:
+    """The lines of the message's first code block (the coverage grid)."""
+    for text in texts(message["blocks"]):
+        if "```" in text:
+            return text.split("```")[1].strip("\n").splitlines()
+    raise AssertionError("no code block")
 
 
 def all_text(message: dict[str, Any]) -> str:

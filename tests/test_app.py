@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.slack import action_ids, values
+from bot.slack import action_ids
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
-from tests.blockkit import all_text, buttons, check_message, live_markup, mrkdwn_texts
+from tests.blockkit import all_text, buttons, check_message
 from tests.harness import BOT_TOKEN, BotServer
 
 Start = Callable[..., BotServer]
@@ -281,27 +280,6 @@ def test_zero_templates_and_unreadable_entries(
     assert "Connector 2 · 1 template" in two and "2 entries from Wolkvox could not be read" in two
 
 
-def test_template_names_cannot_notify_a_channel(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
-    evil = {
-        "name_template": "promo_<!channel>",
-        "idiom": "<!here>",
-        "category": "<@U999>",
-        "body_template": "<!everyone>",
-    }
-    wolkvox.reply("1234", Reply(body={"code": "200", "data": [evil]}))
-    bot.command("1234", response_url=slack.response_url("x"), user_name="<!channel>")
-    [reply] = slack.wait_replies("x", 1)
-    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
-    for message in (reply, slack.calls("chat.postMessage")[0].body):
-        assert live_markup(message) == [] or "<@U0USER1>" in live_markup(message)[0]
-        texts = re.sub(r"<!date\^[^>]*>", "", " ".join(mrkdwn_texts(message)))  # a time
-        assert "<!" not in texts and "<@U999" not in " ".join(mrkdwn_texts(message))
-    assert "promo_&lt;!channel&gt;" in all_text(reply)
-
-
 def test_next_and_previous_page_through_the_cached_result(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
@@ -333,31 +311,6 @@ def test_next_and_previous_page_through_the_cached_result(
     )
     assert "Templates 21–40 of 45" in all_text(slack.wait_replies("pr", 1)[0])
     assert wolkvox.calls == ["1234"]
-
-
-def test_a_page_of_data_no_longer_kept_offers_a_refresh(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    value = values.encode_view(values.ViewRef("1234", "deadbeef", 1))
-    bot.click(action_ids.ACTION_NEXT, value, response_url=slack.response_url("x"))
-    [reply] = slack.wait_replies("x", 1)
-    assert "no longer kept" in all_text(reply)
-    assert set(buttons(reply)) == {action_ids.ACTION_REFRESH}
-    assert wolkvox.calls == []
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["", "not json", '{"c": "../1"}', '{"c": "1", "p": -1}', '{"c": "1", "s": "<!x>"}', "x" * 5000],
-)
-def test_tampered_button_values_get_a_clear_message(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, value: str
-) -> None:
-    bot.click(action_ids.ACTION_NEXT, value, response_url=slack.response_url("t"))
-    bot.click(action_ids.ACTION_REFRESH, value, response_url=slack.response_url("t"))
-    replies = slack.wait_replies("t", 2)
-    assert all("button's data could not be read" in all_text(r) for r in replies)
-    assert wolkvox.calls == []
 
 
 def test_refresh_button_syncs_again(bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox) -> None:

@@ -1,6 +1,8 @@
 """Campaign planning end to end over HTTP: `coverage`, `check` and `compare`, their buttons
-(paging, Share, Refresh, Export CSV), filters, access, hostile text and Block Kit limits for a
-connector of 600 templates in 6 languages, in every language the bot speaks."""
+(paging, Share, Refresh, Export CSV), filters, access, and Block Kit limits for a connector of
+600 templates in 6 languages, in every language the bot speaks. (Looking templates up:
+test_lookups.py; tampered or expired buttons: test_button_values.py; hostile template text:
+test_untrusted_input.py.)"""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.slack import action_ids, values
+from bot.slack import action_ids
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, ok, template
-from tests.blockkit import all_text, buttons, check_message, live_markup, texts
+from tests.blockkit import all_text, buttons, check_message, code_lines
 from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
@@ -34,14 +36,6 @@ def click(
     assert acked.status == 200
     slack.wait_replies(name, 1)
     return slack.replies_to(name)
-
-
-def grid_rows(message: dict[str, Any]) -> list[str]:
-    """The lines of the coverage grid's code block."""
-    for text in texts(message["blocks"]):
-        if "```" in text:
-            return text.split("```")[1].strip("\n").splitlines()
-    raise AssertionError("no grid")
 
 
 def uploaded_rows(slack: FakeSlack) -> list[list[str]]:
@@ -89,7 +83,7 @@ def test_coverage_opens_with_a_summary_and_puts_incomplete_rows_first(
     assert "Coverage · connector 1234" in text
     assert "*2 of 3 templates* are in all 3 languages of the grid (67%)." in text
     assert "*Missing most:* `es_CO` lacks 1" in text
-    header, *rows = grid_rows(answer)
+    header, *rows = code_lines(answer)
     assert header.split() == ["template", "es_CO", "es_MX", "pt_BR"]
     assert [r.split() for r in rows] == [
         ["pago", "✗", "✓", "✓"],
@@ -111,7 +105,7 @@ def test_coverage_filters_pick_names_and_columns(
 ) -> None:
     answer = final_answer(bot, slack, "1234 coverage lang:es navidad", "f")
     assert "*Filters:* `lang:es` `navidad`" in all_text(answer)
-    header, *rows = grid_rows(answer)
+    header, *rows = code_lines(answer)
     assert header.split() == ["template", "es", "es_CO", "es_MX"]
     assert [r.split()[0] for r in rows] == ["aviso_navidad_horario", "promo_navidad"]
     nothing = all_text(final_answer(bot, slack, "1234 coverage lang:fr", "z"))
@@ -132,7 +126,7 @@ def test_coverage_pages_and_keeps_its_filters(
     assert second["replace_original"] is True
     assert "*Templates 26–50 of 60*" in all_text(second) and "Page 2 of 3" in all_text(second)
     assert "*Filters:* `-lang:en_US`" in all_text(second)
-    assert grid_rows(second)[0].split() == ["template", "es_MX", "pt_BR"]
+    assert code_lines(second)[0].split() == ["template", "es_MX", "pt_BR"]
     [back] = click(bot, slack, second, action_ids.ACTION_COVERAGE_PREVIOUS, "b")
     assert "*Templates 1–25 of 60*" in all_text(back)
     assert wolkvox.calls == ["1234"]
@@ -371,47 +365,7 @@ def test_compare_says_which_side_failed(bot: BotServer, slack: FakeSlack, two: F
     assert "Could not sync connector *5678*" in all_text(answer)
 
 
-# every view
-
-
-@pytest.mark.parametrize(
-    ("action", "value"),
-    [
-        (action_ids.ACTION_COVERAGE_NEXT, values.encode_view(values.ViewRef("1234", "0badc0de", 1, "lang:es"))),
-        (action_ids.ACTION_COVERAGE_EXPORT, values.encode_view(values.ViewRef("1234", "0badc0de"))),
-        (action_ids.ACTION_CHECK_SHARE, values.encode_check(values.CheckRef("1234", "pago", "0badc0de"))),
-        (action_ids.ACTION_COMPARE_NEXT, values.encode_compare(values.CompareRef("1234", "5678", "0badc0de", "0badc0df", 1, "lang:es"))),
-    ],
-)  # fmt: skip
-def test_buttons_on_expired_data_offer_the_same_view_again(
-    bot: BotServer, slack: FakeSlack, two: FakeWolkvox, action: str, value: str
-) -> None:
-    bot.click(action, value, response_url=slack.response_url("x"))
-    [reply] = slack.wait_replies("x", 1)
-    check_message(reply)
-    assert "no longer kept" in all_text(reply)
-    [refresh] = buttons(reply).values()
-    assert refresh["action_id"].startswith(action.rsplit("_", 1)[0])
-    assert refresh["action_id"].endswith("_refresh")
-
-
-@pytest.mark.parametrize(
-    "value", ["", "{}", '{"c":"1234","s":"zz","n":"x"}', '{"l":"1234","r":"x"}', "[" * 3000]
-)
-@pytest.mark.parametrize(
-    "action",
-    [
-        action_ids.ACTION_COVERAGE_NEXT,
-        action_ids.ACTION_CHECK_SHARE,
-        action_ids.ACTION_COMPARE_NEXT,
-    ],
-)
-def test_tampered_button_values_get_a_clear_message(
-    bot: BotServer, slack: FakeSlack, two: FakeWolkvox, action: str, value: str
-) -> None:
-    bot.click(action, value, response_url=slack.response_url("t"))
-    assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
-    assert two.calls == []
+# all three
 
 
 def test_access_is_refused_for_commands_and_buttons(
@@ -432,37 +386,6 @@ def test_access_is_refused_for_commands_and_buttons(
     assert slack.uploads == {} and two.calls == ["1234"]
 
 
-def test_hostile_template_text_stays_inert_in_every_view(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    evil_name = "x<!channel>`<@U123>"
-    evil_body = "<!channel> <@U123> <https://evil|bank> {{1}} & more ```"
-    wolkvox.reply(
-        "1234",
-        Reply(
-            body=ok(
-                [
-                    template(evil_name, "es<!here>", "<!everyone>", evil_body),
-                    template(evil_name, "es_MX", "MARKETING", evil_body + "`"),
-                ]
-            )
-        ),
-    )
-    wolkvox.reply("5678", Reply(body=ok([template(evil_name, "es_MX", "<!here>", "<b>")])))
-    views = [
-        final_answer(bot, slack, "1234 coverage", "c"),
-        final_answer(bot, slack, f"1234 check {evil_name}", "k"),
-        final_answer(bot, slack, "compare 1234 5678", "p"),
-    ]
-    for view in views:
-        leftover = [t.replace("<@U0USER1>", "") for t in live_markup(view)]
-        assert not any("<" in t for t in leftover), leftover
-    assert "&lt;!channel&gt;" in all_text(views[0])  # shown, escaped, not dropped
-    assert len(grid_rows(views[0])) == 2  # a backtick in a name does not end the grid
-    assert "&lt;https://evil|bank&gt; `{{1}}` &amp; more" not in all_text(views[1])
-    assert "&lt;!channel&gt; &lt;@U123&gt;" in all_text(views[1])
-
-
 @pytest.mark.parametrize("language", ["en", "es", "pt_BR"])
 def test_600_templates_in_6_languages_fit_block_kit(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, language: str
@@ -478,7 +401,7 @@ def test_600_templates_in_6_languages_fit_block_kit(
     for answer in answers:
         check_message(answer)  # blocks, section and field lengths, total text under 10,000
     [grid, card, compared] = answers
-    assert "600" in all_text(grid) and len(grid_rows(grid)) == 26
+    assert "600" in all_text(grid) and len(code_lines(grid)) == 26
     assert len(card["blocks"]) >= 5 and "plantilla_005" in all_text(card)
     nexts = [action_ids.ACTION_COVERAGE_NEXT, action_ids.ACTION_COMPARE_NEXT]
     for message, action in zip((grid, compared), nexts, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -328,9 +329,10 @@ def test_buttons_are_refused_for_others(
 
     bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
     value = values.encode_view(values.ViewRef("1234"))
-    bot.click(
+    acked = bot.click(
         action_ids.ACTION_REFRESH, value, response_url=slack.response_url("r"), user_id="U0EVE"
     )
+    assert acked.status == 200
     assert "limited to certain people" in all_text(slack.wait_replies("r", 1)[0])
     assert wolkvox.calls == []
 
@@ -374,23 +376,40 @@ def test_auto_sync_runs_in_the_background(
     assert "the schedule" in said(bot, slack, "1234 history", "h")
 
 
-def test_app_home_shows_nothing_to_people_outside_the_allowed_users(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    import json
-
-    bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
-    sync(bot, slack, "a", user_id="U0MARIA")
+def home(bot: BotServer, slack: FakeSlack, user: str) -> str:
+    """The text of the Home tab published for `user` when they open it."""
     bot.event(
         {
             "type": "app_home_opened",
-            "user": "U0EVE",
+            "user": user,
             "channel": "D0HOME",
             "tab": "home",
             "event_ts": "1.1",
         }
     )
-    assert slack.wait(lambda: len(slack.calls("views.publish")) == 1)
-    view = slack.calls("views.publish")[0].body["view"]
-    text = all_text(json.loads(view) if isinstance(view, str) else view)
+    assert slack.wait(
+        lambda: any(c.body.get("user_id") == user for c in slack.calls("views.publish"))
+    )
+    call = [c for c in slack.calls("views.publish") if c.body.get("user_id") == user][-1]
+    view = call.body["view"]
+    return all_text(json.loads(view) if isinstance(view, str) else view)
+
+
+def test_app_home_shows_nothing_to_people_outside_the_allowed_users(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
+    sync(bot, slack, "a", user_id="U0MARIA")
+    text = home(bot, slack, "U0EVE")
     assert "limited to certain people" in text and "Connector 1234" not in text
+
+
+def test_with_only_allowed_channels_the_home_tab_shows_no_history(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_ALLOWED_CHANNELS="C0OPS")
+    bot.command("1234", response_url=slack.response_url("s"), channel_id="C0OPS", user_id="U0MARIA")
+    slack.wait_replies("s", 1)
+    text = home(bot, slack, "U0EVE")
+    assert "Connector 1234" not in text and "<@U0MARIA>" not in text
+    assert "<#C0OPS>" in text  # where the bot can be used

@@ -1,5 +1,6 @@
-"""`python -m bot` gives the log filter DATABASE_URL's password, so a log line that carries
-it is redacted (tests/test_untrusted_input.py checks the helper that finds it; this, the wiring).
+"""Passwords in DATABASE_URL and REDIS_URL never reach the log: the helper that finds them
+(bot.__main__.url_passwords), and the wiring: `python -m bot` gives the log filter
+DATABASE_URL's password, so a log line that carries it is redacted.
 
 Nothing the bot logs names the password today: the start refuses an unreachable database with
 its own redacted line before logging starts. So the test makes a line carry it: the database
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import url_passwords
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text
@@ -57,3 +59,12 @@ def test_the_database_password_is_redacted_from_every_log_line(
     assert "1234" in all_text(reply), reply
     assert PASSWORD not in output, output
     assert "NO ACCESS WITH [redacted] HERE" in output, output  # the line was logged, redacted
+
+
+def test_database_and_redis_passwords_are_found_in_their_urls() -> None:
+    assert url_passwords(
+        "postgres://u:p%40ss@h/db", "rediss://:redispw@r:6380", "sqlite:///x.db"
+    ) == [
+        "p@ss",
+        "redispw",
+    ]

@@ -1,26 +1,24 @@
-"""Lookups end to end: the three campaign-planning questions, buttons and menus over HTTP."""
+"""Looking templates up end to end over HTTP: the list a search answers (`1234 lang:pt_BR`,
+`1234 category:marketing navidad`), `show` for one template in full, the Open menu, paging,
+Share and Export CSV, the cached sync, aliases, and suggestions when nothing matches.
+(Coverage, check and compare: test_campaign.py; tampered or expired buttons:
+test_button_values.py; hostile template text: test_untrusted_input.py.)"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 
 import pytest
 
-from bot.slack import action_ids, values
+from bot.slack import action_ids
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import CAMPAIGN, FakeWolkvox, Reply, make_templates, ok, template
-from tests.blockkit import all_text, buttons, check_message, live_markup
+from tests.blockkit import all_text, buttons, check_message, menu_options
 from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
-
-
-def option_values(message: dict) -> dict[str, str]:
-    menu = buttons(message)[action_ids.ACTION_OPEN]
-    return {o["text"]["text"]: o["value"] for o in menu["options"]}
 
 
 @pytest.fixture
@@ -145,7 +143,7 @@ def test_open_menu_shows_one_template_in_full(
     bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
 ) -> None:
     listing = final_answer(bot, slack, "1234 navidad", "l")
-    value = option_values(listing)["promo_navidad · es_MX"]
+    value = menu_options(listing, action_ids.ACTION_OPEN)["promo_navidad · es_MX"]
     acked = bot.click(
         action_ids.ACTION_OPEN, "", response_url=slack.response_url("o"), selected=value
     )
@@ -215,113 +213,3 @@ def test_export_where_the_bot_is_not_a_member_says_what_to_do(
     )
     [reply] = slack.wait_replies("e", 1)
     assert "Invite me with `/invite @Wolkvox Sync`" in all_text(reply)
-
-
-def test_csv_cells_are_safe_for_spreadsheets(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    wolkvox.reply(
-        "1234",
-        Reply(
-            body=ok(
-                [
-                    template("x", "es", "MARKETING", '=HYPERLINK("http://evil")'),
-                    template("y", "es", "MARKETING", "@SUM(1)"),
-                ]
-            )
-        ),
-    )
-    listing = final_answer(bot, slack, "1234", "l")
-    bot.click(
-        action_ids.ACTION_EXPORT,
-        buttons(listing)[action_ids.ACTION_EXPORT]["value"],
-        response_url=slack.response_url("e"),
-    )
-    assert slack.wait(lambda: len(slack.uploads) == 1)
-    rows = list(csv.reader(io.StringIO(next(iter(slack.uploads.values())).decode("utf-8-sig"))))
-    assert [r[4] for r in rows[1:]] == ['\'=HYPERLINK("http://evil")', "'@SUM(1)"]
-
-
-@pytest.mark.parametrize(
-    "action", [action_ids.ACTION_NEXT, action_ids.ACTION_SHARE, action_ids.ACTION_EXPORT]
-)
-def test_buttons_after_the_data_expired_offer_a_refresh(
-    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, action: str
-) -> None:
-    value = values.encode_view(values.ViewRef("1234", "0badc0de", 1, "lang:pt_BR"))
-    bot.click(action, value, response_url=slack.response_url("x"))
-    [reply] = slack.wait_replies("x", 1)
-    assert "no longer kept" in all_text(reply)
-    refresh = buttons(reply)[action_ids.ACTION_REFRESH]
-    assert values.decode_view(refresh["value"]).query == "lang:pt_BR"
-    bot.click(action_ids.ACTION_REFRESH, refresh["value"], response_url=slack.response_url("r"))
-    _, fresh = slack.wait_replies("r", 2)
-    assert "3 of 10 templates match" in all_text(fresh)  # the refresh keeps the filters
-    assert campaign.calls == ["1234"]
-
-
-def test_expired_menu_choice_offers_a_refresh(
-    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
-) -> None:
-    value = values.encode_template(values.TemplateRef("1234", "0badc0de", 3))
-    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("x"), selected=value)
-    assert "no longer kept" in all_text(slack.wait_replies("x", 1)[0])
-
-
-@pytest.mark.parametrize(
-    "value", ["", "{}", '{"c":"1234","s":"ab","i":-1}', '{"c":"1234","s":"ab","i":"0"}', "[" * 3000]
-)
-def test_tampered_menu_values_get_a_clear_message(
-    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox, value: str
-) -> None:
-    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
-    assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
-
-
-def test_menu_index_past_the_end_is_refused(
-    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
-) -> None:
-    listing = final_answer(bot, slack, "1234", "l")
-    ref = values.decode_template(next(iter(option_values(listing).values())))
-    value = values.encode_template(values.TemplateRef(ref.connector, ref.snapshot_id, 500))
-    bot.click(action_ids.ACTION_OPEN, "", response_url=slack.response_url("t"), selected=value)
-    assert "could not be read" in all_text(slack.wait_replies("t", 1)[0])
-
-
-def test_tampered_query_in_a_button_is_refused(
-    bot: BotServer, slack: FakeSlack, campaign: FakeWolkvox
-) -> None:
-    value = json.dumps({"c": "1234", "s": "", "p": 0, "q": "lang:<!channel>"})
-    bot.click(action_ids.ACTION_REFRESH, value, response_url=slack.response_url("t"))
-    [reply] = slack.wait_replies("t", 1)
-    assert live_markup(reply) == []
-    assert campaign.calls == []
-
-
-def test_hostile_template_text_stays_inert_in_every_view(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    evil = template(
-        "promo_x", "es", "MARKETING", "<!channel> <@U123> <https://evil|bank> {{1}} & more"
-    )
-    wolkvox.reply("1234", Reply(body=ok([evil])))
-    views = [
-        final_answer(bot, slack, "1234 show promo_x", "s"),
-        final_answer(bot, slack, "1234 channel", "w"),
-    ]
-    bot.click(
-        action_ids.ACTION_OPEN,
-        "",
-        response_url=slack.response_url("o"),
-        selected=next(iter(option_values(views[1]).values())),
-    )
-    views.append(slack.wait_replies("o", 1)[0])
-    show, listed, opened = views
-    for view in views:
-        # the one live mention is the bot naming who asked; nothing of the template is live
-        leftover = [t.replace("<@U0USER1>", "") for t in live_markup(view)]
-        assert not any("<" in t for t in leftover), leftover
-    assert "`promo_x`" in all_text(listed)
-    for view in (show, opened):  # the body is shown, escaped, not dropped
-        assert "&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil|bank&gt;" in all_text(view)
-        assert "&amp; more" in all_text(view)

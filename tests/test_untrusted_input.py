@@ -1,56 +1,131 @@
-"""Untrusted input, end to end: refused clicks, hostile button values, escaped command text,
-quoted phrases in buttons, log forging, and the Home tab."""
+"""Text from outside (Wolkvox's templates and answers, what people type) is shown as written
+and never acts, end to end and in its pure parts: hostile template text stays inert in every
+view, a template name cannot notify a channel, CSV cells cannot run as formulas, command text
+is read as the user typed it and quoted phrases survive buttons, control characters are no
+part of a template name, Wolkvox's code never carries the token, no text forges a log line,
+and a workflow is named, not mentioned, in channel posts. (Button values:
+test_button_values.py.)"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
+import re
 from collections.abc import Callable
 
 import pytest
 
 from bot.commands import Lookup, parse, parse_query_text
 from bot.logs import OneLine
-from bot.slack import action_ids, values
+from bot.slack import action_ids
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, ok, template
-from tests.blockkit import all_text, buttons
-from tests.harness import BotServer
+from tests.blockkit import (
+    all_text,
+    buttons,
+    code_lines,
+    live_markup,
+    menu_options,
+    mrkdwn_texts,
+)
+from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
 
 
-def test_a_click_refused_by_the_access_guard_gets_200_and_the_refusal(
+def test_hostile_template_text_stays_inert_in_every_view(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    evil_name = "x<!channel>`<@U123>"
+    evil_body = "<!channel> <@U123> <https://evil|bank> {{1}} & more ```"
+    wolkvox.reply(
+        "1234",
+        Reply(
+            body=ok(
+                [
+                    template(evil_name, "es<!here>", "<!everyone>", evil_body),
+                    template(evil_name, "es_MX", "MARKETING", evil_body + "`"),
+                ]
+            )
+        ),
+    )
+    wolkvox.reply("5678", Reply(body=ok([template(evil_name, "es_MX", "<!here>", "<b>")])))
+    promo = template(
+        "promo_x", "es", "MARKETING", "<!channel> <@U123> <https://evil|bank> {{1}} & more"
+    )
+    wolkvox.reply("4321", Reply(body=ok([promo])))
+    shown = final_answer(bot, slack, "4321 show promo_x", "s")
+    listed = final_answer(bot, slack, "4321 channel", "w")
+    bot.click(
+        action_ids.ACTION_OPEN,
+        "",
+        response_url=slack.response_url("o"),
+        selected=next(iter(menu_options(listed, action_ids.ACTION_OPEN).values())),
+    )
+    [opened] = slack.wait_replies("o", 1)
+    grid = final_answer(bot, slack, "1234 coverage", "c")
+    card = final_answer(bot, slack, f"1234 check {evil_name}", "k")
+    compared = final_answer(bot, slack, "compare 1234 5678", "p")
+    for view in (shown, listed, opened, grid, card, compared):
+        # the one live mention is the bot naming who asked; nothing of the template is live
+        leftover = [t.replace("<@U0USER1>", "") for t in live_markup(view)]
+        assert not any("<" in t for t in leftover), leftover
+    assert "`promo_x`" in all_text(listed)
+    for view in (shown, opened):  # the body is shown, escaped, not dropped
+        assert "&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil|bank&gt;" in all_text(view)
+        assert "&amp; more" in all_text(view)
+    assert "&lt;!channel&gt;" in all_text(grid)  # shown, escaped, not dropped
+    assert len(code_lines(grid)) == 2  # a backtick in a name does not end the grid
+    assert "&lt;https://evil|bank&gt; `{{1}}` &amp; more" not in all_text(card)
+    assert "&lt;!channel&gt; &lt;@U123&gt;" in all_text(card)
+
+
+def test_template_names_cannot_notify_a_channel(
     start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    bot = start_bot(WOLKVOX_ALLOWED_USERS="U0MARIA")
-    value = values.encode_view(values.ViewRef("1234"))
-    acked = bot.click(
-        action_ids.ACTION_REFRESH, value, response_url=slack.response_url("r"), user_id="U0EVE"
-    )
-    assert acked.status == 200
-    assert "limited to certain people" in all_text(slack.wait_replies("r", 1)[0])
-    assert wolkvox.calls == []
+    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    evil = {
+        "name_template": "promo_<!channel>",
+        "idiom": "<!here>",
+        "category": "<@U999>",
+        "body_template": "<!everyone>",
+    }
+    wolkvox.reply("1234", Reply(body={"code": "200", "data": [evil]}))
+    bot.command("1234", response_url=slack.response_url("x"), user_name="<!channel>")
+    [reply] = slack.wait_replies("x", 1)
+    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
+    for message in (reply, slack.calls("chat.postMessage")[0].body):
+        assert live_markup(message) == [] or "<@U0USER1>" in live_markup(message)[0]
+        texts = re.sub(r"<!date\^[^>]*>", "", " ".join(mrkdwn_texts(message)))  # a time
+        assert "<!" not in texts and "<@U999" not in " ".join(mrkdwn_texts(message))
+    assert "promo_&lt;!channel&gt;" in all_text(reply)
 
 
-@pytest.mark.parametrize("depth", [100, 100_000])
-def test_a_deeply_nested_button_value_is_refused_politely(
-    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, depth: int
+def test_csv_cells_are_safe_for_spreadsheets(
+    bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
-    value = "[" * depth + "]" * depth
-    value = value[:1990]  # within Slack's 2,000 characters, still deeper than json allows
-    assert len(value) <= values.MAX_VALUE_CHARS
-    nested = '{"c":' * 600 + "1" + "}" * 600
-    for name, raw in (("a", value), ("b", nested[:1999])):
-        acked = bot.click(action_ids.ACTION_NEXT, raw, response_url=slack.response_url(name))
-        assert acked.status == 200
-        assert "could not be read" in all_text(slack.wait_replies(name, 1)[0])
-    assert wolkvox.calls == []
-
-
-def test_deep_json_is_an_input_error_not_a_crash() -> None:
-    with pytest.raises(values.InputError):
-        values.decode_view('{"c":' * 1000 + "1" + "}" * 1000)
+    wolkvox.reply(
+        "1234",
+        Reply(
+            body=ok(
+                [
+                    template("x", "es", "MARKETING", '=HYPERLINK("http://evil")'),
+                    template("y", "es", "MARKETING", "@SUM(1)"),
+                ]
+            )
+        ),
+    )
+    listing = final_answer(bot, slack, "1234", "l")
+    bot.click(
+        action_ids.ACTION_EXPORT,
+        buttons(listing)[action_ids.ACTION_EXPORT]["value"],
+        response_url=slack.response_url("e"),
+    )
+    assert slack.wait(lambda: len(slack.uploads) == 1)
+    rows = list(csv.reader(io.StringIO(next(iter(slack.uploads.values())).decode("utf-8-sig"))))
+    assert [r[4] for r in rows[1:]] == ['\'=HYPERLINK("http://evil")', "'@SUM(1)"]
 
 
 @pytest.mark.parametrize(
@@ -165,35 +240,6 @@ def test_a_wolkvox_message_with_line_breaks_is_logged_on_one_line(
     assert said and all("\n" not in line for line in said)
 
 
-def home(bot: BotServer, slack: FakeSlack, user: str) -> str:
-    bot.event(
-        {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D0HOME",
-            "tab": "home",
-            "event_ts": "1.1",
-        }
-    )
-    assert slack.wait(
-        lambda: any(c.body.get("user_id") == user for c in slack.calls("views.publish"))
-    )
-    call = [c for c in slack.calls("views.publish") if c.body.get("user_id") == user][-1]
-    view = call.body["view"]
-    return all_text(json.loads(view) if isinstance(view, str) else view)
-
-
-def test_with_only_allowed_channels_the_home_tab_shows_no_history(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    bot = start_bot(WOLKVOX_ALLOWED_CHANNELS="C0OPS")
-    bot.command("1234", response_url=slack.response_url("s"), channel_id="C0OPS", user_id="U0MARIA")
-    slack.wait_replies("s", 1)
-    text = home(bot, slack, "U0EVE")
-    assert "Connector 1234" not in text and "<@U0MARIA>" not in text
-    assert "<#C0OPS>" in text  # where the bot can be used
-
-
 def test_the_bots_log_setup_keeps_untrusted_text_on_one_line() -> None:
     import subprocess
     import sys
@@ -232,17 +278,6 @@ def test_control_characters_are_no_part_of_a_template_name() -> None:
         "1234", 200, json.dumps({"code": "200", "data": [item]}).encode(), secret=""
     )
     assert [t.name for t in answer.templates] == ["[2Jpromo_x"]
-
-
-def test_database_and_redis_passwords_are_redacted_in_logs() -> None:
-    from bot.__main__ import url_passwords
-
-    assert url_passwords(
-        "postgres://u:p%40ss@h/db", "rediss://:redispw@r:6380", "sqlite:///x.db"
-    ) == [
-        "p@ss",
-        "redispw",
-    ]
 
 
 def test_a_workflow_is_named_not_mentioned_in_channel_posts() -> None:
