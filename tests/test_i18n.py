@@ -51,9 +51,9 @@ from bot.i18n.translator import catalog_path
 from bot.slack import replies
 from bot.slack.views import history, home, template
 from bot.slack.views.changes import change_notification, changes_note, subscriber_warning
-from bot.slack.views.exports import changes_csv, templates_csv
 from bot.slack.views.kit import About, Message, message, plain_fallback, section
 from bot.templates.diff import diff
+from bot.templates.export import changes_csv, templates_csv
 from bot.templates.model import Snapshot, Template, sorted_templates
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, ok

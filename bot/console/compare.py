@@ -23,8 +23,8 @@ from bot.console.output import (
 from bot.console.source import Source
 from bot.console.text import MAX_CELL, safe, synced, table
 from bot.i18n import Translator
-from bot.slack.views.compare import comparison_csv
 from bot.templates.compare import Comparison, ComparisonEntry, compare
+from bot.templates.export import comparison_csv
 from bot.templates.model import Snapshot
 from bot.templates.query import Query
 

@@ -15,8 +15,8 @@ from bot.console.output import Output, heading, nothing_found, source_json, whol
 from bot.console.source import Source
 from bot.console.text import MAX_CELL, safe, table
 from bot.i18n import Translator
-from bot.slack.views.coverage import coverage_csv
 from bot.templates.coverage import CoverageResult, coverage
+from bot.templates.export import coverage_csv
 from bot.templates.query import Query
 
 COMMAND = "coverage"

@@ -22,8 +22,8 @@ from bot.console.output import (
 from bot.console.source import Source
 from bot.console.text import table
 from bot.i18n import Translator
-from bot.slack.views.exports import templates_csv
 from bot.slack.views.results import results_header
+from bot.templates.export import templates_csv
 from bot.templates.lookup import LookupResult, lookup
 from bot.templates.query import Query
 

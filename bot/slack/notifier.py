@@ -17,10 +17,10 @@ from bot.i18n import Translator
 from bot.periodic import Periodic
 from bot.slack.user_languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
-from bot.slack.views.exports import changes_filename
 from bot.slack.views.kit import Message
 from bot.sync.service import SyncTrigger
 from bot.templates.diff import Changes
+from bot.templates.export import changes_filename
 from bot.templates.model import Snapshot
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from bot.slack.listeners.clicks import Action, Export, KeptClicks, Page, Upload,
 from bot.slack.listeners.respond import clicker, reply
 from bot.slack.replies import expired_message, lookup_reply
 from bot.slack.values import decode_template, decode_view
-from bot.slack.views.exports import csv_filename, templates_csv
 from bot.slack.views.kit import Message
 from bot.slack.views.template import detail_message
+from bot.templates.export import csv_filename, templates_csv
 from bot.templates.lookup import lookup, template_at
 
 if TYPE_CHECKING:

@@ -21,13 +21,13 @@ from bot.slack.listeners.clicks import (
 )
 from bot.slack.replies import check_reply, compare_reply, coverage_reply
 from bot.slack.values import CompareRef, decode_check, decode_compare, decode_view
-from bot.slack.views.compare import comparison_csv, comparison_expired
-from bot.slack.views.coverage import coverage_csv, coverage_expired
+from bot.slack.views.compare import comparison_expired
+from bot.slack.views.coverage import coverage_expired
 from bot.slack.views.kit import Message
 from bot.slack.views.readiness import readiness_expired
-from bot.templates import export
 from bot.templates.compare import compare
 from bot.templates.coverage import coverage
+from bot.templates.export import comparison_csv, coverage_csv, csv_filename
 from bot.templates.model import Snapshot
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class PlanningActions(KeptClicks):
                     **values,
                 )
             what = posted._("coverage")
-            filename = export.csv_filename(snapshot.connector, f"{what} {query.text()}")
+            filename = csv_filename(snapshot.connector, f"{what} {query.text()}")
             return Upload(filename, coverage_csv(grid, posted), comment)
 
         return upload
@@ -124,7 +124,7 @@ class PlanningActions(KeptClicks):
             )
             what = posted._("comparison")
             connectors = f"{left.connector}-{right.connector}"
-            filename = export.csv_filename(connectors, f"{what} {query.text()}")
+            filename = csv_filename(connectors, f"{what} {query.text()}")
             return Upload(filename, comparison_csv(comparison, posted), comment)
 
         return upload

@@ -10,9 +10,9 @@ from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import code, escape, plain
-from bot.slack.views.exports import changes_csv
 from bot.slack.views.kit import Message, context, message, section, user_ref
 from bot.templates.diff import Changes, TemplateChange
+from bot.templates.export import changes_csv
 from bot.templates.model import Snapshot, Template
 
 MAX_NAMED = 10  # template names per kind (added, removed, changed) in one message

@@ -45,7 +45,6 @@ from bot.slack.views.listing import (
     notes_context,
     paged,
 )
-from bot.templates import export
 from bot.templates.compare import PAGE_SIZE, Comparison, ComparisonEntry, ComparisonPage, EntryKind
 
 
@@ -81,29 +80,6 @@ def comparison_message(page: ComparisonPage, about: About, sides: Sides | None =
     if not about.shared_by:
         blocks.append(_actions(page, t))
     return message(_fallback(page, t), blocks)
-
-
-def comparison_csv(comparison: Comparison, t: Translator) -> str:
-    """Every difference (not one page), columns and words in `t`'s language."""
-    left, right = comparison.left.connector, comparison.right.connector
-    header = (
-        t._("difference"),
-        t._("name"),
-        t._("language"),
-        t._("category in {connector}").format(connector=left),
-        t._("category in {connector}").format(connector=right),
-        t._("body in {connector}").format(connector=left),
-        t._("body in {connector}").format(connector=right),
-        t._("what differs"),
-    )
-    words = {
-        EntryKind.ONLY_LEFT.value: t._("only in {connector}").format(connector=left),
-        EntryKind.ONLY_RIGHT.value: t._("only in {connector}").format(connector=right),
-        EntryKind.DIFFERING.value: t._("different"),
-        "body": t._("body"),
-        "category": t._("category"),
-    }
-    return export.comparison_csv(comparison, header=header, words=words)
 
 
 def comparison_expired(ref: CompareRef, text: str, t: Translator) -> Message:
@@ -272,4 +248,4 @@ def _actions(page: ComparisonPage, t: Translator) -> ActionsBlock:
     return ActionsBlock(elements=elements)
 
 
-__all__ = ["Sides", "comparison_csv", "comparison_expired", "comparison_message"]
+__all__ = ["Sides", "comparison_expired", "comparison_message"]

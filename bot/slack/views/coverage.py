@@ -39,7 +39,6 @@ from bot.slack.views.listing import (
     nothing_listed,
     paged,
 )
-from bot.templates import export
 from bot.templates.coverage import CoverageResult
 
 GRID_WIDTH = 72  # characters of a code-block line that fit Slack's message column unwrapped
@@ -73,11 +72,6 @@ def coverage_message(result: CoverageResult, about: About) -> Message:
     if not about.shared_by:
         blocks.append(_actions(result, t))
     return kit_message(_fallback(result, t), blocks)
-
-
-def coverage_csv(result: CoverageResult, t: Translator) -> str:
-    """The whole grid (every row, not one page) with its header in `t`'s language."""
-    return export.coverage_csv(result, name=t._("name"), present=t._("yes"))
 
 
 def coverage_expired(connector: str, query: str, text: str, t: Translator) -> Message:
@@ -200,4 +194,4 @@ def _actions(result: CoverageResult, t: Translator) -> ActionsBlock:
     return ActionsBlock(elements=elements)
 
 
-__all__ = ["coverage_csv", "coverage_expired", "coverage_message"]
+__all__ = ["coverage_expired", "coverage_message"]
