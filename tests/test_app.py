@@ -1,4 +1,7 @@
-"""The slash command and buttons end to end: signed HTTP requests into the real app."""
+"""The sync command end to end, signed HTTP requests into the running app (SlackDoor): help and
+bad input answered at once, the acknowledgement then the summary, the cache, --refresh and its
+TTL, bursts that share one Wolkvox call and never exceed two in flight, Wolkvox's failures
+explained (advice for whoever runs the bot goes to the log), paging and the Refresh button."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -15,6 +17,7 @@ from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text, buttons, check_message
 from tests.harness import BOT_TOKEN, BotServer
+from tests.slash import answers, burst
 
 Start = Callable[..., BotServer]
 
@@ -100,32 +103,6 @@ def test_cache_expires_after_the_ttl(
     assert "Syncing connector" in all_text(acked.body)
     slack.wait_replies("b", 1)
     assert wolkvox.calls == ["1234", "1234"]
-
-
-def burst(bot: BotServer, slack: FakeSlack, texts: list[str]) -> list:
-    """The commands at once, each from another member (one member may run 2 syncs at once)."""
-    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
-        return list(
-            pool.map(
-                lambda i: bot.command(
-                    texts[i], response_url=slack.response_url(f"b{i}"), user_id=f"U0B{i:04d}"
-                ),
-                range(len(texts)),
-            )
-        )
-
-
-def answers(slack: FakeSlack, acks: list, timeout: float = 20) -> list[str]:
-    """What each command of a burst finally showed: a cache hit is answered in the ack itself."""
-
-    def final(i: int) -> str | None:
-        if "templates" in all_text(acks[i].body):
-            return all_text(acks[i].body)
-        replies = slack.replies_to(f"b{i}")
-        return all_text(replies[-1]) if replies else None
-
-    slack.wait(lambda: all(final(i) is not None for i in range(len(acks))), timeout)
-    return [final(i) or "" for i in range(len(acks))]
 
 
 def test_fifty_commands_during_a_slow_sync_are_all_acknowledged_and_share_one_call(
@@ -328,65 +305,6 @@ def test_refresh_button_syncs_again(bot: BotServer, slack: FakeSlack, wolkvox: F
     assert "Connector 1234 · 5 templates" in all_text(summary)
     assert "asked by <@U0USER2>" in all_text(summary)
     assert wolkvox.calls == ["1234", "1234"]
-
-
-def test_notification_after_each_fresh_sync_only(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
-) -> None:
-    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
-    wolkvox.reply("1234", Reply(templates=7, delay=0.5))
-    answers(slack, burst(bot, slack, ["1234"] * 10))
-    bot.command("1234", response_url=slack.response_url("cached"))  # a cache hit: no post
-    bot.command("1234 --refresh", response_url=slack.response_url("same"))  # nothing changed
-    slack.wait_replies("same", 1)
-    wolkvox.reply("1234", Reply(templates=8))
-    bot.command(
-        "1234 --refresh",
-        response_url=slack.response_url("fresh"),
-        user_id="U0SECOND",
-        user_name="juan",
-    )
-    slack.wait_replies("fresh", 1)
-    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 2)
-    time.sleep(0.2)
-    posts = slack.calls("chat.postMessage")
-    assert len(posts) == 2
-    assert posts[0].body["channel"] == "C0NOTIFY"
-    first = all_text(posts[0].body)
-    assert "Connector *1234* synced for the first time by maria: *7 templates* found" in first
-    second = all_text(posts[1].body)
-    assert "Connector *1234* synced by juan: 1 added (8 templates now)" in second
-    assert "`plantilla_1234_00007` pt_BR" in second
-    assert posts[0].headers["Authorization"] == f"Bearer {BOT_TOKEN}"
-
-
-def test_no_notification_without_a_channel(bot: BotServer, slack: FakeSlack) -> None:
-    bot.command("1234", response_url=slack.response_url("a"))
-    slack.wait_replies("a", 1)
-    time.sleep(0.2)
-    assert slack.calls("chat.postMessage") == []
-
-
-def test_a_failed_notification_does_not_disturb_the_user(
-    start_bot: Start, slack: FakeSlack, caplog: pytest.LogCaptureFixture
-) -> None:
-    slack.scripted["chat.postMessage"] = [(200, {"ok": False, "error": "not_in_channel"})]
-    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
-    bot.command("1234", response_url=slack.response_url("a"))
-    assert "3 templates" in all_text(slack.wait_replies("a", 1)[0])
-    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)
-    time.sleep(0.2)
-    assert "WOLKVOX_NOTIFY_CHANNEL C0NOTIFY: not_in_channel; invite the bot there" in caplog.text
-
-
-def test_slack_5xx_on_notification_is_retried(start_bot: Start, slack: FakeSlack) -> None:
-    slack.scripted["chat.postMessage"] = [
-        (503, {"ok": False}),
-        (429, {"ok": False, "error": "ratelimited"}),
-    ]
-    bot = start_bot(WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
-    bot.command("1234", response_url=slack.response_url("a"))
-    assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 3, timeout=15)
 
 
 @pytest.mark.parametrize(

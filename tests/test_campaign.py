@@ -368,24 +368,6 @@ def test_compare_says_which_side_failed(bot: BotServer, slack: FakeSlack, two: F
 # all three
 
 
-def test_access_is_refused_for_commands_and_buttons(
-    start_bot: Start, slack: FakeSlack, two: FakeWolkvox
-) -> None:
-    bot = start_bot(WOLKVOX_ALLOWED_USERS="U0USER1")
-    for i, text in enumerate(["1234 coverage", "1234 check pago", "compare 1234 5678"]):
-        refused = bot.command(text, response_url=slack.response_url(f"x{i}"), user_id="U0OTHER")
-        assert "this bot is limited to certain people" in all_text(refused.body)
-    grid = final_answer(bot, slack, "1234 coverage", "g")
-    bot.click(
-        action_ids.ACTION_COVERAGE_EXPORT,
-        buttons(grid)[action_ids.ACTION_COVERAGE_EXPORT]["value"],
-        response_url=slack.response_url("e"),
-        user_id="U0OTHER",
-    )
-    assert "limited to certain people" in all_text(slack.wait_replies("e", 1)[0])
-    assert slack.uploads == {} and two.calls == ["1234"]
-
-
 @pytest.mark.parametrize("language", ["en", "es", "pt_BR"])
 def test_600_templates_in_6_languages_fit_block_kit(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, language: str

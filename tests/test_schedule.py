@@ -1,5 +1,6 @@
-"""WOLKVOX_AUTO_SYNC across instances: one Wolkvox call per connector per period, claimed in
-the database, however many processes run and across restarts."""
+"""WOLKVOX_AUTO_SYNC: the schedule syncs in the background and says so in its posts and in
+history; across instances, one Wolkvox call per connector per period, claimed in the
+database, however many processes run and across restarts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,12 @@ from bot.sync.service import TemplateService
 from bot.wolkvox.client import WolkvoxClient
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox
+from tests.blockkit import all_text
 from tests.deployed import Instance, base_env
-from tests.harness import settings_env
+from tests.harness import BotServer, settings_env
+from tests.slash import posts, said
 
+Start = Callable[..., BotServer]
 PERIOD = 3.0  # seconds: WOLKVOX_AUTO_SYNC_MINUTES=0.05, the shortest allowed
 
 
@@ -234,3 +238,13 @@ async def test_a_restarted_instance_makes_no_call_in_the_same_period(
     assert wolkvox.calls_for("1234") == wolkvox.calls_for("5678") == periods
     if periods == 1:  # the usual case: the restart landed in the same hour
         assert "syncing here: none; already claimed: 1234, 5678" in output
+
+
+def test_auto_sync_runs_in_the_background(
+    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    bot = start_bot(WOLKVOX_AUTO_SYNC="1234,5678", WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY")
+    assert slack.wait(lambda: len(posts(slack)) == 2)
+    assert sorted(wolkvox.calls) == ["1234", "5678"]
+    assert all("by the schedule" in all_text(p) for p in posts(slack))
+    assert "the schedule" in said(bot, slack, "1234 history", "h")

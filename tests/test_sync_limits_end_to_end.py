@@ -1,19 +1,14 @@
-"""Sync limits end to end, through the running app: refresh cooldown, the per-user limit, a
-busy bot, one connector however it is written, buttons on older messages, and history
-retention."""
+"""Sync limits end to end, through the running app: the refresh cooldown, the per-user limit,
+joining a sync in flight, a busy bot's words, and one connector however it is written. (The
+same limits inside bot.sync.service, with memory bounds: test_sync_limits.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bot.database.store import Store
-from bot.slack import action_ids
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply
-from tests.blockkit import all_text, buttons
+from tests.blockkit import all_text
 from tests.harness import BotServer, final_answer
 
 Start = Callable[..., BotServer]
@@ -87,38 +82,3 @@ def test_01234_and_1234_are_one_connector(
     assert wolkvox.calls == ["1234"] and "Connector 1234 · last sync" in history
     subs = all_text(final_answer(bot, slack, "subscriptions", "l", channel_id="C0SALES"))
     assert "*1234*" in subs and "001234" not in subs
-
-
-def test_a_button_on_an_older_message_reloads_its_sync_from_history(
-    start_bot: Start, slack: FakeSlack, wolkvox: FakeWolkvox, env: dict[str, str]
-) -> None:
-    wolkvox.reply("1234", Reply(templates=45))
-    first = start_bot()
-    listing = final_answer(first, slack, "1234", "a")
-    value = buttons(listing)[action_ids.ACTION_NEXT]["value"]
-    first.stop()
-    second = start_bot()  # a restart: nothing kept in memory
-    second.click(action_ids.ACTION_NEXT, value, response_url=slack.response_url("n"))
-    page = all_text(slack.wait_replies("n", 1)[-1])
-    assert "Templates 21–40 of 45" in page and "no longer kept" not in page
-    assert wolkvox.calls == ["1234"]
-
-
-async def test_retention_prunes_old_syncs_at_start(tmp_path: Path) -> None:
-    from bot.database.retention import Retention
-    from bot.sync.recorder import History
-    from bot.sync.service import SyncTrigger
-    from bot.templates.model import Snapshot, Template
-
-    store = await Store.open(f"sqlite:///{tmp_path}/w.db")
-    history = History(store)
-    now = datetime.now(UTC)
-    for i, age in enumerate((400, 200, 10)):
-        templates = (Template(f"t{i}", "es", "UTILITY", "x" * 100),)
-        snapshot = Snapshot(str(i), "1234", templates, 0, now - timedelta(days=age))
-        await history.record(snapshot, SyncTrigger())
-    pruned = await Retention(store, 180, lambda: now).prune_once()
-    assert pruned.syncs == 2
-    assert [r.id for r in await store.history("1234")] == ["2"]
-    await store.aclose()
-    await asyncio.sleep(0)
