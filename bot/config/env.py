@@ -4,7 +4,7 @@ names all of them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from bot.errors import ConfigError
@@ -31,6 +31,25 @@ class EnvReader:
     def text(self, name: str) -> str:
         """The variable without surrounding whitespace; "" when unset."""
         return self._env.get(name, "").strip()
+
+    def checked(
+        self,
+        name: str,
+        valid: Callable[[str], object] = bool,
+        problem: str = "",
+        *,
+        missing: str = "",
+    ) -> str:
+        """The variable (as `text`). When unset, records `missing` (if given: the variable is
+        required); when set and not `valid`, records `problem`, where {got} stands for the
+        value as written."""
+        value = self.text(name)
+        if not value:
+            if missing:
+                self.problem(missing)
+        elif not valid(value):
+            self.problem(problem.format(got=repr(value)))
+        return value
 
     def number(self, name: str, default: _N, low: _N, high: _N, unit: str) -> _N:
         """A number between `low` and `high` of the type of `default`, in `unit` (for messages)."""

@@ -38,6 +38,9 @@ _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
+# What each reader gives Settings.
+
+
 class _Slack(TypedDict):
     slack_bot_token: str
     slack_signing_secret: str
@@ -45,14 +48,60 @@ class _Slack(TypedDict):
     slack_api_url: str
 
 
+class _Wolkvox(TypedDict):
+    wolkvox_token: str
+    wolkvox_server: str
+    wolkvox_base_url: str
+
+
+class _Limits(TypedDict):
+    cache_ttl: int
+    timeout: float
+    refresh_cooldown: float
+    user_syncs_per_minute: int
+    workflow_syncs_per_minute: int
+    workspace_workflow_syncs_per_minute: int
+    syncs_at_once: int
+    keep_bytes: int
+    daily_quota: int
+
+
+class _Stores(TypedDict):
+    database_url: str
+    history_days: int
+    redis_url: str
+
+
+class _Notifications(TypedDict):
+    notify_channel: str
+    notify_unchanged: bool
+    language: str
+
+
+class _Schedule(TypedDict):
+    auto_sync: tuple[str, ...]
+    auto_sync_minutes: float
+
+
+class _Access(TypedDict):
+    allowed_users: frozenset[str]
+    allowed_channels: frozenset[str]
+
+
+class _Web(TypedDict):
+    port: int
+    host: str
+    shutdown_grace: float
+    metrics_token: str
+
+
 def slack(read: EnvReader, mode: str | None) -> _Slack:
-    bot_token = read.text("SLACK_BOT_TOKEN")
-    if not bot_token:
-        read.problem(
-            "SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)"
-        )
-    elif not bot_token.startswith("xoxb-"):
-        read.problem("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    bot_token = read.checked(
+        "SLACK_BOT_TOKEN",
+        lambda token: token.startswith("xoxb-"),
+        "SLACK_BOT_TOKEN must be a bot token starting with xoxb-",
+        missing="SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)",
+    )
     app_token = _app_token(read, mode)
     signing_secret = read.text("SLACK_SIGNING_SECRET")
     if not app_token and not signing_secret and mode != "console":
@@ -75,26 +124,23 @@ def slack(read: EnvReader, mode: str | None) -> _Slack:
 
 def _app_token(read: EnvReader, mode: str | None) -> str:
     """SLACK_APP_TOKEN; "" when `mode` is "http" or "console", required when "socket"."""
-    app_token = read.text("SLACK_APP_TOKEN")
-    if app_token and not app_token.startswith("xapp-"):
-        read.problem("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-    if mode == "socket" and not app_token:
-        read.problem("SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...)")
+    app_token = read.checked(
+        "SLACK_APP_TOKEN",
+        lambda token: token.startswith("xapp-"),
+        "SLACK_APP_TOKEN must be an app-level token starting with xapp-",
+        missing="SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...)"
+        if mode == "socket"
+        else "",
+    )
     return "" if mode in ("http", "console") else app_token
 
 
-class _Wolkvox(TypedDict):
-    wolkvox_token: str
-    wolkvox_server: str
-    wolkvox_base_url: str
-
-
 def wolkvox(read: EnvReader) -> _Wolkvox:
-    token = read.text("WOLKVOX_TOKEN")
-    if not token:
-        read.problem(
-            "WOLKVOX_TOKEN is missing (Wolkvox Manager > Configuration > Integrations > Tokens)"
-        )
+    token = read.checked(
+        "WOLKVOX_TOKEN",
+        missing="WOLKVOX_TOKEN is missing "
+        "(Wolkvox Manager > Configuration > Integrations > Tokens)",
+    )
     raw_server = read.text("WOLKVOX_SERVER")
     server = _server_code(read, raw_server)
     base_url = read.text("WOLKVOX_BASE_URL").rstrip("/")
@@ -128,18 +174,6 @@ def aliases(read: EnvReader) -> dict[str, str]:
     except ValueError as error:
         read.problem(f"WOLKVOX_CONNECTORS: {error}; write it as ventas=1234,soporte=5678")
         return {}
-
-
-class _Limits(TypedDict):
-    cache_ttl: int
-    timeout: float
-    refresh_cooldown: float
-    user_syncs_per_minute: int
-    workflow_syncs_per_minute: int
-    workspace_workflow_syncs_per_minute: int
-    syncs_at_once: int
-    keep_bytes: int
-    daily_quota: int
 
 
 def limits(read: EnvReader) -> _Limits:
@@ -189,12 +223,6 @@ def limits(read: EnvReader) -> _Limits:
     )
 
 
-class _Stores(TypedDict):
-    database_url: str
-    history_days: int
-    redis_url: str
-
-
 def stores(read: EnvReader) -> _Stores:
     """Where history lives and for how long, and the Redis that instances share."""
     database_url = read.text("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -207,25 +235,20 @@ def stores(read: EnvReader) -> _Stores:
     history_days = read.number(
         "WOLKVOX_HISTORY_DAYS", DEFAULT_HISTORY_DAYS, 1, 36_500, "a whole number of days"
     )
-    redis_url = read.text("REDIS_URL")
-    if redis_url and _scheme(redis_url) not in ("redis", "rediss", "unix"):
-        read.problem("REDIS_URL must be a redis:// or rediss:// URL")
+    redis_url = read.checked(
+        "REDIS_URL",
+        lambda url: _scheme(url) in ("redis", "rediss", "unix"),
+        "REDIS_URL must be a redis:// or rediss:// URL",
+    )
     return _Stores(database_url=database_url, history_days=history_days, redis_url=redis_url)
 
 
-class _Notifications(TypedDict):
-    notify_channel: str
-    notify_unchanged: bool
-    language: str
-
-
 def notifications(read: EnvReader) -> _Notifications:
-    channel = read.text("WOLKVOX_NOTIFY_CHANNEL")
-    if channel and not _CHANNEL_ID.fullmatch(channel):
-        read.problem(
-            f"WOLKVOX_NOTIFY_CHANNEL must be a channel id like C0123ABCD (not a #name); "
-            f"got {channel!r}"
-        )
+    channel = read.checked(
+        "WOLKVOX_NOTIFY_CHANNEL",
+        _CHANNEL_ID.fullmatch,
+        "WOLKVOX_NOTIFY_CHANNEL must be a channel id like C0123ABCD (not a #name); got {got}",
+    )
     unchanged = read.flag("WOLKVOX_NOTIFY_UNCHANGED")
     raw = read.text("WOLKVOX_LANGUAGE") or "en"
     language = _LANGUAGES.get(raw.lower().replace("-", "_"))
@@ -237,11 +260,6 @@ def notifications(read: EnvReader) -> _Notifications:
 
 
 _LANGUAGES = {"en": "en", "es": "es", "pt": "pt_BR", "pt_br": "pt_BR"}
-
-
-class _Schedule(TypedDict):
-    auto_sync: tuple[str, ...]
-    auto_sync_minutes: float
 
 
 def schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
@@ -264,11 +282,6 @@ def schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
     return _Schedule(auto_sync=tuple(dict.fromkeys(connectors)), auto_sync_minutes=minutes)
 
 
-class _Access(TypedDict):
-    allowed_users: frozenset[str]
-    allowed_channels: frozenset[str]
-
-
 def access(read: EnvReader) -> _Access:
     return _Access(
         allowed_users=read.ids("WOLKVOX_ALLOWED_USERS", _USER_ID, "user ids like U0123ABCD"),
@@ -278,17 +291,12 @@ def access(read: EnvReader) -> _Access:
     )
 
 
-class _Web(TypedDict):
-    port: int
-    host: str
-    shutdown_grace: float
-    metrics_token: str
-
-
 def web(read: EnvReader) -> _Web:
-    metrics_token = read.text("METRICS_TOKEN")
-    if metrics_token and len(metrics_token) < MIN_METRICS_TOKEN:
-        read.problem(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters long")
+    metrics_token = read.checked(
+        "METRICS_TOKEN",
+        lambda token: len(token) >= MIN_METRICS_TOKEN,
+        f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters long",
+    )
     return _Web(
         port=read.number("PORT", DEFAULT_PORT, 1, 65_535, "a port number"),
         host=read.text("HOST") or DEFAULT_HOST,

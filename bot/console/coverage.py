@@ -7,36 +7,19 @@ languages. CSV: the grid Slack's Export CSV makes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.console.output import Output, heading, nothing_found, source_json, whole, written
-from bot.console.source import Source
+from bot.console.output import connector_answer, heading, nothing_found
 from bot.console.text import MAX_CELL, safe, table
 from bot.i18n import Translator
 from bot.templates.coverage import CoverageResult, coverage
 from bot.templates.export import coverage_csv
-from bot.templates.query import Query
 
 COMMAND = "coverage"
 PRESENT = "✓"
 MISSING = "✗"
 MAX_MISSING_NAMED = 5  # languages named in "missing most"
-
-
-def answer(
-    sources: Sequence[Source], query: Query, output: Output, t: Translator, now: datetime
-) -> str:
-    """The coverage grid of the one connector of `sources`, written as `output`."""
-    [source] = sources
-    result = coverage(source.snapshot, query, page_size=whole(source.snapshot))
-    return written(
-        output,
-        csv=lambda: coverage_csv(result, t),
-        json=lambda: {**source_json(source), "query": query.text(), **_json(result)},
-        text=lambda: _lines(result, t, now),
-    )
 
 
 def _json(result: CoverageResult) -> dict[str, Any]:
@@ -63,6 +46,7 @@ def _json(result: CoverageResult) -> dict[str, Any]:
 
 
 def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
+    """Which data, the summary, then the grid with incomplete rows first."""
     snapshot = result.snapshot
     head = t._("Connector {connector} · coverage by language").format(connector=snapshot.connector)
     lines = heading(head, snapshot, result.query, now, t)
@@ -88,3 +72,7 @@ def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
         for row in result.rows
     ]
     return lines + table([header, *rows])
+
+
+answer = connector_answer(coverage, csv=coverage_csv, json=_json, text=_lines)
+"""The coverage grid of the one connector of the sources, written as the output asks."""

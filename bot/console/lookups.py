@@ -12,15 +12,14 @@ from typing import Literal, TextIO
 from bot.config import Settings
 from bot.console import compare, coverage, templates
 from bot.console.arguments import PROGRAM, read_connectors, read_filters
-from bot.console.output import Output
-from bot.console.source import Source, SyncFailed, read_sources
+from bot.console.output import Answer, Output
+from bot.console.source import SyncFailed, read_sources
 from bot.console.text import failure
 from bot.errors import InputError
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.templates.query import Query
 
 LookupCommand = Literal["templates", "coverage", "compare"]
-Answer = Callable[[Sequence[Source], Query, Output, Translator, datetime], str]
 
 ANSWERS: dict[LookupCommand, Answer] = {
     "templates": templates.answer,

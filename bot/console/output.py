@@ -1,12 +1,13 @@
-"""What the console's lookups share (pure): the output modes, the lines that say which data
-is shown, what to try when nothing matches, a template's row, and JSON written one way."""
+"""What the console's lookups share (pure): the output modes, how a lookup of one connector
+is answered, the lines that say which data is shown, what to try when nothing matches, a
+template's row, and JSON written one way."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from bot.console.arguments import PROGRAM
 from bot.console.source import Source
@@ -17,6 +18,15 @@ from bot.templates.model import Snapshot, Template
 from bot.templates.query import Query
 
 Output = Literal["text", "json", "csv"]
+Answer = Callable[[Sequence[Source], Query, Output, Translator, datetime], str]
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Computation(Protocol[R_co]):
+    """A computation over one snapshot (`templates.lookup`, `templates.coverage`)."""
+
+    def __call__(self, snapshot: Snapshot, query: Query, /, *, page_size: int) -> R_co: ...
 
 
 def written(
@@ -33,6 +43,31 @@ def written(
     if output == "json":
         return dump_json(json())
     return text_block(text())
+
+
+def connector_answer(
+    compute: Computation[R],
+    *,
+    csv: Callable[[R, Translator], str],
+    json: Callable[[R], dict[str, Any]],
+    text: Callable[[R, Translator, datetime], Sequence[str]],
+) -> Answer:
+    """The answer of a lookup of one connector: `compute` over every template of its
+    snapshot, written as `output` asks; the JSON says which sync and query first."""
+
+    def answer(
+        sources: Sequence[Source], query: Query, output: Output, t: Translator, now: datetime
+    ) -> str:
+        [source] = sources
+        result = compute(source.snapshot, query, page_size=whole(source.snapshot))
+        return written(
+            output,
+            csv=lambda: csv(result, t),
+            json=lambda: {**source_json(source), "query": query.text(), **json(result)},
+            text=lambda: text(result, t, now),
+        )
+
+    return answer
 
 
 def whole(snapshot: Snapshot) -> int:
