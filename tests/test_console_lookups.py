@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,7 @@ from bot.templates.model import Template, sorted_templates
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok
 from tests.blockkit import all_text
-from tests.deployed import base_env
-from tests.harness import BOT_TOKEN
+from tests.terminal import SCRIPT, run, run_bytes, subscribe, write_env
 
 STORED_AT = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
 FORMULA = '=HYPERLINK("http://evil.example","feliz navidad")'
@@ -57,40 +54,6 @@ def workdir(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -> Path:
     wolkvox.reply("5678", Reply(body=wolkvox_data(SUPPORT)))
     write_env(tmp_path, wolkvox, slack)
     return tmp_path
-
-
-def write_env(workdir: Path, wolkvox: FakeWolkvox, slack: FakeSlack, *extra: str) -> None:
-    lines = [
-        f"SLACK_BOT_TOKEN={BOT_TOKEN}",
-        f"SLACK_API_URL={slack.api_url}",
-        "WOLKVOX_SERVER=0032",
-        f"WOLKVOX_TOKEN={TOKEN}",
-        f"WOLKVOX_BASE_URL={wolkvox.url}",
-        "WOLKVOX_CONNECTORS=ventas=1234,soporte=5678",
-        *extra,
-    ]
-    (workdir / ".env").write_text("\n".join(lines) + "\n")
-
-
-def run(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=workdir,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def run_bytes(workdir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=workdir,
-        env=base_env(),
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def store_sync(workdir: Path, connector: str, templates: list[Template]) -> None:
@@ -477,20 +440,7 @@ def test_spanish_output(workdir: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -
 
 
 def test_a_sync_made_by_a_lookup_notifies_subscribers(workdir: Path, slack: FakeSlack) -> None:
-    async def subscribe() -> None:
-        store = await Store.open(f"sqlite:///{workdir}/wolkvox.db")
-        try:
-            await store.subscribe(
-                team_id="T1",
-                channel_id="C0SALES",
-                connector="1234",
-                user_id="U1",
-                now=datetime.now(UTC),
-            )
-        finally:
-            await store.aclose()
-
-    asyncio.run(subscribe())
+    subscribe(workdir)
     ok_run(workdir, "coverage", "ventas")
     [post] = slack.calls("chat.postMessage")
     assert post.body["channel"] == "C0SALES"
@@ -500,15 +450,7 @@ def test_a_sync_made_by_a_lookup_notifies_subscribers(workdir: Path, slack: Fake
 
 
 def test_the_console_script_answers_too(workdir: Path) -> None:
-    script = Path(sys.executable).parent / "wolkvox-sync"
     store_sync(workdir, "1234", SALES)
-    result = subprocess.run(
-        [str(script), "coverage", "ventas", "--json"],
-        cwd=workdir,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run(workdir, "coverage", "ventas", "--json", program=[str(SCRIPT)])
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["complete"] == 1

@@ -1,40 +1,25 @@
-"""`wolkvox-sync sync ...` as a scheduler runs it: a real process, a real SQLite file."""
+"""`wolkvox-sync sync ...` as a scheduler runs it (bot.console): a real process, a real SQLite
+file: the summary and --json, history stored, failures and bad connectors as exit codes,
+subscribers notified, missing settings named, the installed script. (`templates`, `coverage`
+and `compare` in the console: test_console_lookups.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.database.store import Store
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
 from tests.blockkit import all_text
-from tests.deployed import base_env
-from tests.harness import BOT_TOKEN
+from tests.terminal import SCRIPT, run, subscribe, write_env
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -> Path:
-    (tmp_path / ".env").write_text(
-        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_API_URL={slack.api_url}\nWOLKVOX_SERVER=0032\n"
-        f"WOLKVOX_TOKEN={TOKEN}\nWOLKVOX_BASE_URL={wolkvox.url}\nWOLKVOX_CONNECTORS=ventas=1234\n"
-    )
+    write_env(tmp_path, wolkvox, slack, connectors="ventas=1234")
     return tmp_path
-
-
-def run(
-    workdir: Path, *args: str, program: list[str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    command = program or [sys.executable, "-m", "bot"]
-    return subprocess.run(
-        [*command, *args], cwd=workdir, env=base_env(), capture_output=True, text=True, timeout=60
-    )
 
 
 def test_syncs_prints_a_summary_and_stores_history(workdir: Path, wolkvox: FakeWolkvox) -> None:
@@ -101,18 +86,7 @@ def test_bad_connectors_are_refused_before_any_call(
 
 
 def test_subscribers_are_notified(workdir: Path, slack: FakeSlack) -> None:
-    async def subscribe() -> None:
-        store = await Store.open(f"sqlite:///{workdir}/wolkvox.db")
-        await store.subscribe(
-            team_id="T1",
-            channel_id="C0SALES",
-            connector="1234",
-            user_id="U1",
-            now=datetime.now(UTC),
-        )
-        await store.aclose()
-
-    asyncio.run(subscribe())
+    subscribe(workdir)
     result = run(workdir, "sync", "1234")
     assert result.returncode == 0, result.stderr
     [post] = slack.calls("chat.postMessage")
@@ -121,8 +95,7 @@ def test_subscribers_are_notified(workdir: Path, slack: FakeSlack) -> None:
 
 
 def test_the_console_script_is_installed(workdir: Path) -> None:
-    script = Path(sys.executable).parent / "wolkvox-sync"
-    result = run(workdir, "sync", "1234", program=[str(script)])
+    result = run(workdir, "sync", "1234", program=[str(SCRIPT)])
     assert result.returncode == 0 and "connector 1234: 3 templates" in result.stdout
 
 
