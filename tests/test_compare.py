@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import pytest
 
@@ -15,15 +13,9 @@ from bot.templates.compare import (
     compare,
     comparison_page,
 )
-from bot.templates.model import Snapshot, Template, sorted_templates
-from bot.templates.query import Query, search_index
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def snapshot(connector: str, templates: Sequence[Template]) -> Snapshot:
-    ordered = sorted_templates(templates)
-    return Snapshot(f"s{connector}", connector, ordered, 0, NOW, search_index(ordered))
+from bot.templates.model import Snapshot, Template
+from bot.templates.query import Query
+from tests.snapshots import snapshot
 
 
 def t(name: str, language: str, body: str = "Hola {{1}}", category: str = "UTILITY") -> Template:
@@ -31,7 +23,6 @@ def t(name: str, language: str, body: str = "Hola {{1}}", category: str = "UTILI
 
 
 MEXICO = snapshot(
-    "1111",
     [
         t("bienvenida", "es_MX"),
         t("bienvenida", "en_US", "Hi {{1}}"),
@@ -40,9 +31,9 @@ MEXICO = snapshot(
         t("solo_mx", "es_MX"),
         t("otp", "es", "Código {{1}}", "AUTHENTICATION"),
     ],
+    "1111",
 )
 COLOMBIA = snapshot(
-    "2222",
     [
         t("bienvenida", "es_MX"),
         t("bienvenida", "es_CO"),
@@ -50,6 +41,7 @@ COLOMBIA = snapshot(
         t("promo", "es_MX", "Promo", "UTILITY"),
         t("otp", "es", "Tu código {{1}}", "MARKETING"),
     ],
+    "2222",
 )
 
 
@@ -151,7 +143,7 @@ def test_each_entry_carries_both_sides() -> None:
 def test_edges(
     left: list[Template], right: list[Template], counts: tuple[int, int, int, int]
 ) -> None:
-    comparison = compare(snapshot("1", left), snapshot("2", right), Query())
+    comparison = compare(snapshot(left, "1"), snapshot(right, "2"), Query())
     assert (
         len(comparison.only_left),
         len(comparison.only_right),
@@ -166,8 +158,8 @@ def test_untrusted_text_is_kept_as_written() -> None:
     hostile = "<!channel> *x* <https://evil.example|ok>"
     long_body = "<@U123> {{1}} " + "z" * 2000
     comparison = compare(
-        snapshot("1", [t(hostile, "es", long_body)]),
-        snapshot("2", [t(hostile, "es", long_body + "!")]),
+        snapshot([t(hostile, "es", long_body)], "1"),
+        snapshot([t(hostile, "es", long_body + "!")], "2"),
         Query(),
     )
     [entry] = comparison.differing
@@ -194,7 +186,7 @@ def six_languages(connector: str, changed: int) -> Snapshot:
             else x
             for x in templates
         ]
-    return snapshot(connector, templates)
+    return snapshot(templates, connector)
 
 
 def test_two_connectors_of_600_templates_in_6_languages() -> None:
@@ -228,14 +220,14 @@ def test_two_connectors_of_600_templates_in_6_languages() -> None:
 def test_pages_are_clamped(
     count: int, page: int, shown_page: int, pages: int, first: int, shown: int
 ) -> None:
-    left = snapshot("1", [t(f"n{i:03d}", "es") for i in range(count)])
-    at = comparison_page(compare(left, snapshot("2", []), Query()), page)
+    left = snapshot([t(f"n{i:03d}", "es") for i in range(count)], "1")
+    at = comparison_page(compare(left, snapshot([], "2"), Query()), page)
     assert (at.page, at.pages, at.first, len(at.shown)) == (shown_page, pages, first, shown)
 
 
 def test_a_page_can_span_the_kinds_in_order() -> None:
-    left = snapshot("1", [t(f"a{i:02d}", "es") for i in range(15)] + [t("d", "es")])
-    right = snapshot("2", [t(f"b{i:02d}", "es") for i in range(15)] + [t("d", "es", "otro")])
+    left = snapshot([t(f"a{i:02d}", "es") for i in range(15)] + [t("d", "es")], "1")
+    right = snapshot([t(f"b{i:02d}", "es") for i in range(15)] + [t("d", "es", "otro")], "2")
     comparison = compare(left, right, Query())
     first, second = comparison_page(comparison, 0), comparison_page(comparison, 1)
     assert [e.kind for e in first.shown] == [EntryKind.ONLY_LEFT] * 15 + [EntryKind.ONLY_RIGHT] * 5

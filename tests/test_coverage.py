@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.templates.coverage import PAGE_SIZE, CoverageResult, coverage, coverage_languages
-from bot.templates.model import Snapshot, Template, sorted_templates
-from bot.templates.query import Query, search_index
+from bot.templates.model import Snapshot, Template
+from bot.templates.query import Query
+from tests.snapshots import NOW, snapshot
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SIX = ("en_GB", "en_US", "es", "es_CO", "es_MX", "pt_BR")
-
-
-def snapshot(templates: Sequence[Template]) -> Snapshot:
-    ordered = sorted_templates(templates)
-    return Snapshot("s1", "1234", ordered, 0, NOW, search_index(ordered))
 
 
 def t(name: str, language: str, category: str = "MARKETING", body: str = "Hola") -> Template:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-
 import pytest
 
-from bot.templates.model import Snapshot, Template, sorted_templates
-from bot.templates.query import search_index
+from bot.templates.model import Template
 from bot.templates.readiness import (
     BODY_LIMIT,
     CategoriesDiffer,
@@ -21,14 +17,9 @@ from bot.templates.readiness import (
     VariableSet,
     readiness,
 )
+from tests.snapshots import snapshot
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PAGO = "Hola {{1}}, paga {{2}} el {{3}}."
-
-
-def snapshot(templates: Sequence[Template]) -> Snapshot:
-    ordered = sorted_templates(templates)
-    return Snapshot("s1", "1234", ordered, 0, NOW, search_index(ordered))
 
 
 def t(name: str, language: str, body: str = PAGO, category: str = "UTILITY") -> Template:
