@@ -16,7 +16,7 @@ from bot.console.source import sync_with_bot
 from bot.console.text import failure
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
-from bot.slack.views.changes import change_summary
+from bot.i18n.summaries import change_summary
 from bot.sync.service import SyncOutcome
 from bot.templates.diff import Changes
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.console.output import connector_answer, heading, nothing_found, template_json, template_row
 from bot.console.text import table
 from bot.i18n import Translator
-from bot.slack.views.results import results_header
+from bot.i18n.summaries import results_header
 from bot.templates.export import templates_csv
 from bot.templates.lookup import LookupResult, lookup
 

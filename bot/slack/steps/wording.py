@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.i18n import Translator
-from bot.slack.views.changes import summary
+from bot.i18n.summaries import summary
 
 _LINK = re.compile(r"<[^<>|]*\|([^<>]*)>")  # <url|label>, <!date^…|fallback>
 _EMOJI = re.compile(r"(?<!\S):[a-z0-9_+\-]+:(?!\S)")

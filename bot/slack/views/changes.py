@@ -1,5 +1,6 @@
-"""What changed in a sync, in words: the reply's note, the channel notification, the DM to a
-subscriber whose channel can't be reached, and the one-line summary (pure)."""
+"""What changed in a sync, in words: the reply's note, the channel notification and the DM to
+a subscriber whose channel can't be reached (pure). The one-line summary is
+`bot.i18n.summaries.change_summary`, which the console writes too."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk.models.blocks import Block, ContextBlock
 
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import code, escape, plain
+from bot.i18n.summaries import change_summary
 from bot.slack.views.kit import Message, context, message, section, user_ref
 from bot.templates.diff import Changes, TemplateChange
 from bot.templates.export import changes_csv
@@ -43,23 +45,6 @@ def change_lines(changes: Changes, t: Translator, *, limit: int = MAX_NAMED) -> 
             )
         )
     return lines
-
-
-def change_summary(changes: Changes, t: Translator) -> str:
-    """One line: "2 added · 1 removed · 3 changed", or "no changes"."""
-    return summary(t, changes.first, len(changes.added), len(changes.removed), len(changes.changed))
-
-
-def summary(t: Translator, first: bool, added: int, removed: int, changed: int) -> str:
-    """ "first sync", "no changes", or "2 added · 1 removed · 3 changed"."""
-    if first:
-        return t._("first sync")
-    parts = [
-        t.nformat("{count} added", "{count} added", added) if added else "",
-        t.nformat("{count} removed", "{count} removed", removed) if removed else "",
-        t.nformat("{count} changed", "{count} changed", changed) if changed else "",
-    ]
-    return " · ".join(p for p in parts if p) or t._("no changes")
 
 
 def changes_note(changes: Changes, t: Translator) -> str:

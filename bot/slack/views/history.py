@@ -11,7 +11,8 @@ from bot.commands import COMMAND, words
 from bot.database.records import Subscription, SyncRecord
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import clip, escape, plain
-from bot.slack.views.changes import summary, who
+from bot.i18n.summaries import summary
+from bot.slack.views.changes import who
 from bot.slack.views.kit import MAX_HEADER, Message, message, section, user_ref
 
 

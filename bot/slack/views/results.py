@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
+from bot.i18n.summaries import results_header
 from bot.slack.action_ids import (
     ACTION_EXPORT,
     ACTION_NEXT,
@@ -82,26 +83,6 @@ def results_message(view: ResultsView, *, synced_at: datetime, about: About) -> 
     ]
     assert len(blocks) <= MAX_BLOCKS
     return {"text": view.fallback, "blocks": blocks}
-
-
-def results_header(result: LookupResult, t: Translator) -> str:
-    """ "Connector 1234 · 57 templates", or "… · 12 of 57 templates match" (plain text: the
-    connector id is digits, so it is shared by Slack's header and the console)."""
-    snapshot = result.snapshot
-    if result.query.empty:
-        return t.nformat(
-            "Connector {connector} · {count} template",
-            "Connector {connector} · {count} templates",
-            snapshot.count,
-            connector=snapshot.connector,
-        )
-    return t.nformat(
-        "Connector {connector} · {matches} of {count} template match",
-        "Connector {connector} · {matches} of {count} templates match",
-        snapshot.count,
-        connector=snapshot.connector,
-        matches=t.number(result.count),
-    )
 
 
 def results_view(result: LookupResult, t: Translator, *, shared: bool) -> ResultsView:
