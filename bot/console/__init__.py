@@ -1,5 +1,5 @@
-"""The terminal's commands, with the Slack app's settings, grammar, computations and
-languages (WOLKVOX_LANGUAGE):
+"""The terminal door: the `wolkvox-sync` commands, on the core Slack uses too (the settings,
+the command grammar, the computations and the words, in WOLKVOX_LANGUAGE):
 
     wolkvox-sync sync <connector>...                      sync now (terminals, schedulers)
     wolkvox-sync templates <connector> [filters]          the templates that match
@@ -7,6 +7,16 @@ languages (WOLKVOX_LANGUAGE):
     wolkvox-sync compare <connector> <connector> [filters]   what differs between two
 
 The lookups read the last stored sync (`source`), print text, `--json` or `--csv`.
+
+    sync.py         `sync`: syncs through the bot, prints a summary or JSON
+    lookups.py      `templates`, `coverage`, `compare`: read the request, get the data, answer
+    arguments.py    command-line words -> connector ids and a Query (`bot.commands` grammar)
+    source.py       the snapshots a lookup reads: the database, or a sync (`build_app`)
+    templates.py    a lookup's answer: the matching templates
+    coverage.py     a lookup's answer: the coverage grid
+    compare.py      a lookup's answer: two connectors side by side
+    output.py       what the answers share: output modes, heading, nothing found, JSON
+    text.py         terminal text: untrusted values made harmless, failures, tables
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ and numbers, ages and times written the way that language writes them.
     t.nformat("{count} template", "{count} templates", n)   # "5.000 plantillas"
 
 Update the catalogs after changing a message: `scripts/i18n` (pybabel extract + update).
+
+    translator.py   one Translator per language: the catalog's sentences, numbers, ages, times
+    languages.py    the languages spoken, and how a Slack locale or a typed word names one
+    messages.py     the one place errors become words (for the user, and a hint for operators)
+    summaries.py    the one-line summaries every door shows (a lookup's header, a sync's changes)
+    mrkdwn.py       untrusted text made safe and short for Slack
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class Snapshot:
     templates: tuple[Template, ...]
     skipped: int
     synced_at: datetime
-    index: tuple[str, ...] = ()  # each template's searchable text (bot.query.search_index)
+    index: tuple[str, ...] = ()  # searchable text per template (bot.templates.query.search_index)
 
     @property
     def count(self) -> int:
