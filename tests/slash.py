@@ -1,6 +1,7 @@
 """What people do in Slack, as the end-to-end tests of history, notifications and access do it:
 run a command and read what it said, run many at once, read the posts the bot made and the
-Home tab it published. Two versions of a connector's templates to sync one after the other (V1, V2)."""
+Home tab it published. Two versions of a connector's templates to sync one after the other
+(V1, V2)."""
 
 from __future__ import annotations
 

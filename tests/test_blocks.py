@@ -1,3 +1,8 @@
+"""The Slack views as Block Kit (bot.slack.views, bot.slack.replies; pure): every page of a
+template list, `show`, a shared result, a change notification and the short replies stay
+within Slack's limits; headers, counts, paging buttons, sync times and stale warnings; untrusted
+template text escaped and long names clipped; renderings reused, never across snapshots."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -7,7 +12,7 @@ import pytest
 
 from bot.i18n import translator
 from bot.slack import action_ids, replies, values
-from bot.slack.views import kit, results, template
+from bot.slack.views import changes, kit, results, template
 from bot.slack.views.changes import change_notification
 from bot.slack.views.kit import About
 from bot.templates import lookup
@@ -227,6 +232,11 @@ def test_notification_names_connector_count_and_who() -> None:
         snap, diff(None, snap.templates), EN, user_id="", user_name="", source="scheduler"
     )
     assert "by the schedule" in all_text(scheduled)
+
+
+def test_a_workflow_is_named_not_mentioned_in_channel_posts() -> None:
+    assert changes.who(translator("en"), "U0MAPPED", "", "workflow") == "a workflow"
+    assert changes.who(translator("es"), "U0MAPPED", "", "workflow") == "un flujo de trabajo"
 
 
 @pytest.mark.parametrize(

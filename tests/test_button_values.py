@@ -115,17 +115,44 @@ def test_tampered_query_in_a_button_is_refused(
 # --- data no longer kept ---
 
 GONE = "0badc0de"
+ids = action_ids
 PT_BR = values.encode_view(values.ViewRef("1234", GONE, 1, "lang:pt_BR"))
-EXPIRED = [
-    (action_ids.ACTION_NEXT, PT_BR, action_ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 match"),
-    (action_ids.ACTION_SHARE, PT_BR, action_ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 match"),
-    (action_ids.ACTION_EXPORT, PT_BR, action_ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 match"),
-    (action_ids.ACTION_OPEN, values.encode_template(values.TemplateRef("1234", GONE, 3)), action_ids.ACTION_REFRESH, "Connector 1234 · 10 templates"),
-    (action_ids.ACTION_COVERAGE_NEXT, values.encode_view(values.ViewRef("1234", GONE, 1, "lang:es")), action_ids.ACTION_COVERAGE_REFRESH, "*Filters:* `lang:es`"),
-    (action_ids.ACTION_COVERAGE_EXPORT, values.encode_view(values.ViewRef("1234", GONE)), action_ids.ACTION_COVERAGE_REFRESH, "Coverage · connector 1234"),
-    (action_ids.ACTION_CHECK_SHARE, values.encode_check(values.CheckRef("1234", "promo_navidad", GONE)), action_ids.ACTION_CHECK_REFRESH, "promo_navidad · 2 languages"),
-    (action_ids.ACTION_COMPARE_NEXT, values.encode_compare(values.CompareRef("1234", "5678", GONE, "0badc0df", 1, "lang:es")), action_ids.ACTION_COMPARE_REFRESH, "*Filters:* `lang:es`"),
-]  # fmt: skip
+LIST = (ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 match")
+EXPIRED = [  # the click, the value it carries; the Refresh offered, what the fresh view says
+    (ids.ACTION_NEXT, PT_BR, *LIST),
+    (ids.ACTION_SHARE, PT_BR, *LIST),
+    (ids.ACTION_EXPORT, PT_BR, *LIST),
+    (
+        ids.ACTION_OPEN,
+        values.encode_template(values.TemplateRef("1234", GONE, 3)),
+        ids.ACTION_REFRESH,
+        "Connector 1234 · 10 templates",
+    ),
+    (
+        ids.ACTION_COVERAGE_NEXT,
+        values.encode_view(values.ViewRef("1234", GONE, 1, "lang:es")),
+        ids.ACTION_COVERAGE_REFRESH,
+        "*Filters:* `lang:es`",
+    ),
+    (
+        ids.ACTION_COVERAGE_EXPORT,
+        values.encode_view(values.ViewRef("1234", GONE)),
+        ids.ACTION_COVERAGE_REFRESH,
+        "Coverage · connector 1234",
+    ),
+    (
+        ids.ACTION_CHECK_SHARE,
+        values.encode_check(values.CheckRef("1234", "promo_navidad", GONE)),
+        ids.ACTION_CHECK_REFRESH,
+        "promo_navidad · 2 languages",
+    ),
+    (
+        ids.ACTION_COMPARE_NEXT,
+        values.encode_compare(values.CompareRef("1234", "5678", GONE, "0badc0df", 1, "lang:es")),
+        ids.ACTION_COMPARE_REFRESH,
+        "*Filters:* `lang:es`",
+    ),
+]
 
 
 @pytest.mark.parametrize(("action", "value", "refresh", "fresh_says"), EXPIRED)

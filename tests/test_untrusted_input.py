@@ -1,16 +1,14 @@
-"""Text from outside (Wolkvox's templates and answers, what people type) is shown as written
+"""Text from outside (Wolkvox's templates and messages, what people type) is shown as written
 and never acts, end to end and in its pure parts: hostile template text stays inert in every
 view, a template name cannot notify a channel, CSV cells cannot run as formulas, command text
-is read as the user typed it and quoted phrases survive buttons, control characters are no
-part of a template name, Wolkvox's code never carries the token, no text forges a log line,
-and a workflow is named, not mentioned, in channel posts. (Button values:
-test_button_values.py.)"""
+is read as the user typed it and quoted phrases survive buttons, and no text forges a log
+line. (Button values: test_button_values.py; what the answer parser keeps out of a template:
+test_wolkvox.py.)"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -253,36 +251,3 @@ def test_the_bots_log_setup_keeps_untrusted_text_on_one_line() -> None:
     )
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and "NO\\n2026 ERROR forged\\rx" in lines[0]
-
-
-def test_wolkvox_code_is_bounded_and_never_carries_the_token() -> None:
-    from bot.errors import WolkvoxRejected
-    from bot.wolkvox.answer import parse_sync_answer
-
-    body = json.dumps({"code": "403 wv-token-SECRET " + "9" * 500, "error": "X", "msg": "Y"})
-    with pytest.raises(WolkvoxRejected) as caught:
-        parse_sync_answer("1234", 200, body.encode(), secret="wv-token-SECRET")
-    assert "wv-token-SECRET" not in caught.value.code and len(caught.value.code) <= 16
-
-
-def test_control_characters_are_no_part_of_a_template_name() -> None:
-    from bot.wolkvox.answer import parse_sync_answer
-
-    item = {
-        "name_template": "\x1b[2Jpromo\u202e_x",
-        "body_template": "b",
-        "idiom": "es",
-        "category": "UTILITY",
-    }
-    answer = parse_sync_answer(
-        "1234", 200, json.dumps({"code": "200", "data": [item]}).encode(), secret=""
-    )
-    assert [t.name for t in answer.templates] == ["[2Jpromo_x"]
-
-
-def test_a_workflow_is_named_not_mentioned_in_channel_posts() -> None:
-    from bot.i18n import translator
-    from bot.slack.views.changes import who
-
-    assert who(translator("en"), "U0MAPPED", "", "workflow") == "a workflow"
-    assert who(translator("es"), "U0MAPPED", "", "workflow") == "un flujo de trabajo"

@@ -1,4 +1,7 @@
-"""The Wolkvox client against the fake over real HTTP, and the answer parser."""
+"""The Wolkvox client (bot.wolkvox.client) against the fake over real HTTP, and the answer
+parser (bot.wolkvox.answer): failures become clear errors, the token is never echoed, at most
+two requests in flight, and what the parser keeps out of a template (bad items, NUL and control
+characters, oversized bodies and codes)."""
 
 from __future__ import annotations
 
@@ -251,6 +254,26 @@ def test_nul_characters_are_dropped() -> None:
     }
     [template] = parse_sync_answer("1", 200, json.dumps(ok([item])).encode()).templates
     assert (template.name, template.body) == ("ab", "xy")
+
+
+def test_wolkvox_code_is_bounded_and_never_carries_the_token() -> None:
+    body = json.dumps({"code": "403 wv-token-SECRET " + "9" * 500, "error": "X", "msg": "Y"})
+    with pytest.raises(errors.WolkvoxRejected) as caught:
+        parse_sync_answer("1234", 200, body.encode(), secret="wv-token-SECRET")
+    assert "wv-token-SECRET" not in caught.value.code and len(caught.value.code) <= 16
+
+
+def test_control_characters_are_no_part_of_a_template_name() -> None:
+    item = {
+        "name_template": "\x1b[2Jpromo\u202e_x",
+        "body_template": "b",
+        "idiom": "es",
+        "category": "UTILITY",
+    }
+    answer = parse_sync_answer(
+        "1234", 200, json.dumps({"code": "200", "data": [item]}).encode(), secret=""
+    )
+    assert [t.name for t in answer.templates] == ["[2Jpromo_x"]
 
 
 async def test_a_call_given_up_on_keeps_its_slot_while_wolkvox_may_still_run_it(
