@@ -1,3 +1,8 @@
+"""The command grammar (bot.commands; pure): valid commands read into their Command values, bad
+input refused with a clear message, quoted text escaped and bounded, lookups and their query
+text read back the same, connector aliases (WOLKVOX_CONNECTORS) read or refused, and help's
+examples."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
-"""Settings from the environment: defaults, valid values, and every problem named in one error."""
+"""Settings from the environment (bot.config): defaults, valid values, and every problem named
+in one error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Coverage: which template names exist in which languages (pure)."""
+"""Coverage (bot.templates.coverage; pure): which template names exist in which languages, the
+columns a lang: filter asks for, the summary, suggestions when nothing matches, pages, untrusted
+names, one column for a language code written two ways, and time that grows like n log n."""
 
 from __future__ import annotations
 

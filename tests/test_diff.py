@@ -1,3 +1,6 @@
+"""What changed between two syncs (bot.templates.diff; pure): added, removed, a changed body or
+category, each per (name, language)."""
+
 from __future__ import annotations
 
 from bot.templates.diff import diff

@@ -1,3 +1,6 @@
+"""CSV files (bot.templates.export; pure): the template list, coverage and a comparison as CSV,
+cells that cannot run as formulas, and file names that say the connector and the filters."""
+
 from __future__ import annotations
 
 import csv

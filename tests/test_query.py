@@ -1,3 +1,6 @@
+"""Search (bot.templates.query; pure): filters and words, the empty query, case and accents
+folded, the term to drop when nothing matches, and the closest names."""
+
 from __future__ import annotations
 
 import pytest

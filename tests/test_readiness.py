@@ -1,4 +1,6 @@
-"""Readiness of one template across its languages (pure)."""
+"""Readiness of one template across its languages (bot.templates.readiness; pure): the
+warnings before a campaign (variables, categories, missing siblings, body length), versions by
+language, names matched in any case or accent, the closest names for an unknown one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Cache, single flight and stale fallback, over real HTTP to the fake Wolkvox."""
+"""The template service (bot.sync.service): cache, single flight, refresh, stale fallback,
+listeners run once per Wolkvox call, kept snapshots bounded in bytes; over real HTTP to the
+fake Wolkvox."""
 
 from __future__ import annotations
 

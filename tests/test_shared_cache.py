@@ -1,4 +1,5 @@
-"""Shared state on a real Redis: slots, single flight, expiry after a crash, outages."""
+"""Shared state on a real Redis (bot.sync.shared_cache, bot.wolkvox.redis_slots): slots, single
+flight, errors that cross instances intact, expiry after a crash, outages."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Workflow Builder steps end to end: signed `function_executed` events into the running app,
-and the step's end (`functions.completeSuccess` / `functions.completeError`) on the fake Slack."""
+"""Workflow Builder steps (bot.slack.steps) end to end: signed `function_executed` events into
+the running app, and the step's end (`functions.completeSuccess` / `functions.completeError`)
+on the fake Slack."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The database on a real SQLite file: schema, history, subscriptions, outbox, restarts."""
+"""The database (bot.database.store) on a real SQLite file and a real PostgreSQL: database
+URLs, history, subscriptions, claims, the outbox in the sync's transaction, content stored
+once, pruning, and everything surviving a restart."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""A busy team: memory bounded in bytes, shared content, refresh cooldown, bounded waits, one
-spelling per connector. Over real HTTP to the fake Wolkvox (and a real Redis where named)."""
+"""Sync limits inside the service (bot.sync.service, bot.sync.kept, bot.wolkvox.slots): memory
+bounded in bytes, shared content, the refresh cooldown, bounded waits for a slot, one spelling
+per connector. Over real HTTP to the fake Wolkvox (and a real Redis where named). (The same
+limits through the running app: test_sync_limits_end_to_end.py.)"""
 
 from __future__ import annotations
 
