@@ -12,7 +12,7 @@ from bot.database.schema import user_languages
 
 class Preferences:
     """Stored language choices, by Slack user id, whole: ids are checked at the edge
-    (bot.slack.listeners.guards.IdGuard), so one fits the column (MAX_ID_CHARS)."""
+    (bot.slack.listeners.guards.Guard), so one fits the column (MAX_ID_CHARS)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

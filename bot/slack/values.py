@@ -24,48 +24,6 @@ MAX_QUERY_CHARS = 1000
 MAX_PAGE = 100_000
 _SNAPSHOT_ID = re.compile(r"[0-9a-f]{1,32}")
 _UNREADABLE = N_("That button's data could not be read. Run the command again.")
-
-
-@dataclass(frozen=True, slots=True)
-class ViewRef:
-    """A page of a lookup. An empty `snapshot_id` means "sync again" (Refresh)."""
-
-    connector: str
-    snapshot_id: str = ""
-    page: int = 0
-    query: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateRef:
-    """One template of a kept snapshot, by its position in the snapshot."""
-
-    connector: str
-    snapshot_id: str
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
-class CompareRef:
-    """A page of a comparison of two connectors. Empty snapshot ids mean "sync again"."""
-
-    left: str
-    right: str
-    left_snapshot: str = ""
-    right_snapshot: str = ""
-    page: int = 0
-    query: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRef:
-    """The readiness of one template name. An empty `snapshot_id` means "sync again"."""
-
-    connector: str
-    name: str
-    snapshot_id: str = ""
-
-
 MAX_NAME_CHARS = 512  # Meta's limit on a template name
 
 # Slack's ids: a capital letter that says what it names, then capitals and digits. 9 to 11
@@ -85,28 +43,18 @@ def is_slack_id(kind: str, value: object) -> bool:
     return isinstance(value, str) and SLACK_IDS[kind].fullmatch(value) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class ViewRef:
+    """A page of a lookup. An empty `snapshot_id` means "sync again" (Refresh)."""
+
+    connector: str
+    snapshot_id: str = ""
+    page: int = 0
+    query: str = ""
+
+
 def encode_view(ref: ViewRef) -> str:
     return _dump({"c": ref.connector, "s": ref.snapshot_id, "p": ref.page}, query=ref.query)
-
-
-def encode_template(ref: TemplateRef) -> str:
-    raw = {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}
-    return _dump(raw, limit=MAX_OPTION_VALUE)
-
-
-def encode_compare(ref: CompareRef) -> str:
-    raw = {
-        "l": ref.left,
-        "r": ref.right,
-        "ls": ref.left_snapshot,
-        "rs": ref.right_snapshot,
-        "p": ref.page,
-    }
-    return _dump(raw, query=ref.query)
-
-
-def encode_check(ref: CheckRef) -> str:
-    return _dump({"c": ref.connector, "s": ref.snapshot_id, "n": ref.name})
 
 
 def decode_view(value: object) -> ViewRef:
@@ -120,6 +68,20 @@ def decode_view(value: object) -> ViewRef:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateRef:
+    """One template of a kept snapshot, by its position in the snapshot."""
+
+    connector: str
+    snapshot_id: str
+    index: int
+
+
+def encode_template(ref: TemplateRef) -> str:
+    raw = {"c": ref.connector, "s": ref.snapshot_id, "i": ref.index}
+    return _dump(raw, limit=MAX_OPTION_VALUE)
+
+
 def decode_template(value: object) -> TemplateRef:
     raw = _object(value)
     snapshot_id = raw.get("s")
@@ -130,12 +92,42 @@ def decode_template(value: object) -> TemplateRef:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CompareRef:
+    """A page of a comparison of two connectors. Empty snapshot ids mean "sync again"."""
+
+    left: str
+    right: str
+    left_snapshot: str = ""
+    right_snapshot: str = ""
+    page: int = 0
+    query: str = ""
+
+
+def encode_compare(ref: CompareRef) -> str:
+    sides = {"l": ref.left, "r": ref.right, "ls": ref.left_snapshot, "rs": ref.right_snapshot}
+    return _dump({**sides, "p": ref.page}, query=ref.query)
+
+
 def decode_compare(value: object) -> CompareRef:
     """Read a comparison page back; anything unexpected is an InputError, never a crash."""
     raw = _object(value)
     left, right = _connector(raw, "l"), _connector(raw, "r")
     snapshots = (_snapshot_id(raw.get("ls", "")), _snapshot_id(raw.get("rs", "")))
     return CompareRef(left, right, *snapshots, page=_number(raw.get("p", 0)), query=_query(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRef:
+    """The readiness of one template name. An empty `snapshot_id` means "sync again"."""
+
+    connector: str
+    name: str
+    snapshot_id: str = ""
+
+
+def encode_check(ref: CheckRef) -> str:
+    return _dump({"c": ref.connector, "s": ref.snapshot_id, "n": ref.name})
 
 
 def decode_check(value: object) -> CheckRef:

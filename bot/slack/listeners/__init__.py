@@ -2,13 +2,13 @@
 
 commands.py   /wolkvox-sync …: parse, check access, answer as answers.py says
 answers.py    how each kind of command is answered (ANSWERS, the one dispatch on its kind)
-syncing.py    a command on templates: from the cache, or synced (also the Refresh buttons)
-quota.py      the quota warning a reply carries after a sync
+syncing.py    a command on templates: from the cache, or synced, with the quota warning (also
+              the Refresh buttons)
 actions.py    buttons and menus on a lookup's result
 campaign.py   buttons on a coverage grid, a readiness card or a comparison
 clicks.py     what those buttons share: page, refresh, CSV export, the kept snapshot
 events.py     the Home tab
-guards.py     the id guard, the access guard for clicks, the error handler
+guards.py     the guard at the edge (malformed ids, clicks refused), the error handler
 respond.py    answering Slack: the acknowledgement, response_url, who is waiting
 
 What a reply says is rendered in `bot.slack.replies`.
@@ -25,7 +25,7 @@ from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.campaign import PlanningActions
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
-from bot.slack.listeners.guards import ClickGuard, ErrorHandler, IdGuard
+from bot.slack.listeners.guards import ErrorHandler, Guard
 from bot.slack.modal import register_find_template
 from bot.slack.steps import register_steps
 
@@ -37,8 +37,7 @@ def register(door: SlackDoor) -> None:
     """Wire every listener, the guards and the error handler into `door.app`."""
     app = door.app
     actions = ActionListeners(door)
-    app.middleware(IdGuard(door))  # first: nothing below sees a malformed id
-    app.middleware(ClickGuard(door))
+    app.middleware(Guard(door))  # first: nothing below sees a malformed id
     app.command(COMMAND)(CommandListener(door))
     for action_id in PAGE_ACTIONS:
         app.action(action_id)(actions.page)

@@ -1,4 +1,5 @@
-"""The access guard for clicks, and the one handler for unexpected errors."""
+"""The guard at the edge (malformed ids, clicks from people not allowed), and the one handler
+for unexpected errors."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class IdGuard:
-    """Middleware, first of all: a request whose user, team, enterprise or channel id does not
-    have Slack's shape (bot.slack.values.SLACK_IDS) is refused before any listener, store or
-    cache sees the id. Slack never sends one; a forged request gets a plain refusal."""
+class Guard:
+    """Middleware, first of all, that refuses two kinds of request before any listener runs:
+    - one whose user, team, enterprise or channel id does not have Slack's shape
+      (bot.slack.values.SLACK_IDS), before any listener, store or cache sees the id. Slack
+      never sends one; a forged request gets a plain refusal;
+    - a click from someone not allowed to use the bot, politely."""
 
     def __init__(self, door: SlackDoor) -> None:
         self.door = door
@@ -48,12 +51,22 @@ class IdGuard:
         malformed = [
             k for k, value in ids.items() if value is not None and not is_slack_id(k, value)
         ]
-        if not malformed:
-            await next()
-            return None
-        log.warning(
-            "request refused: malformed %s id %r", malformed[0], str(ids[malformed[0]])[:40]
-        )
+        if malformed:
+            log.warning(
+                "request refused: malformed %s id %r", malformed[0], str(ids[malformed[0]])[:40]
+            )
+            return await self.refuse_malformed(body, ack, respond)
+        if body.get("type") == "block_actions" and not allowed(
+            self.door.settings, user_id=clicker(body), channel_id=channel_of(body)
+        ):
+            return await self.refuse_click(body, ack, respond)
+        await next()
+        return None
+
+    async def refuse_malformed(
+        self, body: dict[str, Any], ack: AsyncAck, respond: AsyncRespond
+    ) -> BoltResponse:
+        """Say so in the way this kind of request can be answered."""
         t = translator(self.door.languages.default)  # not this person's: who they are is unknown
         text = t._("That request came with an id Slack does not use, so I did nothing.")
         kind = body.get("type")
@@ -69,25 +82,9 @@ class IdGuard:
             await reply(respond, text_message(text), replace=False)
         return acknowledged
 
-
-class ClickGuard:
-    """Middleware: a click from someone not allowed to use the bot is refused, politely."""
-
-    def __init__(self, door: SlackDoor) -> None:
-        self.door = door
-
-    async def __call__(
-        self,
-        body: dict[str, Any],
-        ack: AsyncAck,
-        respond: AsyncRespond,
-        next: Callable[[], Awaitable[None]],  # Bolt passes it by this name
-    ) -> BoltResponse | None:
-        if body.get("type") != "block_actions" or allowed(
-            self.door.settings, user_id=clicker(body), channel_id=channel_of(body)
-        ):
-            await next()
-            return None
+    async def refuse_click(
+        self, body: dict[str, Any], ack: AsyncAck, respond: AsyncRespond
+    ) -> BoltResponse:
         acknowledged = await ack()
         if body.get("response_url"):  # a click in a modal has none: the modal refuses itself
             t = await self.door.languages.translator(clicker(body))

@@ -29,11 +29,11 @@ from bot.i18n.messages import (
 )
 from bot.i18n.mrkdwn import escape
 from bot.slack import replies
-from bot.slack.listeners.quota import quota_note
 from bot.slack.listeners.respond import Asked
 from bot.slack.views.changes import changes_note
 from bot.slack.views.compare import Sides
 from bot.slack.views.kit import About, Message
+from bot.slack.views.status import quota_warning
 from bot.sync.service import SyncOutcome
 from bot.templates.model import Snapshot
 
@@ -121,7 +121,7 @@ class OneConnector(Synced[One]):
             note = cooldown_note(outcome.retry_in or 0.0, door.settings.refresh_cooldown, t)
         if outcome.origin == "quota":
             note = quota_spent_note(t)
-        note = "\n".join(filter(None, [note, await quota_note(door, t)]))
+        note = "\n".join(filter(None, [note, await _quota_note(door, t)]))
         about = About(
             now=door.now(),
             t=t,
@@ -192,6 +192,22 @@ class BothConnectors(Synced[Compare]):
         about = About(now=door.now(), t=t, asked_by=asked.user_id, warning="\n".join(warnings))
         sides = Sides(left.origin, right.origin)
         return self.render(command, left.snapshot, right.snapshot, about, sides)
+
+
+async def _quota_note(door: SlackDoor, t: Translator) -> str:
+    """The warning a reply carries after a sync once more than 80 % of the day's Wolkvox
+    calls are used; "" when no quota is set or under 80 %."""
+    ops = door.ops
+    if ops is None or not ops.quota.daily:
+        return ""
+    try:
+        used = await ops.quota.used_today()
+    except Exception:  # the counter is down: the reply goes out without the warning
+        log.warning("could not read today's Wolkvox calls for the quota warning", exc_info=True)
+        return ""
+    if ops.quota.state(used) == "ok":
+        return ""
+    return quota_warning(used, ops.quota.daily, t)
 
 
 def _log_failure(connector: str, error: Exception) -> None:

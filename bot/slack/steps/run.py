@@ -103,7 +103,7 @@ class Step:
         complete: AsyncComplete,
         fail: AsyncFail,
     ) -> None:
-        team_id = context.team_id or ""  # its shape checked at the edge (IdGuard)
+        team_id = context.team_id or ""  # its shape checked at the edge (listeners.guards.Guard)
         await run_step(self.door, self.callback_id, event, complete, fail, self.answer, team_id)
 
     async def answer(self, run: StepRun) -> Outputs:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bot.slack.steps.inputs import read_step_connector
 from bot.slack.steps.run import Outputs, Step, StepRun
-from bot.slack.steps.wording import SyncCounts, cooldown_summary, fresh_summary, quota_summary
+from bot.slack.steps.wording import SyncCounts, fresh_summary, unsynced_summary
 from bot.sync.service import SyncOutcome
 
 SYNC_STEP = "sync_wolkvox_templates"
@@ -36,10 +36,9 @@ class SyncStep(Step):
             raise outcome.error
         age = door.now() - outcome.snapshot.synced_at
         count = outcome.snapshot.count
-        if outcome.origin == "cooldown":
-            counts, text = SyncCounts(count), cooldown_summary(connector, count, age, t)
-        elif outcome.origin == "quota":
-            counts, text = SyncCounts(count), quota_summary(connector, count, age, t)
+        if outcome.origin in ("cooldown", "quota"):  # no new sync ran
+            counts = SyncCounts(count)
+            text = unsynced_summary(outcome.origin, connector, count, age, t)
         else:  # "wolkvox" or "shared" (refresh=True never answers from the cache)
             counts = await self.counts(outcome)
             text = fresh_summary(connector, counts, t)

@@ -23,6 +23,7 @@ from bot.slack.steps.inputs import (
     text_input,
 )
 from bot.slack.steps.run import Outputs, Step, StepFailure, StepRun
+from bot.slack.views.template import name_not_found_text
 from bot.templates.lookup import TemplateVersions, find_versions
 from bot.templates.model import Template
 from bot.templates.query import language_key
@@ -47,7 +48,7 @@ class TemplateStep(Step):
         outcome = await run.bounded(connector, door.service.sync(connector, trigger))
         found = find_versions(outcome.snapshot, name)
         if not found.versions:
-            raise StepFailure(not_found(found, t))
+            raise StepFailure(name_not_found_text(found.snapshot, found.name, found.close_names, t))
         template = choose_version(found.versions, wanted, t.language)
         if template is None:
             raise StepFailure(missing_language(found, text_input(run.inputs, "language"), t))
@@ -77,31 +78,6 @@ def _pick(by_code: Sequence[Template], key: str, *, strict: bool) -> Template | 
         return exact
     family = key.partition("_")[0]
     return next((v for v in by_code if language_key(v.language).partition("_")[0] == family), None)
-
-
-def not_found(found: TemplateVersions, t: Translator) -> str:
-    """The command's own words when `show` finds no such name (bot.slack.views.template)."""
-    snapshot = found.snapshot
-    values = {
-        "connector": escape(snapshot.connector),
-        "name": code(found.name, MAX_NAME_SHOWN),
-    }
-    if found.close_names:
-        return t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template). "
-            "Closest names: {names}.",
-            "Connector *{connector}* has no template named {name} (among {count} templates). "
-            "Closest names: {names}.",
-            snapshot.count,
-            names=", ".join(code(n, MAX_NAME_SHOWN) for n in found.close_names),
-            **values,
-        )
-    return t.nformat(
-        "Connector *{connector}* has no template named {name} (among {count} template).",
-        "Connector *{connector}* has no template named {name} (among {count} templates).",
-        snapshot.count,
-        **values,
-    )
 
 
 def missing_language(found: TemplateVersions, wanted: str, t: Translator) -> str:

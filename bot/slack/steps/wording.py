@@ -68,29 +68,27 @@ def fresh_summary(connector: str, counts: SyncCounts, t: Translator) -> str:
     )
 
 
-def cooldown_summary(connector: str, count: int, age: timedelta, t: Translator) -> str:
-    """One line when the step came within the refresh cooldown: no new sync, no changes."""
+def unsynced_summary(origin: str, connector: str, count: int, age: timedelta, t: Translator) -> str:
+    """One line when no new sync ran, so nothing changed: the step came within the refresh
+    cooldown of the last sync (`origin` "cooldown"), or the day's Wolkvox quota is spent
+    ("quota") and the step reports the last copy."""
+    values = {"connector": connector, "ago": t.ago(age)}
+    if origin == "quota":
+        return t.nformat(
+            "The day's Wolkvox quota is spent, so connector {connector} was not synced: this "
+            "step reports the last copy, from {ago}, with no changes ({count} template).",
+            "The day's Wolkvox quota is spent, so connector {connector} was not synced: this "
+            "step reports the last copy, from {ago}, with no changes ({count} templates).",
+            count,
+            **values,
+        )
     return t.nformat(
         "Connector {connector} was synced {ago}, too recently to ask Wolkvox again, so this "
         "step reports that sync with no changes ({count} template).",
         "Connector {connector} was synced {ago}, too recently to ask Wolkvox again, so this "
         "step reports that sync with no changes ({count} templates).",
         count,
-        connector=connector,
-        ago=t.ago(age),
-    )
-
-
-def quota_summary(connector: str, count: int, age: timedelta, t: Translator) -> str:
-    """One line when the day's Wolkvox quota is spent: the last copy, no changes."""
-    return t.nformat(
-        "The day's Wolkvox quota is spent, so connector {connector} was not synced: this "
-        "step reports the last copy, from {ago}, with no changes ({count} template).",
-        "The day's Wolkvox quota is spent, so connector {connector} was not synced: this "
-        "step reports the last copy, from {ago}, with no changes ({count} templates).",
-        count,
-        connector=connector,
-        ago=t.ago(age),
+        **values,
     )
 
 

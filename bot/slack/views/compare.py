@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
 from bot.i18n import Translator
-from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
+from bot.i18n.mrkdwn import code, escape, one_line, plain
 from bot.slack.action_ids import (
     ACTION_COMPARE_EXPORT,
     ACTION_COMPARE_JUMP,
@@ -30,12 +29,10 @@ from bot.slack.action_ids import (
 from bot.slack.values import CompareRef, encode_compare
 from bot.slack.views.kit import (
     LISTED,
-    MAX_HEADER,
     About,
     Message,
     button,
-    context,
-    message,
+    result_message,
     section,
     synced_phrase,
 )
@@ -64,22 +61,21 @@ def comparison_message(page: ComparisonPage, about: About, sides: Sides | None =
     header = t._("Connectors {left} and {right} compared").format(
         left=one_line(left), right=one_line(right)
     )
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(header, MAX_HEADER)),
-        context(_line(comparison, about, sides or Sides())),
-        *filters_context(comparison.query, t),
-    ]
-    blocks += about.notices()
     if comparison.identical:
-        blocks.append(section(_identical(comparison, t)))
+        body: list[Block] = [section(_identical(comparison, t))]
     else:
-        blocks.append(_counts(comparison, t))
-        blocks += [section(text) for text in _parts(page, t)]
+        body = [_counts(comparison, t), *(section(text) for text in _parts(page, t))]
     skipped = comparison.left.skipped + comparison.right.skipped
-    blocks += notes_context(page.page, page.pages, skipped, t)
-    if not about.shared_by:
-        blocks.append(_actions(page, t))
-    return message(_fallback(page, t), blocks)
+    return result_message(
+        header,
+        _line(comparison, about, sides or Sides()),
+        body,
+        _fallback(page, t),
+        about,
+        filters=filters_context(comparison.query, t),
+        notes=notes_context(page.page, page.pages, skipped, t),
+        actions=lambda: _actions(page, t),
+    )
 
 
 def comparison_expired(ref: CompareRef, text: str, t: Translator) -> Message:

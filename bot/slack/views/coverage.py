@@ -8,7 +8,7 @@ languages don't fit across a code block, each row lists the languages it misses 
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.commands import words
 from bot.i18n import Translator
@@ -23,15 +23,13 @@ from bot.slack.action_ids import (
 from bot.slack.values import ViewRef, encode_view
 from bot.slack.views.kit import (
     LISTED,
-    MAX_HEADER,
     MAX_SECTION_TEXT,
     About,
     Message,
     button,
-    context,
+    result_message,
     section,
 )
-from bot.slack.views.kit import message as kit_message
 from bot.slack.views.listing import (
     expired_offer,
     filters_context,
@@ -54,24 +52,21 @@ def coverage_message(result: CoverageResult, about: About) -> Message:
     synced; buttons unless shared."""
     t, snapshot = about.t, result.snapshot
     header = t._("Coverage · connector {connector}").format(connector=one_line(snapshot.connector))
-    blocks: list[Block] = [
-        HeaderBlock(text=clip(header, MAX_HEADER)),
-        context(about.line(snapshot.synced_at)),
-        *filters_context(result.query, t),
-    ]
-    blocks += about.notices()
     if result.rows:
-        blocks.append(section(_summary(result, t)))
-        blocks.append(section(_page_text(result, t)))
+        body: list[Block] = [section(_summary(result, t)), section(_page_text(result, t))]
     else:
         command_words = (snapshot.connector, words(t).coverage)
-        blocks.append(
-            nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)
-        )
-    blocks += notes_context(result.page, result.pages, snapshot.skipped, t)
-    if not about.shared_by:
-        blocks.append(_actions(result, t))
-    return kit_message(_fallback(result, t), blocks)
+        body = [nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)]
+    return result_message(
+        header,
+        about.line(snapshot.synced_at),
+        body,
+        _fallback(result, t),
+        about,
+        filters=filters_context(result.query, t),
+        notes=notes_context(result.page, result.pages, snapshot.skipped, t),
+        actions=lambda: _actions(result, t),
+    )
 
 
 def coverage_expired(connector: str, query: str, text: str, t: Translator) -> Message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -143,3 +145,30 @@ class About:
         if self.note:
             blocks.append(section(self.note))
         return blocks
+
+
+def result_message(
+    header: str,
+    line: str,
+    body: Sequence[Block],
+    fallback: str,
+    about: About,
+    *,
+    filters: Sequence[Block] = (),
+    notes: Sequence[Block] = (),
+    actions: Callable[[], Block] | None = None,
+) -> Message:
+    """A result as the replies over a snapshot show it: the header; the context `line` (when
+    it was synced, who asked or shared it); the filters; the warning and note `about` carries;
+    the body; the page's notes; and the buttons, unless it was shared."""
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(header, MAX_HEADER)),
+        context(line),
+        *filters,
+        *about.notices(),
+        *body,
+        *notes,
+    ]
+    if actions is not None and not about.shared_by:
+        blocks.append(actions())
+    return message(fallback, blocks)

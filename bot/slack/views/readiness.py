@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     DividerBlock,
-    HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -25,12 +24,11 @@ from bot.slack.values import CheckRef, encode_check
 from bot.slack.views.kit import (
     LISTED,
     MAX_FIELD_TEXT,
-    MAX_HEADER,
     About,
     Message,
     button,
     context,
-    message,
+    result_message,
     section,
 )
 from bot.slack.views.listing import expired_offer
@@ -67,15 +65,16 @@ def readiness_message(readiness: Readiness, about: About) -> Message:
         len(readiness.versions),
         name=one_line(name),
     )
-    blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER))]
-    blocks.append(context(about.line(snapshot.synced_at)))
-    blocks += about.notices()
-    blocks.append(section(_verdict(readiness, t)))
-    blocks.append(DividerBlock())
-    blocks += _version_fields(readiness.versions, t)
-    if not about.shared_by:
-        blocks.append(_actions(readiness, t))
-    return message(_fallback(readiness, name, t), blocks)
+    body: list[Block] = [section(_verdict(readiness, t)), DividerBlock()]
+    body += _version_fields(readiness.versions, t)
+    return result_message(
+        header,
+        about.line(snapshot.synced_at),
+        body,
+        _fallback(readiness, name, t),
+        about,
+        actions=lambda: _actions(readiness, t),
+    )
 
 
 def readiness_expired(connector: str, name: str, text: str, t: Translator) -> Message:

@@ -136,30 +136,36 @@ def name_not_found(
 ) -> Message:
     """No template has this name (`show`, `check`): among how many, and the closest names."""
     t = about.t
-    if close_names:
-        text = t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template). "
-            "Closest names: {names}.",
-            "Connector *{connector}* has no template named {name} (among {count} templates). "
-            "Closest names: {names}.",
-            snapshot.count,
-            connector=escape(snapshot.connector),
-            name=code(name, LISTED.name),
-            names=", ".join(code(n, LISTED.name) for n in close_names),
-        )
-    else:
-        text = t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template).",
-            "Connector *{connector}* has no template named {name} (among {count} templates).",
-            snapshot.count,
-            connector=escape(snapshot.connector),
-            name=code(name, LISTED.name),
-        )
+    text = name_not_found_text(snapshot, name, close_names, t)
     blocks: list[Block] = [section(text), context(about.line(snapshot.synced_at))]
     if about.warning:
         blocks.append(section(f":warning: {about.warning}"))
     fallback = t._("No template named {name}").format(name=plain(name, LISTED.name))
     return message(fallback, blocks)
+
+
+def name_not_found_text(
+    snapshot: Snapshot, name: str, close_names: Sequence[str], t: Translator
+) -> str:
+    """ "Connector *1234* has no template named `x` (among 57 templates). Closest names: …"
+    (the `show` and `check` replies, and the template step's failure)."""
+    values = {"connector": escape(snapshot.connector), "name": code(name, LISTED.name)}
+    if not close_names:
+        return t.nformat(
+            "Connector *{connector}* has no template named {name} (among {count} template).",
+            "Connector *{connector}* has no template named {name} (among {count} templates).",
+            snapshot.count,
+            **values,
+        )
+    return t.nformat(
+        "Connector *{connector}* has no template named {name} (among {count} template). "
+        "Closest names: {names}.",
+        "Connector *{connector}* has no template named {name} (among {count} templates). "
+        "Closest names: {names}.",
+        snapshot.count,
+        names=", ".join(code(n, LISTED.name) for n in close_names),
+        **values,
+    )
 
 
 def _left_out_note(snapshot: Snapshot, first: Template, left_out: list[str], t: Translator) -> str:
