@@ -6,6 +6,10 @@
     /wolkvox-sync <connector> coverage [filters] [--refresh]   which names exist in which languages
     /wolkvox-sync <connector> check <template_name> [--refresh]   readiness across its languages
     /wolkvox-sync compare <connector> <connector> [filters] [--refresh]
+    /wolkvox-sync <connector> history                its last syncs and what each changed
+    /wolkvox-sync subscribe|unsubscribe <connector>  this channel gets its changes, or not
+    /wolkvox-sync subscriptions                      what this channel is subscribed to
+    /wolkvox-sync status                             calls today, syncs, cache, database, Redis
     /wolkvox-sync idioma [es|pt|en|auto]             the language the bot speaks to you
 
 <connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS. Every command word is read

@@ -1,6 +1,7 @@
-"""Every reply the bot posts to a command or a button, rendered (pure): values computed
-before in, a Message out. The listeners compute (the sync, the store) and respond;
-`bot.slack.listeners.answers` says which reply answers which kind of command.
+"""Every reply to a command, rendered (pure): values computed before in, a Message out; the
+pages a result's buttons show come from here too. The listeners compute (the cache, a sync,
+the store) and respond; `bot.slack.listeners.answers` says which reply answers which kind of
+command.
 
 - short replies: help, progress, a line of text, "data expired", the language choice;
 - replies over a snapshot: a lookup, `show`, `coverage`, `check` (computed in

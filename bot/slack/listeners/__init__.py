@@ -22,7 +22,7 @@ from bot.commands import COMMAND
 from bot.slack import action_ids as ids
 from bot.slack.action_ids import ACTION_EXPORT, ACTION_OPEN, ACTION_REFRESH, PAGE_ACTIONS
 from bot.slack.listeners.actions import ActionListeners
-from bot.slack.listeners.campaign import PlanningActions
+from bot.slack.listeners.campaign import CampaignActions
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ErrorHandler, Guard
@@ -44,17 +44,17 @@ def register(door: SlackDoor) -> None:
     app.action(ACTION_REFRESH)(actions.refresh)
     app.action(ACTION_OPEN)(actions.open)
     app.action(ACTION_EXPORT)(actions.export)
-    planning = PlanningActions(door)
+    campaign = CampaignActions(door)
     for action_id in ids.COVERAGE_PAGE_ACTIONS:
-        app.action(action_id)(planning.coverage_page)
-    app.action(ids.ACTION_COVERAGE_REFRESH)(planning.coverage_refresh)
-    app.action(ids.ACTION_COVERAGE_EXPORT)(planning.coverage_export)
-    app.action(ids.ACTION_CHECK_SHARE)(planning.check_share)
-    app.action(ids.ACTION_CHECK_REFRESH)(planning.check_refresh)
+        app.action(action_id)(campaign.coverage_page)
+    app.action(ids.ACTION_COVERAGE_REFRESH)(campaign.coverage_refresh)
+    app.action(ids.ACTION_COVERAGE_EXPORT)(campaign.coverage_export)
+    app.action(ids.ACTION_CHECK_SHARE)(campaign.check_share)
+    app.action(ids.ACTION_CHECK_REFRESH)(campaign.check_refresh)
     for action_id in ids.COMPARE_PAGE_ACTIONS:
-        app.action(action_id)(planning.compare_page)
-    app.action(ids.ACTION_COMPARE_REFRESH)(planning.compare_refresh)
-    app.action(ids.ACTION_COMPARE_EXPORT)(planning.compare_export)
+        app.action(action_id)(campaign.compare_page)
+    app.action(ids.ACTION_COMPARE_REFRESH)(campaign.compare_refresh)
+    app.action(ids.ACTION_COMPARE_EXPORT)(campaign.compare_export)
     app.event("app_home_opened")(HomeListener(door))
     app.error(ErrorHandler(door))
     register_steps(door)

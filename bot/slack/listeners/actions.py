@@ -1,4 +1,5 @@
-"""What happens when someone clicks a button or picks from a menu on a result."""
+"""What happens when someone clicks a button or picks from the Open menu on a lookup's result:
+Previous, Next and Share (a page of the kept result), Refresh, Open and Export CSV."""
 
 from __future__ import annotations
 

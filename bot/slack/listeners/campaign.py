@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from bot.slack.door import SlackDoor
 
 
-class PlanningActions(KeptClicks):
+class CampaignActions(KeptClicks):
     """The buttons of the coverage, check and compare replies."""
 
     def __init__(self, door: SlackDoor) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def register_find_template(door: SlackDoor) -> None:
-    """Wire the modal's listeners into `bot.app`."""
+    """Wire the modal's listeners into `door.app`."""
     # Imported here: the listeners use bot.slack.listeners' helpers, whose register() calls
     # this function; importing them at the top would make the two packages import each other.
     from bot.slack.modal.listeners import FindTemplate
