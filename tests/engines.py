@@ -13,6 +13,7 @@ import redis
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "")
 POSTGRES_URL = os.environ.get("POSTGRES_TEST_URL", "")
+REDIS_DATABASES = 16  # redis-server's default
 
 
 def _missing(what: str, variable: str) -> None:
@@ -22,14 +23,25 @@ def _missing(what: str, variable: str) -> None:
     pytest.skip(message)
 
 
+def _worker_number() -> int:
+    """0 without pytest-xdist; N for its worker gwN."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
+    """The session's Redis, emptied for one test: a database number of each xdist worker's
+    own (0, 1, ...), so tests running side by side never see each other's keys."""
     if not REDIS_URL:
         _missing("Redis", "REDIS_TEST_URL")
-    client = redis.Redis.from_url(REDIS_URL)
+    number = _worker_number()
+    if number >= REDIS_DATABASES:
+        pytest.fail(f"Redis has {REDIS_DATABASES} databases: run at most that many workers")
+    url = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{number}"))
+    client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()
-    yield REDIS_URL
+    yield url
 
 
 @pytest.fixture
