@@ -16,9 +16,9 @@
 in English, Spanish and Portuguese, whatever the person's language (`Words` lists them); help
 shows the words of the reader's language.
 
-kinds.py (the Command values), words.py (the words of each language), tokens.py (splitting the
-text), grammar.py (parse), filters.py (filters and words), reading.py (a typed connector, quoted
-back in errors), help.py.
+kinds.py (the Command values), tokens.py (splitting the text), grammar.py (parse), filters.py
+(filters and words), reading.py (a typed connector, quoted back in errors), help.py. The words
+of each language are in `bot.i18n.command_words`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bot.commands.help import help_text
 from bot.commands.kinds import *  # noqa: F403  (every Command, listed in kinds.__all__)
 from bot.commands.reading import MAX_ECHO, echo, read_connector
 from bot.commands.tokens import MAX_COMMAND_CHARS, unescape_command_text
-from bot.commands.words import COMMAND, WORDS, Words, words
+from bot.i18n.command_words import COMMAND, WORDS, Words, words
 
 __all__ = [
     "COMMAND",

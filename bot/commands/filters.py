@@ -8,9 +8,9 @@ from dataclasses import fields
 
 from bot.commands.reading import echo, refuse_over
 from bot.commands.tokens import CONTROL, KEY, MAX_COMMAND_CHARS, Token, tokens
-from bot.commands.words import CATEGORY_KEYS, COMMAND, LANGUAGE_KEYS, words
 from bot.errors import InputError
 from bot.i18n import Translator, translator
+from bot.i18n.command_words import CATEGORY_KEYS, COMMAND, LANGUAGE_KEYS, words
 from bot.templates.query import Query, fold, language_key
 
 MAX_TERMS = 12

@@ -16,7 +16,9 @@ from bot.commands.tokens import (
     tokens,
     unescape_command_text,
 )
-from bot.commands.words import (
+from bot.errors import InputError
+from bot.i18n import Translator, read_language, translator
+from bot.i18n.command_words import (
     BACK_TO_SLACK,
     CHECK,
     COMMAND,
@@ -33,8 +35,6 @@ from bot.commands.words import (
     UNSUBSCRIBE,
     words,
 )
-from bot.errors import InputError
-from bot.i18n import Translator, read_language, translator
 from bot.templates.query import fold
 
 _NAME = re.compile(r"[^\s]{1,512}")

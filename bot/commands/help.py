@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.commands.words import COMMAND, Words, words
 from bot.i18n import Translator, translator
+from bot.i18n.command_words import COMMAND, Words, words
 
 
 def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = None) -> str:

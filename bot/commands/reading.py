@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.commands.words import COMMAND
 from bot.errors import InputError
 from bot.i18n import Translator, translator
+from bot.i18n.command_words import COMMAND
 from bot.i18n.mrkdwn import code
 from bot.templates.connectors import MAX_CONNECTOR_DIGITS, canonical_connector, is_connector_id
 

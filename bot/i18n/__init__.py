@@ -10,6 +10,7 @@ Update the catalogs after changing a message: `scripts/i18n` (pybabel extract + 
 
     translator.py   one Translator per language: the catalog's sentences, numbers, ages, times
     languages.py    the languages spoken, and how a Slack locale or a typed word names one
+    command_words.py  the slash command's words in every language (all read, help shows one)
     messages.py     the one place errors become words (for the user, and a hint for operators)
     summaries.py    the one-line summaries every door shows (a lookup's header, a sync's changes)
     mrkdwn.py       untrusted text made safe and short for Slack

@@ -8,7 +8,6 @@ import math
 
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import words
 from bot.errors import (
     BadRequest,
     BadResponse,
@@ -33,6 +32,7 @@ from bot.errors import (
     WolkvoxTimeout,
 )
 from bot.i18n import N_, Translator
+from bot.i18n.command_words import words
 from bot.i18n.mrkdwn import escape, plain
 
 INVITE = "`/invite @Wolkvox Sync`"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import Language, Translator
+from bot.i18n.languages import Language
+from bot.i18n.translator import Translator
 
 COMMAND = "/wolkvox-sync"
 
