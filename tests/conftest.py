@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,20 @@ from testkit.fake_wolkvox import FakeWolkvox
 from tests.harness import BotServer, settings_env
 
 pytest_plugins = ["tests.engines"]  # the redis_url and postgres_url fixtures
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`pytest -n auto` (the default, see pyproject.toml): two workers a core, since a test
+    spends about half its time waiting on processes, servers and timeouts; at most one a
+    Redis database (tests/engines.py). Tests of one file run in this process: quicker to
+    start, and what a debugger wants."""
+    from tests.engines import REDIS_DATABASES  # a plugin: pytest imports it first
+
+    files = {arg.partition("::")[0] for arg in config.args}
+    if len(files) == 1 and files.pop().endswith(".py"):
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cores or 1), REDIS_DATABASES)
 
 
 @pytest.fixture
