@@ -117,7 +117,7 @@ def test_tampered_query_in_a_button_is_refused(
 GONE = "0badc0de"
 ids = action_ids
 PT_BR = values.encode_view(values.ViewRef("1234", GONE, 1, "lang:pt_BR"))
-LIST = (ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 match")
+LIST = (ids.ACTION_REFRESH, "*Filters:* `lang:pt_BR` · 3 matches")
 EXPIRED = [  # the click, the value it carries; the Refresh offered, what the fresh view says
     (ids.ACTION_NEXT, PT_BR, *LIST),
     (ids.ACTION_SHARE, PT_BR, *LIST),

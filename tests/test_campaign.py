@@ -81,8 +81,8 @@ def test_coverage_opens_with_a_summary_and_puts_incomplete_rows_first(
     answer = final_answer(bot, slack, "1234 coverage", "c")
     text = all_text(answer)
     assert "Coverage · connector 1234" in text
-    assert "*2 of 3 templates* are in all 3 languages of the grid (67%)." in text
-    assert "*Missing most:* `es_CO` lacks 1" in text
+    assert ":bar_chart: In every language of the grid: *2 of 3 templates* (67%)." in text
+    assert "*Languages missing the most:* `es_CO` (1)" in text
     header, *rows = code_lines(answer)
     assert header.split() == ["template", "es_CO", "es_MX", "pt_BR"]
     assert [r.split() for r in rows] == [
@@ -390,7 +390,7 @@ def test_600_templates_in_6_languages_fit_block_kit(
         [following] = click(bot, slack, message, action, f"n{action}")
         check_message(following)
     if language != "en":
-        english = ("Coverage", "template", "Missing most", "languages", "Only in", "compared")
+        english = ("Coverage", "template", "missing", "languages", "Only in", "compared")
         for answer in answers:
             shown = all_text(answer)
             assert not [w for w in english if re.search(rf"\b{w}\b", shown)], shown[:400]

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from bot import commands
-from bot.commands import Help, Lookup, Show
+from bot.commands import ChooseLanguage, Help, Lookup, Show, Subscribe, Unsubscribe
 from bot.errors import InputError
+from bot.i18n import translator
 from bot.templates.connectors import read_aliases
 from bot.templates.query import Query
 
@@ -165,6 +166,115 @@ def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
 def test_rejects_bad_aliases(value: str) -> None:
     with pytest.raises(ValueError):
         read_aliases(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Portuguese: "assinar", "inscrever" and "seguir" subscribe; "cancelar" (a
+        # subscription) unsubscribes, as do "desassinar" and "cancelar-assinatura"
+        ("assinar 1234", Subscribe("1234")),
+        ("inscrever 1234", Subscribe("1234")),
+        ("Inscrever-se 1234", Subscribe("1234")),
+        ("seguir 1234", Subscribe("1234")),
+        ("suscribirse 1234", Subscribe("1234")),
+        ("cancelar 1234", Unsubscribe("1234")),
+        ("CANCELAR ventas", Unsubscribe("1234")),
+        ("desassinar 1234", Unsubscribe("1234")),
+        ("cancelar-assinatura 1234", Unsubscribe("1234")),
+        ("cancelar-inscrição 1234", Unsubscribe("1234")),
+        ("desuscribirse 1234", Unsubscribe("1234")),
+        # the word after `idioma` as a Brazilian or a Spaniard writes it
+        ("idioma espanhol", ChooseLanguage("es")),
+        ("idioma Castelhano", ChooseLanguage("es")),
+        ("idioma español", ChooseLanguage("es")),
+        ("idioma inglês", ChooseLanguage("en")),
+        ("idioma português", ChooseLanguage("pt_BR")),
+    ],
+)
+def test_reads_each_language_s_words(text: str, expected: commands.Command) -> None:
+    assert commands.parse(text, {"ventas": "1234"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "meta"),
+    [
+        ("utilidad", "utility"),
+        ("Utilidad", "utility"),
+        ("utilidade", "utility"),
+        ("autenticación", "authentication"),
+        ("AUTENTICACIÓN", "authentication"),
+        ("autenticacion", "authentication"),
+        ("autenticação", "authentication"),
+        ("mercadeo", "marketing"),
+        ("marketing", "marketing"),
+        ("UTILITY", "utility"),
+    ],
+)
+def test_categories_in_the_reader_s_words_are_meta_s(typed: str, meta: str) -> None:
+    for key in ("category", "categoría", "categoria", "cat"):
+        assert commands.parse(f"1234 {key}:{typed}") == Lookup("1234", q(categories=(meta,)))
+        assert commands.parse(f"1234 -{key}:{typed}") == Lookup("1234", q(not_categories=(meta,)))
+    # the query written back (button values) keeps Meta's word, which reads back the same
+    query = commands.parse_query_text(f"categoría:{typed}")
+    assert query.text() == f"category:{meta}"
+
+
+@pytest.mark.parametrize(
+    ("language", "examples"),
+    [
+        ("en", "`marketing`, `utility`, `authentication`"),
+        ("es", "`marketing`, `utilidad`, `autenticación`"),
+        ("pt_BR", "`marketing`, `utilidade`, `autenticação`"),
+    ],
+)
+def test_a_bad_category_shows_the_reader_s_category_words(language: str, examples: str) -> None:
+    with pytest.raises(InputError) as caught:
+        commands.parse("1234 category:1x", t=translator(language))
+    assert examples in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "example", "others"),
+    [
+        ("en", "`/wolkvox-sync language en` answer me in English", "(`es`, `pt`)"),
+        ("es", "`/wolkvox-sync idioma es` respóndame en español", "(`pt`, `en`)"),
+        ("pt_BR", "`/wolkvox-sync idioma pt` responda em português", "(`es`, `en`)"),
+    ],
+)
+def test_help_s_language_example_is_the_reader_s_own(
+    language: str, example: str, others: str
+) -> None:
+    text = commands.help_text(t=translator(language))
+    assert example + " " + others in text
+
+
+@pytest.mark.parametrize(
+    ("language", "example"),
+    [("en", "`/wolkvox-sync idioma en`"), ("es", "`/wolkvox-sync idioma es`"),
+     ("pt_BR", "`/wolkvox-sync idioma pt`")],
+)  # fmt: skip
+def test_an_unknown_language_is_refused_with_the_reader_s_own_as_example(
+    language: str, example: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        commands.parse("idioma klingon", t=translator(language))
+    assert example in str(caught.value) and "`es`, `pt`, `en`" in str(caught.value)
+
+
+def test_no_command_word_means_two_things() -> None:
+    """Every language's words are read whatever the reader's: one word, one command."""
+    from bot.i18n import command_words as w
+
+    groups = [w.HELP, w.SHOW, w.COVERAGE, w.CHECK, w.COMPARE, w.HISTORY, w.SUBSCRIBE,
+              w.UNSUBSCRIBE, w.SUBSCRIPTIONS, w.LANGUAGE_COMMAND, w.STATUS]  # fmt: skip
+    seen: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        for word in group:
+            assert seen.setdefault(word, i) == i, word
+    for own in w.WORDS.values():  # what help shows is read as that command
+        assert commands.parse(f"{own.subscribe} 1234") == Subscribe("1234")
+        assert commands.parse(f"{own.unsubscribe} 1234") == Unsubscribe("1234")
 
 
 def test_help_lists_examples_and_aliases() -> None:

@@ -266,8 +266,8 @@ def test_coverage_text_incomplete_first(workdir: Path) -> None:
     out = ok_run(workdir, "coverage", "ventas")
     assert out.splitlines() == [
         out.splitlines()[0],
-        "1 of 4 templates are in every language.",
-        "Missing most: es_MX (2), pt_BR (2), es (1)",
+        "In every language: 1 of 4 templates.",
+        "Languages missing the most: es_MX (2), pt_BR (2), es (1)",
         "",
         "name               es  es_MX  pt_BR",
         "codigo             ✓   ✗      ✗",
@@ -423,13 +423,14 @@ def test_spanish_output(workdir: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -
     store_sync(workdir, "5678", SUPPORT)
     templates = ok_run(workdir, "templates", "ventas", "idioma:pt")
     assert templates.startswith(
-        "Conector 1234 · 2 de 7 plantillas coinciden · sincronizado el 2025-01-02 03:04 UTC (hace "
+        "Conector 1234 · coincidencias: 2 de 7 plantillas · sincronizado el 2025-01-02 03:04 UTC "
+        "(hace "
     )
     coverage = ok_run(workdir, "coverage", "1234")
-    assert "1 de 4 plantillas están en todos los idiomas." in coverage
+    assert "En todos los idiomas: 1 de 4 plantillas." in coverage
     assert "nombre             es  es_MX  pt_BR" in coverage
     compare = ok_run(workdir, "compare", "1234", "5678")
-    assert "Solo en 5678 (1):" in compare and "el cuerpo difiere" in compare
+    assert "Solo en 5678 (1):" in compare and "el cuerpo es distinto" in compare
     csv = run_bytes(workdir, "templates", "1234", "--csv").stdout.decode("utf-8-sig")
     assert csv.startswith("nombre,idioma,categoría,variables,cuerpo\r\n")
     bad = run(workdir, "templates", "1234", "color:red")

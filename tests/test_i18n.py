@@ -520,11 +520,15 @@ def test_a_chosen_language_reaches_every_instance_through_redis(
         ("1234 Histórico", "No hay historial del conector 1234"),
         ("1234 mostrar promo", "El conector *1234* no tiene ninguna plantilla llamada `promo`"),
         ("1234 ver promo", "El conector *1234* no tiene ninguna plantilla llamada `promo`"),
-        ("1234 categoría:marketing idioma:es", "coincide"),
+        ("1234 categoría:marketing idioma:es", "Conector 1234 · coincidencias: 1 de 3 plantillas"),
+        # the reader's word for a category finds Meta's, and the reply shows Meta's
+        ("1234 categoría:utilidad", "*Filtros:* `category:utility` · 1 resultado"),
+        ("1234 categoria:autenticação", "*Filtros:* `category:authentication` · 1 resultado"),
+        ("1234 -categoría:Utilidad", "*Filtros:* `-category:utility` · 2 resultados"),
         ("suscripciones", "Este canal no está suscrito a ningún conector"),
         ("assinaturas", "Este canal no está suscrito a ningún conector"),
         ("1234 lang:", "Un valor vacío no es un código de idioma"),
-        ("abc", "`abc` no es un id de conector"),
+        ("abc", "`abc` no es un ID de conector"),
     ],
 )
 def test_commands_in_spanish_and_portuguese_words(
@@ -541,8 +545,12 @@ def test_portuguese_help_lists_portuguese_words(bot: BotServer, speaking: FakeSl
         "assinar 1234`",
         "1234 ver lembrete_pagamento`",
         "categoria:",
+        "`/wolkvox-sync idioma pt` responda em português (`es`, `en`)",  # her own language
+        "`/wolkvox-sync cancelar 1234` parar de publicar",
+        "*Status do serviço*",
     ):
         assert example in text
+    assert "idioma es`" not in text and "Operação" not in text
 
 
 def test_subscribing_in_spanish_and_portuguese(
@@ -553,6 +561,13 @@ def test_subscribing_in_spanish_and_portuguese(
     pt = all_text(ask(bot, speaking, "assinar 1234", "s2", "U0PTBR", channel_id="C0VENDAS"))
     assert "este canal recebe as alterações do conector *1234*" in pt
     off = all_text(ask(bot, speaking, "desassinar 1234", "s3", "U0PTBR", channel_id="C0VENDAS"))
+    assert "Este canal não recebe mais as alterações do conector *1234*" in off
+    # a Brazilian's other words: "seguir" and "inscrever" subscribe, "cancelar" unsubscribes
+    again = all_text(ask(bot, speaking, "seguir 1234", "s4", "U0PTBR", channel_id="C0VENDAS"))
+    assert "este canal recebe as alterações do conector *1234*" in again
+    already = all_text(ask(bot, speaking, "inscrever 1234", "s5", "U0PTBR", channel_id="C0VENDAS"))
+    assert "Este canal já recebe as alterações do conector *1234*" in already
+    off = all_text(ask(bot, speaking, "cancelar 1234", "s6", "U0PTBR", channel_id="C0VENDAS"))
     assert "Este canal não recebe mais as alterações do conector *1234*" in off
 
 

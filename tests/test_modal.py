@@ -485,7 +485,7 @@ def test_the_modal_speaks_the_persons_language(
     slack.locales["U0USER1"] = "es-LA"
     view = Modal(bot, slack).open()
     assert view["title"]["text"] == "Buscar una plantilla"
-    assert "Elija un alias o escriba el id de un conector (dígitos)." in all_text(view)
+    assert "Elija un alias o escriba el ID de un conector (dígitos)." in all_text(view)
 
 
 def test_share_posts_in_the_channels_language(
@@ -500,7 +500,7 @@ def test_share_posts_in_the_channels_language(
     assert subscribed.status == 200 and slack.wait_replies("sub", 1)
     cache(bot, slack, "1234")
     modal = Modal(bot, slack)
-    assert modal.open()["title"]["text"] == "Encontrar um modelo"
+    assert modal.open()["title"]["text"] == "Buscar um modelo"
     modal.choose(ids.CONNECTOR_MENU, ids.CONNECTOR_BLOCK, modal.connector("1234"))
     block = template_block(modal.view)
     view = modal.choose(ids.TEMPLATE_MENU, block, modal.type(ids.TEMPLATE_MENU, block, "natal")[0])

@@ -55,6 +55,12 @@ def names(text: str) -> list[str]:
         ("CÓDIGO", ["codigo_verificacion/es"]),
         ("navidad -gratis", ["aviso_navidad_horario/es_MX", "promo_navidad/es_MX"]),
         ("category:flow", []),
+        # the reader's word for Meta's category
+        ("categoría:autenticación", ["codigo_verificacion/es"]),
+        ("categoria:autenticação -lang:es", []),
+        ("categoría:utilidad navidad", ["aviso_navidad_horario/es_MX"]),
+        ("categoria:utilidade -lang:es", ["boas_vindas/pt_BR", "recordatorio_pago/pt_BR"]),
+        ("categoría:mercadeo lang:en", ["welcome_message/en_US"]),
     ],
 )
 def test_filters_and_words(text: str, expected: list[str]) -> None:

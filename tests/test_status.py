@@ -25,7 +25,7 @@ def test_status_shows_calls_against_the_quota_syncs_cache_and_health(
     answer(bot, slack, "5678", "b", user_name="maria")
     said = answer(bot, slack, "status", "s")
     assert "Wolkvox Sync status" in said
-    assert "2 of 10 (20 %)" in said
+    assert "2 of 10 (20%)" in said
     assert "*1234*" in said and "*5678*" in said  # cached, and their last syncs
     assert "maria" in said and "3 templates" in said
     assert "Database" in said and "Redis*\nnot used" in said
@@ -44,7 +44,7 @@ def test_replies_warn_past_80_percent_and_a_spent_quota_answers_from_the_last_co
     bot = start_bot(WOLKVOX_DAILY_QUOTA="5", WOLKVOX_USER_SYNCS_PER_MINUTE="0")
     for i in range(4):
         said = answer(bot, slack, f"{1000 + i}", f"c{i}")
-    assert "4 of today's 5 Wolkvox calls are used (80 %)" not in said  # 80 %: not past it
+    assert "4 of today's 5 Wolkvox calls are used (80%)" not in said  # 80%: not past it
     said = answer(bot, slack, "1000 --refresh", "r1")
     assert "5 of today's 5 Wolkvox calls are used" in said
     said = answer(bot, slack, "1000 --refresh", "r2")

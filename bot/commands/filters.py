@@ -10,7 +10,7 @@ from bot.commands.reading import echo, refuse_over
 from bot.commands.tokens import CONTROL, KEY, MAX_COMMAND_CHARS, Token, tokens
 from bot.errors import InputError
 from bot.i18n import Translator, translator
-from bot.i18n.command_words import CATEGORY_KEYS, COMMAND, LANGUAGE_KEYS, words
+from bot.i18n.command_words import CATEGORY_KEYS, CATEGORY_WORDS, COMMAND, LANGUAGE_KEYS, words
 from bot.templates.query import Query, fold, language_key
 
 MAX_TERMS = 12
@@ -129,14 +129,16 @@ def _language(value: str, connector: str, t: Translator) -> str:
 
 
 def _category(value: str, connector: str, t: Translator) -> str:
-    key = value.casefold()
+    """Meta's category, lower case: `utility`, or as a reader writes it (`utilidad`,
+    `autenticação`)."""
+    key = CATEGORY_WORDS.get(fold(value), value.casefold())
     if _CATEGORY.fullmatch(key):
         return key
     raise _not_valid(
         value,
         t._("{value} is not a category. Categories are words like {examples}: {example}."),
         t._("An empty value is not a category. Categories are words like {examples}: {example}."),
-        examples=["marketing", "utility", "authentication"],
+        examples=list(words(t).categories),
         example=f"`{COMMAND} {connector} {words(t).category}marketing`",
     )
 

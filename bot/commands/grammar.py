@@ -26,6 +26,7 @@ from bot.i18n.command_words import (
     COVERAGE,
     HELP,
     HISTORY,
+    LANGUAGE_CODES,
     LANGUAGE_COMMAND,
     REFRESH,
     SHOW,
@@ -156,9 +157,9 @@ def _choose_language(typed: str, rest: list[str], t: Translator) -> kinds.Choose
                 "Slack language: {example}."
             ).format(
                 word=echo(" ".join(rest)),
-                choices=", ".join(f"`{x}`" for x in ("es", "pt", "en")),
+                choices=", ".join(f"`{x}`" for x in LANGUAGE_CODES.values()),
                 auto="`auto`",
-                example=f"`{COMMAND} {typed.lower()} es`",
+                example=f"`{COMMAND} {typed.lower()} {LANGUAGE_CODES[t.language]}`",
             )
         )
     return kinds.ChooseLanguage(language)

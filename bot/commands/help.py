@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.i18n import Translator, translator
-from bot.i18n.command_words import COMMAND, Words, words
+from bot.i18n.command_words import COMMAND, LANGUAGE_CODES, Words, words
 
 
 def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = None) -> str:
@@ -17,7 +17,7 @@ def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = N
         t._("*{command}* syncs the WhatsApp templates of a Wolkvox connector and looks them up.")
         .format(command=COMMAND),
     ]  # fmt: skip
-    for section in (_sync, _look_up, _plan, _changes, _operations, _language):
+    for section in (_sync, _look_up, _plan, _changes, _service, _language):
         lines += ["", *section(t, w)]
     lines += [
         "",
@@ -89,9 +89,9 @@ def _changes(t: Translator, w: Words) -> list[str]:
     ]  # fmt: skip
 
 
-def _operations(t: Translator, w: Words) -> list[str]:
+def _service(t: Translator, w: Words) -> list[str]:
     return [
-        t._("*Operations*"),
+        t._("*Service status*"),
         "• " + t._("{command} Wolkvox calls today against the daily quota, syncs running, "
                    "cached connectors, the last sync of each, database and Redis")
         .format(command=_run(w.status)),
@@ -99,12 +99,15 @@ def _operations(t: Translator, w: Words) -> list[str]:
 
 
 def _language(t: Translator, w: Words) -> list[str]:
+    """The reader's own language as the example (`idioma pt` in Portuguese), the others after."""
+    own = LANGUAGE_CODES[t.language]
     return [
         t._("*Language*"),
-        "• " + t._("{command} answer me in Spanish ({others}); {auto} follows your Slack "
+        "• " + t._("{command} answer me in {language} ({others}); {auto} follows your Slack "
                    "language again").format(
-            command=_run(w.language, "es"),
-            others=", ".join(f"`{x}`" for x in ("pt", "en")),
+            command=_run(w.language, own),
+            language=t.name,
+            others=", ".join(f"`{x}`" for x in LANGUAGE_CODES.values() if x != own),
             auto=f"`{w.language} auto`",
         ),
     ]  # fmt: skip

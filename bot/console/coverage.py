@@ -55,8 +55,8 @@ def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
         return [*lines, "", *why]
     lines.append(
         t.nformat(
-            "{complete} of {count} template is in every language.",
-            "{complete} of {count} templates are in every language.",
+            "In every language: {complete} of {count} template.",
+            "In every language: {complete} of {count} templates.",
             result.count,
             complete=t.number(result.complete),
         )
@@ -64,7 +64,7 @@ def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
     missing = [(x, n) for x, n in result.missing_by_language if n][:MAX_MISSING_NAMED]
     if missing:
         most = ", ".join(f"{safe(x, MAX_CELL)} ({t.number(n)})" for x, n in missing)
-        lines.append(t._("Missing most: {languages}").format(languages=most))
+        lines.append(t._("Languages missing the most: {languages}").format(languages=most))
     lines.append("")
     header = [t._("name"), *(safe(x, MAX_CELL) for x in result.languages)]
     rows = [

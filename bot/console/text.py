@@ -7,6 +7,7 @@ such character as U+FFFD instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from bot.templates.model import Snapshot
 REPLACEMENT = "\ufffd"
 MAX_CELL = 60  # a name, language or category in a table
 MAX_BODY = 80  # a body's first characters on a template's line
+_SLACK_DATE = re.compile(r"<!date\^[^|<>]*\|([^<>]*)>")  # shown as its UTC fallback
 
 
 def safe(text: str, limit: int | None = None) -> str:
@@ -32,8 +34,9 @@ def safe(text: str, limit: int | None = None) -> str:
 
 
 def plain(mrkdwn: str) -> str:
-    """Console text from a Slack message: no emphasis marks, no entities, a capital first."""
-    text = mrkdwn.replace("*", "").replace("`", "")
+    """Console text from a Slack message: no emphasis marks, no entities, Slack dates as their
+    UTC time, a capital first."""
+    text = _SLACK_DATE.sub(r"\1", mrkdwn).replace("*", "").replace("`", "")
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text[:1].upper() + text[1:]
 

@@ -18,14 +18,32 @@ COVERAGE = ("coverage", "cobertura")
 CHECK = ("check", "revisar", "verificar")
 COMPARE = ("compare", "comparar")
 HISTORY = ("history", "historial", "historico")  # folded: histórico
-SUBSCRIBE = ("subscribe", "suscribir", "suscribirse", "assinar")
-UNSUBSCRIBE = ("unsubscribe", "desuscribir", "desuscribirse", "desassinar", "cancelar-assinatura")
+# A Brazilian subscribes with "assinar", "inscrever" or "seguir" and leaves with "cancelar"
+# (short for "cancelar a assinatura"); "cancelar" is no other command's word in any language.
+SUBSCRIBE = (
+    "subscribe", "suscribir", "suscribirse", "assinar", "inscrever", "inscrever-se", "seguir",
+)  # fmt: skip
+UNSUBSCRIBE = (
+    "unsubscribe", "desuscribir", "desuscribirse", "desassinar", "cancelar", "cancelar-assinatura",
+    "cancelar-inscricao",  # folded: cancelar-inscrição
+)  # fmt: skip
 SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
 LANGUAGE_COMMAND = ("language", "idioma")
 STATUS = ("status", "estado")
 LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
 CATEGORY_KEYS = ("category", "cat", "categoria")  # folded: categoría
+# Meta's categories (what replies show) as people write them in Spanish and Portuguese
+# (folded: any case, any accent); Meta's own English words are read as they are.
+CATEGORY_WORDS = {
+    "utilidad": "utility",
+    "utilidade": "utility",
+    "autenticacion": "authentication",  # autenticación
+    "autenticacao": "authentication",  # autenticação
+    "mercadeo": "marketing",  # Colombia's word for it; marketing is marketing everywhere
+}
 BACK_TO_SLACK = ("auto", "slack")
+# What `idioma` takes for each language (help and errors show the reader's own first).
+LANGUAGE_CODES: dict[Language, str] = {"es": "es", "pt_BR": "pt", "en": "en"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +63,7 @@ class Words:
     example_word: str
     example_phrase: str
     example_name: str
+    categories: tuple[str, str, str] = ("marketing", "utility", "authentication")
     coverage: str = "coverage"
     check: str = "check"
     compare: str = "compare"
@@ -60,11 +79,13 @@ WORDS: dict[Language, Words] = {
     "es": Words(
         "ayuda", "mostrar", "historial", "suscribir", "desuscribir", "suscripciones", "idioma",
         "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
+        categories=("marketing", "utilidad", "autenticación"),
         coverage="cobertura", check="revisar", compare="comparar", status="estado",
     ),
     "pt_BR": Words(
-        "ajuda", "ver", "histórico", "assinar", "desassinar", "assinaturas", "idioma",
+        "ajuda", "ver", "histórico", "assinar", "cancelar", "assinaturas", "idioma",
         "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
+        categories=("marketing", "utilidade", "autenticação"),
         coverage="cobertura", check="verificar", compare="comparar", status="status",
     ),
 }  # fmt: skip

@@ -30,6 +30,8 @@ _WORDS: dict[str, Language] = {
     "es": "es",
     "espanol": "es",
     "castellano": "es",
+    "espanhol": "es",  # in Portuguese
+    "castelhano": "es",
     "spanish": "es",
     "pt": "pt_BR",
     "pt_br": "pt_BR",

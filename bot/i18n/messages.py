@@ -5,6 +5,7 @@ the console)."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -123,8 +124,8 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
         QuotaSpent,
         N_(
             "today's Wolkvox quota for this bot ({daily} calls) is spent, and I keep no copy "
-            "of this connector to show. The quota resets at 00:00 UTC; connectors synced "
-            "before still answer from their last copy."
+            "of this connector to show. The quota resets at midnight UTC (for you, {resets}); "
+            "connectors synced before still answer from their last copy."
         ),
         N_("WOLKVOX_DAILY_QUOTA is spent for today (counted by the bot)."),
     ),
@@ -233,10 +234,11 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
 _UNKNOWN_CAUSE = N_("the sync failed ({detail}).")
 
 
-def cause(error: WolkvoxError, t: Translator) -> str:
-    """Why a Wolkvox sync failed, in a sentence or two, for the person who asked."""
+def cause(error: WolkvoxError, t: Translator, now: datetime | None = None) -> str:
+    """Why a Wolkvox sync failed, in a sentence or two, for the person who asked (`now` tells
+    when the quota resets; the clock's time by default)."""
     sentence = next((text for kind, text, _ in _CAUSES if isinstance(error, kind)), _UNKNOWN_CAUSE)
-    return t._(sentence).format(**_facts(error, t))
+    return t._(sentence).format(**_facts(error, t), resets=quota_resets(t, now))
 
 
 def operator_hint(error: WolkvoxError, t: Translator | None = None) -> str:
@@ -296,12 +298,19 @@ def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
     ).format(cooldown=t.number(cooldown), seconds=t.number(math.ceil(retry_in)))
 
 
-def quota_spent_note(t: Translator) -> str:
+def quota_spent_note(t: Translator, now: datetime | None = None) -> str:
     """Shown with a refresh answered from the last copy because the day's quota is spent."""
     return t._(
         ":no_entry: Today's Wolkvox quota for this bot is spent, so I did not ask Wolkvox again: "
-        "this is the last copy. The quota resets at midnight UTC."
-    )
+        "this is the last copy. The quota resets at midnight UTC (for you, {resets})."
+    ).format(resets=quota_resets(t, now))
+
+
+def quota_resets(t: Translator, now: datetime | None = None) -> str:
+    """When the day's quota resets (the next midnight UTC after `now`), as a Slack date each
+    reader sees in their own time zone: "tomorrow at 7:00 PM"."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return t.moment(datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC))
 
 
 def stale_warning(error: WolkvoxError, t: Translator) -> str:

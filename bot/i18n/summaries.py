@@ -21,7 +21,7 @@ def results_header(result: LookupResult, t: Translator) -> str:
             connector=snapshot.connector,
         )
     return t.nformat(
-        "Connector {connector} · {matches} of {count} template match",
+        "Connector {connector} · {matches} of {count} template matches",
         "Connector {connector} · {matches} of {count} templates match",
         snapshot.count,
         connector=snapshot.connector,

@@ -106,7 +106,7 @@ def _identical(comparison: Comparison, t: Translator) -> str:
             left=left, right=right
         )
     return t.nformat(
-        ":white_check_mark: The {count} template compared is the same in *{left}* and "
+        ":white_check_mark: The only template compared is the same in *{left}* and "
         "*{right}*: same name, language, body and category.",
         ":white_check_mark: The {count} templates compared are the same in *{left}* and "
         "*{right}*: same names, languages, bodies and categories.",

@@ -76,29 +76,27 @@ def coverage_expired(connector: str, query: str, text: str, t: Translator) -> Me
 
 
 def _summary(result: CoverageResult, t: Translator) -> str:
-    columns = len(result.languages)
+    # no verb and no count of columns: "1 of 5 templates is/are" and "all 1 languages" would
+    # each agree with one number and not the other
     percent = round(100 * result.complete / result.count)
     lines = [
         t.nformat(
-            ":bar_chart: *{complete} of {count} template* is in all {columns} languages of "
-            "the grid ({percent}%).",
-            ":bar_chart: *{complete} of {count} templates* are in all {columns} languages of "
-            "the grid ({percent}%).",
+            ":bar_chart: In every language of the grid: *{complete} of {count} template* "
+            "({percent}%).",
+            ":bar_chart: In every language of the grid: *{complete} of {count} templates* "
+            "({percent}%).",
             result.count,
             complete=t.number(result.complete),
-            columns=t.number(columns),
             percent=t.number(percent),
         )
     ]
     missing = [(language, n) for language, n in result.missing_by_language if n]
     if missing:
         listed = " · ".join(
-            t._("{language} lacks {count}").format(
-                language=code(language, LISTED.language), count=t.number(n)
-            )
+            f"{code(language, LISTED.language)} ({t.number(n)})"
             for language, n in missing[:MAX_MISSING_LISTED]
         )
-        lines.append(t._("*Missing most:* {languages}").format(languages=listed))
+        lines.append(t._("*Languages missing the most:* {languages}").format(languages=listed))
     return "\n".join(lines)
 
 
@@ -146,7 +144,9 @@ def _missing_list(result: CoverageResult, t: Translator) -> str:
         missing = result.missing_languages(row)
         if missing:
             listed = ", ".join(plain(x, LISTED.language) for x in missing)
-            lines.append(t._("• {name} misses {languages}").format(name=name, languages=listed))
+            lines.append(
+                t._("• {name} is missing in {languages}").format(name=name, languages=listed)
+            )
         else:
             lines.append(t._("• {name} is in every language").format(name=name))
     return "\n".join(lines)

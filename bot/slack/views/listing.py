@@ -81,8 +81,7 @@ def _no_match_lines(
     `command_words` after the connector) and names that look close."""
     lines = [
         t.nformat(
-            "No template matches these filters among the {count} template of connector "
-            "*{connector}*.",
+            "The only template of connector *{connector}* does not match these filters.",
             "No template matches these filters among the {count} templates of connector "
             "*{connector}*.",
             count,

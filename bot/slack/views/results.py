@@ -95,8 +95,8 @@ def results_view(result: LookupResult, t: Translator, *, shared: bool) -> Result
         filters.append(
             context(
                 t.nformat(
-                    "*Filters:* {terms} · {count} matches",
                     "*Filters:* {terms} · {count} match",
+                    "*Filters:* {terms} · {count} matches",
                     result.count,
                     terms=terms,
                 )
@@ -155,7 +155,7 @@ def _fallback(result: LookupResult, t: Translator) -> str:
         )
     else:
         fallback = t.nformat(
-            "Connector {connector}: {matches} of {count} template match",
+            "Connector {connector}: {matches} of {count} template matches",
             "Connector {connector}: {matches} of {count} templates match",
             snapshot.count,
             connector=escape(snapshot.connector),

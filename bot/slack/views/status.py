@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.database.records import LastSync
 from bot.i18n import Translator
+from bot.i18n.messages import quota_resets
 from bot.i18n.mrkdwn import escape, plain
 from bot.ops.health import PartHealth
 from bot.ops.status import StatusFacts
@@ -51,7 +52,7 @@ def status_message(facts: StatusFacts, t: Translator, *, now: datetime) -> Messa
 
 
 def quota_line(facts: StatusFacts, t: Translator) -> str:
-    """ "812 of 1,000 (81 %)", with a warning past 80 % and when spent."""
+    """ "812 of 1,000 (81%)", with a warning past 80% and when spent."""
     if facts.calls_today is None:
         return t._("could not be read right now")
     if not facts.daily_quota:
@@ -59,7 +60,7 @@ def quota_line(facts: StatusFacts, t: Translator) -> str:
             used=t.number(facts.calls_today)
         )
     percent = t.number(round(100 * facts.calls_today / facts.daily_quota))
-    line = t._("{used} of {quota} ({percent} %)").format(
+    line = t._("{used} of {quota} ({percent}%)").format(
         used=t.number(facts.calls_today), quota=t.number(facts.daily_quota), percent=percent
     )
     if facts.quota_state == "spent":
@@ -69,13 +70,17 @@ def quota_line(facts: StatusFacts, t: Translator) -> str:
     return line
 
 
-def quota_warning(used: int, quota: int, t: Translator) -> str:
-    """The note a reply carries once more than 80 % of the day's calls are used."""
+def quota_warning(used: int, quota: int, t: Translator, now: datetime | None = None) -> str:
+    """The note a reply carries once more than 80% of the day's calls are used."""
     return t._(
-        ":warning: {used} of today's {quota} Wolkvox calls are used ({percent} %). Cached "
-        "answers don't spend any; refresh only what you need until the quota resets (UTC)."
+        ":warning: {used} of today's {quota} Wolkvox calls are used ({percent}%). Cached "
+        "answers don't spend any; refresh only what you need until the quota resets at "
+        "midnight UTC (for you, {resets})."
     ).format(
-        used=t.number(used), quota=t.number(quota), percent=t.number(round(100 * used / quota))
+        used=t.number(used),
+        quota=t.number(quota),
+        percent=t.number(round(100 * used / quota)),
+        resets=quota_resets(t, now),
     )
 
 

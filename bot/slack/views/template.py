@@ -152,14 +152,13 @@ def name_not_found_text(
     values = {"connector": escape(snapshot.connector), "name": code(name, LISTED.name)}
     if not close_names:
         return t.nformat(
-            "Connector *{connector}* has no template named {name} (among {count} template).",
+            "Connector *{connector}* has no template named {name} (it has just one).",
             "Connector *{connector}* has no template named {name} (among {count} templates).",
             snapshot.count,
             **values,
         )
     return t.nformat(
-        "Connector *{connector}* has no template named {name} (among {count} template). "
-        "Closest names: {names}.",
+        "Connector *{connector}* has no template named {name}; its only template is {names}.",
         "Connector *{connector}* has no template named {name} (among {count} templates). "
         "Closest names: {names}.",
         snapshot.count,
