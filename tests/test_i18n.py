@@ -129,6 +129,8 @@ def test_no_translation_is_left_over_from_a_message_the_code_no_longer_has(
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_placeholders_are_those_of_the_english(language: str) -> None:
+    """Every form names only the English's placeholders; the plural form names them all, and
+    a singular form all but {count} ("La única plantilla comparada" says no number)."""
     problems = []
     for entry in catalog(language):
         if not entry.id:
@@ -145,7 +147,60 @@ def test_placeholders_are_those_of_the_english(language: str) -> None:
         plural = _forms(entry.string)[-1]
         if placeholders(plural) != placeholders(_forms(entry.id)[-1]):
             problems.append(f"{_key(entry.id)!r}: {placeholders(plural)} in {language}")
+        for singular in _forms(entry.string)[:-1]:
+            dropped = placeholders(_forms(entry.id)[-1]) - placeholders(singular) - {"count"}
+            if dropped:
+                problems.append(f"{_key(entry.id)!r}: the singular drops {sorted(dropped)}")
     assert problems == []
+
+
+# Words that must not be in a translation: Spain's Spanish in Latin-American text, English
+# left in, the lower-case "id", Portuguese's "alias" (it is "apelido"), a spaced or unspaced
+# percent sign against the language's one way (Spanish "50 %", Portuguese "50%").
+NOT_IN = {
+    "es": (
+        r"(?:[Pp]ulse|[Pp]ulsar?|[Oo]rdenador|como pronto|[Ff]ichero|[Vv]osotros|[Cc]oger)",
+        r"ids?", r"Workflow Builder", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE",
+        r"\S%", r"workspace",
+    ),
+    "pt_BR": (
+        r"ids?", r"[Aa]lias", r"workspace", r"Workflow Builder", r"aguardando vez",
+        r"pedido por", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE", r" %", r"leva",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_translation_uses_a_word_the_review_ruled_out(language: str) -> None:
+    found = [
+        (pattern, form)
+        for entry in catalog(language)
+        if entry.id
+        for form in _forms(entry.string)
+        for pattern in NOT_IN[language]
+        if re.search(pattern, form)
+    ]
+    assert found == []
+
+
+def button_labels(t: Translator) -> set[str]:
+    """Every button's label in `t`'s language: the messages the views pass to button(), and
+    the comparison's jump buttons for a connector of 4 digits."""
+    labels = set()
+    for path in (ROOT / "bot" / "slack").rglob("*.py"):
+        for msgid in re.findall(r'button\(\s*t\._\("([^"]+)"\)', path.read_text()):
+            labels.add(t._(msgid))
+    for msgid in ("» Only in {connector}", "» Different in both"):
+        labels.add(t._(msgid).format(connector="1234"))
+    return labels
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_buttons_fit_without_slack_truncating_them(language: str) -> None:
+    """Slack cuts a button's label past about 21 characters on narrow screens."""
+    labels = button_labels(translator(language))
+    assert {"Actualizar", "Refresh", "Atualizar"} & labels
+    assert [x for x in labels if len(x) > 21] == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -201,7 +201,7 @@ def _jump_label(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
         return t._("» Only in {connector}").format(connector=one_line(comparison.left.connector))
     if kind is EntryKind.ONLY_RIGHT:
         return t._("» Only in {connector}").format(connector=one_line(comparison.right.connector))
-    return t._("» In both, but different")
+    return t._("» Different in both")
 
 
 def _fallback(page: ComparisonPage, t: Translator) -> str:
