@@ -11,7 +11,7 @@ from bot import commands
 from bot.commands import ChooseLanguage, Help, Lookup, Show, Subscribe, Unsubscribe
 from bot.errors import InputError
 from bot.i18n import translator
-from bot.templates.connectors import read_aliases
+from bot.templates.connectors import ALIAS, COMMAND_WORDS, read_aliases
 from bot.templates.query import Query
 
 
@@ -161,7 +161,8 @@ def test_reads_aliases(value: str, aliases: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["ventas", "ventas=abc", "1234=1234", "help=1", "show=2", "a b=1"]
+    "value",
+    ["ventas", "ventas=abc", "1234=1234", "help=1", "show=2", "a b=1", "seguir=3", "cancelar=4"],
 )
 def test_rejects_bad_aliases(value: str) -> None:
     with pytest.raises(ValueError):
@@ -272,6 +273,10 @@ def test_no_command_word_means_two_things() -> None:
     for i, group in enumerate(groups):
         for word in group:
             assert seen.setdefault(word, i) == i, word
+    # a command's first word can't be an alias (WOLKVOX_CONNECTORS), or the alias would hide
+    first = (*w.HELP, *w.SUBSCRIBE, *w.UNSUBSCRIBE, *w.SUBSCRIPTIONS, *w.LANGUAGE_COMMAND,
+             *w.STATUS, *w.COMPARE)  # fmt: skip
+    assert [x for x in first if ALIAS.fullmatch(x) and x not in COMMAND_WORDS] == []
     for own in w.WORDS.values():  # what help shows is read as that command
         assert commands.parse(f"{own.subscribe} 1234") == Subscribe("1234")
         assert commands.parse(f"{own.unsubscribe} 1234") == Unsubscribe("1234")

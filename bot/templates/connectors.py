@@ -16,7 +16,7 @@ COMMAND_WORDS = frozenset(
         *("ayuda", "mostrar", "historial", "suscribir", "suscribirse", "desuscribir"),
         *("desuscribirse", "suscripciones", "idioma"),
         *("ajuda", "ver", "historico", "assinar", "desassinar", "cancelar-assinatura"),
-        *("assinaturas",),
+        *("assinaturas", "inscrever", "inscrever-se", "seguir", "cancelar", "cancelar-inscricao"),
         *("coverage", "check", "compare", "cobertura", "revisar", "verificar", "comparar"),
         *("status", "estado"),
     }
