@@ -159,13 +159,13 @@ def test_placeholders_are_those_of_the_english(language: str) -> None:
 # percent sign against the language's one way (Spanish "50 %", Portuguese "50%").
 NOT_IN = {
     "es": (
-        r"(?:[Pp]ulse|[Pp]ulsar?|[Oo]rdenador|como pronto|[Ff]ichero|[Vv]osotros|[Cc]oger)",
-        r"ids?", r"Workflow Builder", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE",
-        r"\S%", r"workspace",
+        r"\b(?:[Pp]ulse|[Pp]ulsar?|[Oo]rdenador|como pronto|[Ff]ichero|[Vv]osotros|[Cc]oger)\b",
+        r"\bids?\b", r"Workflow Builder", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE",
+        r"\S%", r"\bworkspace\b",
     ),
     "pt_BR": (
-        r"ids?", r"[Aa]lias", r"workspace", r"Workflow Builder", r"aguardando vez",
-        r"pedido por", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE", r" %", r"leva",
+        r"\bids?\b", r"\b[Aa]lias\b", r"\bworkspace\b", r"Workflow Builder", r"aguardando vez",
+        r"pedido por", r"TOKEN LIMIT EXCEEDED", r"PLEASE VALIDATE", r" %", r"\bleva\b",
     ),
 }  # fmt: skip
 
