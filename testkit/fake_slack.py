@@ -26,6 +26,7 @@ class Post:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     verb: str = "POST"  # slack_sdk sends some methods as GET, their arguments in the query
+    at: float = field(default_factory=time.perf_counter)  # when it arrived
 
 
 class FakeSlack:
@@ -40,10 +41,15 @@ class FakeSlack:
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode)
         # users.info: each user's Slack locale ("es-LA"); None makes the call fail for that
         # user; others get DEFAULT_LOCALE. `users_info_delay` seconds pass before each answer,
-        # and `users_info_fails` makes every call fail (HTTP 500).
+        # and `users_info_fails` makes every call fail (HTTP 500). `hold_users_info()` keeps
+        # every answer until `release_users_info()`; `users_info_asked` counts the requests
+        # as they arrive (`calls("users.info")` lists them once answered).
         self.locales: dict[str, str | None] = {}
         self.users_info_delay = 0.0
         self.users_info_fails = False
+        self.users_info_asked = 0
+        self._users_info_open = threading.Event()
+        self._users_info_open.set()
         # conversations.members: each channel's members (others: DEFAULT_MEMBERS); a channel
         # mapped to None answers channel_not_found (a private channel the bot is not in).
         self.members: dict[str, list[str] | None] = {}
@@ -89,6 +95,13 @@ class FakeSlack:
         self.wait(lambda: len(self.replies_to(name)) >= count, timeout)
         return self.replies_to(name)
 
+    def hold_users_info(self) -> None:
+        """Keep every users.info answer until `release_users_info()` (at most a minute)."""
+        self._users_info_open.clear()
+
+    def release_users_info(self) -> None:
+        self._users_info_open.set()
+
     def record(self, handler: _Handler) -> None:
         raw = handler.read_body()
         if handler.path.startswith("/upload/"):
@@ -118,6 +131,10 @@ class FakeSlack:
         method = path.removeprefix("/api/")
         script = self.scripted.get(method)
         if method == "users.info" and not script:
+            with self._changed:
+                self.users_info_asked += 1
+                self._changed.notify_all()
+            self._users_info_open.wait(timeout=60)
             if self.users_info_delay:
                 time.sleep(self.users_info_delay)  # each request has its own thread
             if self.users_info_fails:
