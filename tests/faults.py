@@ -41,7 +41,7 @@ from tests.deployed import Instance, free_port
 
 FRESH = "Synced just now"  # a reply whose data this very command fetched from Wolkvox
 SHARED_STATE_DOWN = "so I won't call Wolkvox"  # the answer while Redis can't be reached
-PROGRESS = "Syncing connector"  # the acknowledgement of a command that syncs
+PROGRESS = ":hourglass_flowing_sand:"  # the acknowledgement of a command that syncs
 NOTIFY_CHANNEL = "C0NOTIFY"
 _NOTIFIED = re.compile(r"Connector \*?(\d+)")
 
@@ -374,12 +374,13 @@ class Commands:
                 self.acks[name] = ack
 
     def final(self, name: str) -> dict[str, Any] | None:
-        """The final answer: the acknowledgement itself, or the last post to response_url."""
+        """The final answer: the acknowledgement itself, or the last post to response_url
+        (after a "syncing", or an empty acknowledgement)."""
         ack = self.acks[name]
         if isinstance(ack, Exception) or ack.status_code != 200:
             return None
         acked: dict[str, Any] = ack.json() if ack.content else {}
-        if PROGRESS not in all_text(acked):
+        if acked and PROGRESS not in all_text(acked):
             return acked
         replies = self.slack.replies_to(name)
         return replies[-1] if replies else None

@@ -20,6 +20,7 @@ from bot.web import asgi_app
 from testkit.fake_slack import FakeSlack
 from testkit.slack_requests import (
     BOT_TOKEN,
+    COMMAND_SENDER,
     SIGNING_SECRET,
     action_body,
     command_body,
@@ -100,6 +101,16 @@ class BotServer:
         )
         headers = {**sign(body), "Content-Type": "application/json"}
         return self.post(body, headers)
+
+    def introduce(self, slack: FakeSlack, user_id: str = COMMAND_SENDER["user_id"]) -> None:
+        """Let the bot learn `user_id`'s language, as their first command of the day does, so
+        that their commands are answered in the acknowledgement itself: a person's language is
+        never awaited before an acknowledgement (tests/test_user_language_flights.py)."""
+        name = f"introduce-{user_id}"
+        acked = self.command("help", response_url=slack.response_url(name), user_id=user_id)
+        assert acked.status == 200
+        if not acked.body:
+            slack.wait_replies(name, 1)
 
     def click(self, action_id: str, value: str, *, response_url: str, **who: str) -> Acked:
         body = action_body(action_id, value, response_url=response_url, **who)

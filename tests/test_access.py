@@ -70,8 +70,8 @@ def test_access_is_refused_for_commands_and_buttons(
 ) -> None:
     bot = start_bot(WOLKVOX_ALLOWED_USERS="U0USER1")
     for i, text in enumerate(["1234 coverage", "1234 check pago", "compare 1234 5678"]):
-        refused = bot.command(text, response_url=slack.response_url(f"x{i}"), user_id="U0OTHER")
-        assert "this bot is limited to certain people" in all_text(refused.body)
+        refused = said(bot, slack, text, f"x{i}", user_id="U0OTHER")
+        assert "this bot is limited to certain people" in refused
     grid = final_answer(bot, slack, "1234 coverage", "g")
     bot.click(
         action_ids.ACTION_COVERAGE_EXPORT,

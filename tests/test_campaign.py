@@ -269,6 +269,7 @@ def two(wolkvox: FakeWolkvox) -> FakeWolkvox:
 
 
 def test_compare_two_connectors(bot: BotServer, slack: FakeSlack, two: FakeWolkvox) -> None:
+    bot.introduce(slack)
     acked = bot.command("compare 1234 5678", response_url=slack.response_url("c"))
     assert "Syncing connectors *1234* and *5678*" in all_text(acked.body)
     [answer] = slack.wait_replies("c", 1)

@@ -83,7 +83,7 @@ def test_the_procfile_process_answers_a_signed_command(
     deployed: Instance, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     acked = deployed.command("1234", slack.response_url("p"))
-    assert acked.status_code == 200 and "Syncing connector" in acked.text
+    assert acked.status_code == 200 and ":hourglass_flowing_sand:" in acked.text  # syncing
     [reply] = slack.wait_replies("p", 1)
     assert "Connector 1234 · 3 templates" in all_text(reply)
     assert slack.wait(lambda: len(slack.calls("chat.postMessage")) == 1)

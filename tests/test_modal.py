@@ -279,7 +279,7 @@ def cache(bot: BotServer, slack: FakeSlack, connector: str) -> None:
     """Sync `connector` with the slash command, as someone did before opening the modal."""
     acked = bot.command(connector, response_url=slack.response_url(f"sync-{connector}"))
     assert acked.status == 200
-    if "Syncing connector" in all_text(acked.body):
+    if not acked.body or ":hourglass_flowing_sand:" in all_text(acked.body):  # syncing
         slack.wait_replies(f"sync-{connector}", 1)
 
 

@@ -141,6 +141,7 @@ def test_metrics_count_syncs_calls_and_cache_hits(
         sample("wolkvox_sync_cache_lookups_total", result="miss"),
     )
     timed = sample("wolkvox_sync_wolkvox_call_seconds_count")
+    bot.introduce(slack)
     bot.command("1234", response_url=slack.response_url("first"))
     assert slack.wait_replies("first", 1)
     assert "Cached" in str(bot.command("1234", response_url=slack.response_url("again")).body)

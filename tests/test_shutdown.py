@@ -44,7 +44,7 @@ def test_a_running_sync_finishes_and_answers_after_sigterm(
         WOLKVOX_NOTIFY_CHANNEL="C0NOTIFY",
     )
     acked = instance.command("1234", slack.response_url("s"))
-    assert acked.status_code == 200 and "Syncing connector" in acked.text
+    assert acked.status_code == 200 and ":hourglass_flowing_sand:" in acked.text  # syncing
     assert wait_until(lambda: bool(wolkvox.calls))  # the sync is running
     instance.proc.send_signal(signal.SIGTERM)
     output, _ = instance.proc.communicate(timeout=30)

@@ -40,7 +40,7 @@ def test_commands_arrive_and_are_answered_over_socket_mode(
             }
         )
         ack = bot.socket.ack_for("env-1")
-        assert ack is not None and "Syncing connector *1234*" in all_text(ack["payload"])
+        assert ack is not None and ":hourglass_flowing_sand:" in all_text(ack["payload"])
         [reply] = slack.wait_replies("s", 1)
         assert "Connector 1234 · 3 templates" in all_text(reply)
         assert wolkvox.calls == ["1234"]

@@ -25,6 +25,7 @@ Start = Callable[..., BotServer]
 def test_help_is_answered_at_once_without_calling_wolkvox(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
+    bot.introduce(slack)
     for text in ("", "help"):
         acked = bot.command(text, response_url=slack.response_url("h"))
         assert acked.status == 200
@@ -39,6 +40,7 @@ def test_help_is_answered_at_once_without_calling_wolkvox(
 def test_bad_input_gets_a_clear_message_and_no_call(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox, text: str
 ) -> None:
+    bot.introduce(slack)
     acked = bot.command(text, response_url=slack.response_url("bad"))
     assert acked.status == 200
     assert acked.body.get("response_type", "ephemeral") == "ephemeral"
@@ -53,6 +55,7 @@ def test_sync_acknowledges_then_replaces_with_the_summary(
     bot: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
 ) -> None:
     wolkvox.reply("1234", Reply(templates=57, delay=0.3))
+    bot.introduce(slack)
     acked = bot.command("1234", response_url=slack.response_url("s"))
     assert acked.status == 200
     assert "Syncing connector *1234*" in all_text(acked.body)
@@ -75,6 +78,7 @@ def test_a_repeat_is_answered_from_the_cache_in_the_acknowledgement(
 ) -> None:
     bot.command("1234", response_url=slack.response_url("first"))
     slack.wait_replies("first", 1)
+    bot.introduce(slack, "U0OTHER")
     acked = bot.command("1234", response_url=slack.response_url("again"), user_id="U0OTHER")
     assert "Cached, synced just now · asked by <@U0OTHER>" in all_text(acked.body)
     check_message(acked.body)

@@ -1,5 +1,13 @@
 """What happens when someone types `/wolkvox-sync …`: find the person's language, parse, check
-access, then answer as `answers.ANSWERS` says for the kind of command."""
+access, then answer as `answers.ANSWERS` says for the kind of command.
+
+The acknowledgement never waits for Slack to tell a person's language (`users.info`): when it
+is not cached yet (someone's first command of the day), the command is acknowledged at once
+without words, with nothing, or, for a command that will sync, with a "syncing" in no
+language, and the answer follows through response_url in the person's language, once it is
+known (one lookup per person however many of their commands arrive together; about a second
+at most).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,8 @@ from bot.ops import metrics
 from bot.slack import replies
 from bot.slack.access import allowed, refusal
 from bot.slack.listeners.answers import ANSWERS
-from bot.slack.listeners.respond import Asked, ack_with
+from bot.slack.listeners.respond import Asked, Shown, ack_with
+from bot.slack.listeners.syncing import Synced
 from bot.sync.service import SyncTrigger
 
 if TYPE_CHECKING:
@@ -34,26 +43,55 @@ class CommandListener:
             str(command.get("user_id") or ""),
             str(command.get("channel_id") or ""),
         )
-        # cached after the first command; bounded (about 1 s) before it
-        t = await self.door.languages.translator(user_id)
-        try:
-            parsed = commands.parse(text, self.door.settings.aliases, t)
-        except InputError as error:
-            metrics.command("unreadable", "bad_input")
-            await ack_with(ack, replies.text_message(describe(error, t)))
-            return
-        if not isinstance(parsed, Help):  # help is for everyone
-            kind = type(parsed).__name__.lower()  # a fixed set: the grammar's command classes
-            if not allowed(self.door.settings, user_id=user_id, channel_id=channel_id):
-                metrics.command(kind, "refused")
-                await ack_with(ack, replies.text_message(refusal(t)))
-                return
-            metrics.command(kind, "accepted")
         trigger = SyncTrigger(
             user_id=user_id,
             user_name=str(command.get("user_name") or ""),
             command=f"{commands.COMMAND} {text}".strip(),
         )
         team_id = str(command.get("team_id") or "")
-        asked = Asked(t, trigger, respond, ack, channel_id=channel_id, team_id=team_id)
+        known = await self.door.languages.known(user_id)  # the cache only, never Slack
+        if known is not None:  # the answer may be the acknowledgement itself
+            asked = Asked(known.t, trigger, respond, ack, channel_id=channel_id, team_id=team_id)
+        else:
+            shown = await self.acknowledge_early(ack, text, user_id, channel_id)
+            t = await self.door.languages.translator(user_id)
+            asked = Asked(t, trigger, respond, channel_id=channel_id, team_id=team_id, shown=shown)
+        await self.answer(text, asked)
+
+    async def answer(self, text: str, asked: Asked) -> None:
+        t = asked.t
+        try:
+            parsed = commands.parse(text, self.door.settings.aliases, t)
+        except InputError as error:
+            metrics.command("unreadable", "bad_input")
+            await asked.acknowledge(replies.text_message(describe(error, t)))
+            return
+        if not isinstance(parsed, Help):  # help is for everyone
+            kind = type(parsed).__name__.lower()  # a fixed set: the grammar's command classes
+            if not allowed(self.door.settings, user_id=asked.user_id, channel_id=asked.channel_id):
+                metrics.command(kind, "refused")
+                await asked.acknowledge(replies.text_message(refusal(t)))
+                return
+            metrics.command(kind, "accepted")
         await ANSWERS[type(parsed)](self.door, parsed, asked)
+
+    async def acknowledge_early(
+        self, ack: AsyncAck, text: str, user_id: str, channel_id: str
+    ) -> Shown:
+        """The acknowledgement before the person's language is known: a "syncing" without
+        words when the command will sync (its answer takes seconds), else nothing (the answer
+        follows within about a second)."""
+        try:
+            parsed = commands.parse(text, self.door.settings.aliases)  # read again in theirs
+        except InputError:
+            parsed = None
+        answer = ANSWERS.get(type(parsed)) if parsed is not None else None
+        if (
+            isinstance(answer, Synced)
+            and allowed(self.door.settings, user_id=user_id, channel_id=channel_id)
+            and answer.will_sync(self.door, parsed)
+        ):
+            await ack_with(ack, answer.wordless_progress(parsed))
+            return "progress"
+        await ack()
+        return "nothing"

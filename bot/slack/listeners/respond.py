@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
@@ -16,11 +16,18 @@ from bot.sync.service import SyncTrigger
 log = logging.getLogger(__name__)
 
 
+# What a command's acknowledgement showed when it went out before its person's language was
+# known: "nothing" (the first answer is a new message), or "progress" (a "syncing" without
+# words, which the answer replaces). "" for an acknowledgement still to send, and after a click.
+Shown = Literal["", "nothing", "progress"]
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """Someone waiting for an answer: in which language, who they are (for a sync's history),
-    where they asked, and how to answer them. `ack` is a command's acknowledgement; None after
-    a click, which Bolt has acknowledged already."""
+    where they asked, and how to answer them. `ack` is a command's acknowledgement, still to
+    send; None after a click, which Bolt has acknowledged already, and after a command
+    acknowledged before its person's language was known (`shown` says with what)."""
 
     t: Translator
     trigger: SyncTrigger
@@ -28,20 +35,22 @@ class Asked:
     ack: AsyncAck | None = None
     channel_id: str = ""
     team_id: str = ""
+    shown: Shown = ""
 
     @property
     def user_id(self) -> str:
         return self.trigger.user_id
 
     async def acknowledge(self, message: Message | None = None) -> None:
-        """The first answer: inside a command's acknowledgement (within Slack's 3 s), or, after
-        a click, in place of the clicked message. Without `message`, a bare acknowledgement."""
+        """The first answer: inside a command's acknowledgement (within Slack's 3 s); after a
+        click, in place of the clicked message; after an early acknowledgement, in place of
+        its "syncing", or below the command. Without `message`, a bare acknowledgement."""
         if self.ack is not None and message is not None:
             await ack_with(self.ack, message)
         elif self.ack is not None:
             await self.ack()
         elif message is not None:
-            await reply(self.respond, message)
+            await reply(self.respond, message, replace=self.shown != "nothing")
 
     async def answer(self, message: Message, *, replace: bool = True) -> None:
         """A later answer, through response_url (`replace`: in place of the first)."""

@@ -3,10 +3,11 @@
 answer through here.
 
 A fresh cache answers at once (in the acknowledgement). Otherwise the first answer says the
-sync is running and the reply follows through response_url, owed to the person until it is
-posted (a shutdown waits for it). A comparison syncs both connectors at once through the
-service, which shares a call in flight, so it spends at most one Wolkvox call per connector
-however many people compare at the same time.
+sync is running (without words while the person's language is not known yet) and the reply
+follows through response_url, owed to the person until it is posted (a shutdown waits for
+it). A comparison syncs both connectors at once through the service, which shares a call in
+flight, so it spends at most one Wolkvox call per connector however many people compare at
+the same time.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.slack.views.compare import Sides
 from bot.slack.views.kit import About, Message
 from bot.slack.views.status import quota_warning
 from bot.sync.service import SyncOutcome
+from bot.templates.connectors import canonical_connector
 from bot.templates.model import Snapshot
 
 if TYPE_CHECKING:
@@ -57,15 +59,33 @@ class Synced(ABC, Generic[C]):
         if cached is not None:
             await asked.acknowledge(cached)
             return
-        async with door.pending.owe(self.owed(command), asked.respond, asked.t) as owed:
-            await asked.acknowledge(self.progress(command, asked.t))
+        async with door.pending.owe(self.connectors(command)[0], asked.respond, asked.t) as owed:
+            if asked.shown != "progress":  # else a "syncing" without words stands for it
+                await asked.acknowledge(self.progress(command, asked.t))
             message = await self.synced(door, command, asked)
             if owed.claim():
                 await asked.answer(message)
 
+    def will_sync(self, door: SlackDoor, command: C) -> bool:
+        """Whether the answer waits for a sync, as far as this process can tell at once: a
+        refresh, or a connector without a fresh copy here. (The cache shared through Redis is
+        read once, by the answer: a read counts as a request's cache lookup.)"""
+        if command.refresh:
+            return True
+        fresh = set(door.service.cached_here)
+        return any(canonical_connector(c) not in fresh for c in self.connectors(command))
+
+    def wordless_progress(self, command: C) -> Message:
+        """The acknowledgement of a command that will sync, sent before its person's language
+        is known: an hourglass, the connectors and Wolkvox, words in no language. The answer
+        replaces it."""
+        connectors = " · ".join(f"*{escape(c)}*" for c in self.connectors(command))
+        return replies.text_message(f":hourglass_flowing_sand: {connectors} · Wolkvox…")
+
     @abstractmethod
-    def owed(self, command: C) -> str:
-        """The connector named if a shutdown tells the person to run the command again."""
+    def connectors(self, command: C) -> tuple[str, ...]:
+        """The connectors the command is on; the first is named if a shutdown tells the
+        person to run the command again."""
 
     @abstractmethod
     def progress(self, command: C, t: Translator) -> Message:
@@ -87,8 +107,8 @@ class OneConnector(Synced[One]):
     def __init__(self, render: Callable[[One, Snapshot, About], Message]) -> None:
         self.render = render
 
-    def owed(self, command: One) -> str:
-        return command.connector
+    def connectors(self, command: One) -> tuple[str, ...]:
+        return (command.connector,)
 
     def progress(self, command: One, t: Translator) -> Message:
         return replies.progress_message(command.connector, t)
@@ -142,8 +162,8 @@ class BothConnectors(Synced[Compare]):
     ) -> None:
         self.render = render
 
-    def owed(self, command: Compare) -> str:
-        return command.left
+    def connectors(self, command: Compare) -> tuple[str, ...]:
+        return (command.left, command.right)
 
     def progress(self, command: Compare, t: Translator) -> Message:
         return replies.compare_progress_message(command, t)

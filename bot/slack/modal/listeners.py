@@ -1,8 +1,12 @@
 """What happens in the "Find a WhatsApp template" modal: the shortcut opens it, the two menus
 ask for their options as someone types, a choice updates the modal, Share posts.
 
+- The shortcut acknowledges, then opens the modal in the person's language: its trigger_id
+  lasts 3 s, finding a new person's language takes about 1 s at most (LOOKUP_SECONDS), so
+  views.open goes out in time.
 - Options requests answer from memory only (Slack gives them 3 s; a connector's cache is
-  read, the search is in-process, on the event loop, its work bounded: see search.py). A
+  read, the search is in-process, on the event loop, its work bounded: see search.py), in the
+  person's language when it is cached, else the default while it is looked up. A
   connector that is not cached gets a sync started in the background (at most one per
   connector per BACKGROUND_RETRY seconds) and the menu shows a hint until it lands.
 - Choosing a connector syncs it, if it is not cached, after the acknowledgement: the modal
@@ -103,7 +107,7 @@ class FindTemplate:
         if not self._allowed(user_id):
             await ack(options=[])
             return
-        t = await self.door.languages.translator(user_id)
+        t = (await self.door.languages.now_or_default(user_id)).t
         typed = str(body.get("value") or "")[:MAX_TYPED]
         options = connector_options(
             typed, self.door.settings.aliases, self.door.service.cached_here, t
@@ -123,7 +127,7 @@ class FindTemplate:
             snapshot = await self._last_known(connector)
             self._sync_later(connector, user_id, clicker_name(body))
         if snapshot is None:
-            t = await self.door.languages.translator(user_id)
+            t = (await self.door.languages.now_or_default(user_id)).t
             await ack(options=[hint_option(self._waiting(connector, t))])
             return
         typed = str(body.get("value") or "")  # find() reads only its first MAX_TYPED characters
@@ -185,7 +189,8 @@ class FindTemplate:
         """Share: post the template to the chosen channel, in that channel's language, saying
         who shared it; close the modal, or say under the channel picker why not."""
         user_id, view = clicker(body), view_of(body)
-        t = await self.door.languages.translator(user_id)
+        # known since the modal opened, usually; Share has no second of its 3 s to wait for it
+        t = (await self.door.languages.now_or_default(user_id)).t
         problem = await self._post(user_id, view, t)
         if problem:
             errors = {CHANNEL_BLOCK: clip(plain_fallback(problem), MAX_ERROR)}
