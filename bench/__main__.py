@@ -20,77 +20,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import slots_held, type_ahead
+from bench import bursts, slots_held, type_ahead
 from bench.procfile import ROOT, bot_env, process, rss_mb, web_command
 from bench.slash_client import Client, answered_in_ack, pct
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, make_templates, ok
 
 TARGETS = {
-    "burst_ack_p99_ms": 100,
     "cache_rps_ratio": 0.8,
     "cache_ack_p99_ms": 50,
     "render_ms": 50,
     "memory_mb": 50,
-    "cold_locale_ack_p99_ms": 300,
 }
-USERS_INFO_SECONDS = 0.1  # how long the fake Slack takes to answer users.info (cold locale)
-
-
-async def burst(
-    url: str, slack: FakeSlack, wolkvox: FakeWolkvox, latency: float, commands: int, rounds: int
-) -> dict[str, Any]:
-    """`rounds` bursts, each of `commands` commands for a new connector sent at once while
-    Wolkvox takes `latency` seconds; percentiles are over every acknowledgement."""
-    client = Client(url, slack, connections=commands)
-    # A bot that has been running: Bolt's first-request auth.test and the first sync's one-off
-    # set-up (HTTP pool, lazy imports) are behind it.
-    wolkvox.reply("6999", Reply(body=ok(make_templates(10))))
-    _, warm, _, _ = await client.command("6999")
-    while not slack.replies_to(warm):
-        await asyncio.sleep(0.05)
-    acks: list[float] = []
-    acknowledged = answered = 0
-    calls: list[int] = []
-    last_answers: list[float] = []
-    for round_ in range(rounds):
-        connector = str(7000 + round_)
-        wolkvox.reply(connector, Reply(body=ok(make_templates(300)), delay=latency))
-        requests = [client.request(connector) for _ in range(commands)]
-        started = time.perf_counter()
-        results = await asyncio.gather(*(client.send(*r) for r in requests))
-        acks += [r[3]["ack"] * 1000 for r in results]
-        acknowledged += sum(1 for r in results if r[2])
-        names = [r[1] for r in results]
-        deadline = time.monotonic() + latency + 30
-        while time.monotonic() < deadline and not all(
-            slack.replies_to(n) or answered_in_ack(r[3]["body"])
-            for n, r in zip(names, results, strict=True)
-        ):
-            await asyncio.sleep(0.01)
-        answered_at = []
-        for name, result in zip(names, results, strict=True):
-            if answered_in_ack(result[3]["body"]):
-                answered_at.append(result[0] + result[3]["ack"])
-            elif slack.replies_to(name):
-                answered_at.append(slack.received_at(name))
-        answered += len(answered_at)
-        if answered_at:
-            last_answers.append(max(answered_at) - started)
-        calls.append(wolkvox.calls_for(connector))
-    await client.aclose()
-    return {
-        "rounds": rounds,
-        "commands": commands,
-        "wolkvox_latency_s": latency,
-        "acknowledged": acknowledged,
-        "ack_p50_ms": round(statistics.median(acks), 1),
-        "ack_p99_ms": round(pct(acks, 99), 1),
-        "ack_max_ms": round(max(acks), 1),
-        "answered": answered,
-        "last_answer_s": round(max(last_answers), 2) if last_answers else None,
-        "wolkvox_calls_per_burst": calls,
-    }
 
 
 async def cache_hits(
@@ -132,36 +73,6 @@ async def cache_hits(
         "ack_p99_ms": round(pct(acks, 99), 2),
         "answered": len(answers),
         "answer_p99_ms": round(pct(answers, 99), 2),
-    }
-
-
-async def cold_locale(
-    url: str, slack: FakeSlack, text: str, commands: int, connections: int
-) -> dict[str, Any]:
-    """Cache hits from people the bot has not seen: before it acknowledges, it asks Slack for
-    each one's language (users.info, answering in USERS_INFO_SECONDS)."""
-    client = Client(url, slack, connections)
-    await client.command(text)  # warm: the connector is cached
-    slack.users_info_delay = USERS_INFO_SECONDS
-    before = len(slack.calls("users.info"))
-    try:
-        results = await asyncio.gather(
-            *(client.command(text, user=f"U0COLD{i:05d}") for i in range(commands))
-        )
-    finally:
-        slack.users_info_delay = 0.0
-    acks = [r[3]["ack"] * 1000 for r in results if r[2]]
-    await client.aclose()
-    return {
-        "commands": commands,
-        "connections": connections,
-        "users_info_ms": USERS_INFO_SECONDS * 1000,
-        "acknowledged": len(acks),
-        "answered_in_ack": sum(1 for r in results if answered_in_ack(r[3]["body"])),
-        "users_info_calls": len(slack.calls("users.info")) - before,
-        "ack_p50_ms": round(statistics.median(acks), 1),
-        "ack_p99_ms": round(pct(acks, 99), 1),
-        "ack_max_ms": round(max(acks), 1),
     }
 
 
@@ -256,12 +167,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     try:
         with process(web, env, workdir) as (url, proc):
-            results["burst"] = await burst(
+            results["burst"] = await bursts.burst(
+                url, slack, wolkvox, args.latency, args.burst, args.rounds
+            )
+            results["cold_burst"] = await bursts.cold_burst(
                 url, slack, wolkvox, args.latency, args.burst, args.rounds
             )
             wolkvox.reply("7100", Reply(body=ok(make_templates(1000))))
             results["cache_hits_bot"] = await cache_hits(url, slack, "7100", args.seconds, 8, True)
-            results["cold_locale"] = await cold_locale(url, slack, "7100", args.cold, 8)
             results["type_ahead_flood"] = await type_ahead.type_ahead_flood(
                 url, slack, wolkvox, args.seconds / 2
             )
@@ -286,13 +199,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def check(r: dict[str, Any]) -> dict[str, bool]:
-    burst = r["burst"]
     return {
-        "burst: every command acknowledged, p99 < 100 ms": burst["acknowledged"]
-        == burst["commands"] * burst["rounds"]
-        and burst["ack_p99_ms"] < TARGETS["burst_ack_p99_ms"],
-        "burst: every command answered": burst["answered"] == burst["commands"] * burst["rounds"],
-        "burst: exactly 1 Wolkvox call per burst": set(burst["wolkvox_calls_per_burst"]) == {1},
+        **bursts.checks(r["burst"], r["cold_burst"]),
         "cache hits: >= 80% of the floor's commands/s": r["cache_hits_ratio"]
         >= TARGETS["cache_rps_ratio"],
         "cache hits: ack p99 < 50 ms": r["cache_hits_bot"]["ack_p99_ms"]
@@ -302,11 +210,6 @@ def check(r: dict[str, Any]) -> dict[str, bool]:
         "lookup over 5,000 templates < 50 ms (median of 30)": r["rendering"]["lookup_ms_median"]
         < TARGETS["render_ms"],
         "memory 10 x 1,000 templates < 50 MB": r["memory"]["growth_mb"] < TARGETS["memory_mb"],
-        "cold locale (users.info 100 ms): every command acknowledged, p99 < 300 ms": r[
-            "cold_locale"
-        ]["acknowledged"]
-        == r["cold_locale"]["commands"]
-        and r["cold_locale"]["ack_p99_ms"] < TARGETS["cold_locale_ack_p99_ms"],
         "type-ahead flood (1 and 4 typists): a member's ack p99 < 300 ms, nothing fails": all(
             o["failures"] == 0 and o["member_ack_p99_ms"] < type_ahead.TARGET_P99_MS
             for o in r["type_ahead_flood"]
@@ -317,24 +220,15 @@ def check(r: dict[str, Any]) -> dict[str, bool]:
 
 
 def table(r: dict[str, Any]) -> str:
-    b, bot, floor, rend, mem, cold, s = (
-        r["burst"],
+    bot, floor, rend, mem, s = (
         r["cache_hits_bot"],
         r["cache_hits_floor"],
         r["rendering"],
         r["memory"],
-        r["cold_locale"],
         r["slots_held"],
     )
     rows = [
-        (
-            "burst",
-            f"{b['rounds']} x {b['commands']} commands, Wolkvox {b['wolkvox_latency_s']} s",
-            f"ack p50 {b['ack_p50_ms']} ms, p99 {b['ack_p99_ms']} ms, max {b['ack_max_ms']} ms; "
-            f"{b['acknowledged']}/{b['commands'] * b['rounds']} acked, "
-            f"{b['answered']}/{b['commands'] * b['rounds']} answered, "
-            f"last answer {b['last_answer_s']} s; Wolkvox calls per burst {b['wolkvox_calls_per_burst']}",
-        ),
+        *bursts.rows(r["burst"], r["cold_burst"]),
         (
             "cache hits (bot)",
             "8 connections, 1,000 templates",
@@ -346,13 +240,6 @@ def table(r: dict[str, Any]) -> str:
             f"{floor['per_second']} commands/s; ack p99 {floor['ack_p99_ms']} ms; answer p99 {floor['answer_p99_ms']} ms",
         ),
         ("bot / floor", "", f"{r['cache_hits_ratio']:.2f} x the floor's commands/s"),
-        (
-            "cold locale",
-            f"{cold['commands']} new people, users.info {cold['users_info_ms']:g} ms",
-            f"ack p50 {cold['ack_p50_ms']} ms, p99 {cold['ack_p99_ms']} ms, max {cold['ack_max_ms']} ms; "
-            f"{cold['acknowledged']}/{cold['commands']} acked, {cold['answered_in_ack']} answered in the ack; "
-            f"{cold['users_info_calls']} users.info calls",
-        ),
         *(
             (
                 "type-ahead flood" if not o["typists"] else "",
@@ -406,9 +293,6 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=50, help="commands in the burst")
     parser.add_argument("--rounds", type=int, default=3, help="bursts, each for a new connector")
     parser.add_argument("--seconds", type=float, default=10, help="duration of each cache-hit run")
-    parser.add_argument(
-        "--cold", type=int, default=200, help="commands from new people (cold locale cache)"
-    )
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "latest.json", help="where to write the JSON"
     )

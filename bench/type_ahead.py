@@ -40,6 +40,7 @@ TEMPLATES = 5000
 TYPISTS = (0, 1, 4)
 PER_SECOND = 2.0  # each typist's options requests a second
 WORDS = 50
+MEMBER = "U0MARIA"  # who runs cached commands meanwhile
 TARGET_P99_MS = 300
 
 
@@ -70,8 +71,9 @@ def options_request(client: Client, view: dict[str, Any], typed: str, user: str)
     return (head + "\r\n" + body).encode()
 
 
-async def synced(client: Client, slack: FakeSlack, connector: str) -> None:
-    _, name, _, data = await client.command(connector)
+async def synced(client: Client, slack: FakeSlack, connector: str, user: str = "") -> None:
+    """`connector` synced (or cached), asked by `user`, whose language the bot then knows."""
+    _, name, _, data = await client.command(connector, user=user)
     deadline = time.monotonic() + 60
     while not answered_in_ack(data["body"]) and not slack.replies_to(name):
         if time.monotonic() > deadline:
@@ -84,6 +86,7 @@ async def round_(
 ) -> dict[str, Any]:
     """The member's acks for `seconds` while `typists` flood the template menu."""
     member = Client(url, slack, connections=1)
+    await synced(member, slack, SMALL, user=MEMBER)  # a member the bot knows (their language)
     stop = time.perf_counter() + seconds
     options_ms: list[float] = []
     failed = 0
@@ -107,7 +110,7 @@ async def round_(
     async def ask() -> None:
         nonlocal failed
         while time.perf_counter() < stop:
-            _, _, good, data = await member.command(SMALL, user="U0MARIA")
+            _, _, good, data = await member.command(SMALL, user=MEMBER)
             if good and answered_in_ack(data["body"]):
                 acks.append(data["ack"] * 1000)
             else:
