@@ -1,6 +1,9 @@
 """The console as a terminal or a scheduler runs it: a working directory whose .env points at
 the fake Slack and the fake Wolkvox, `python -m bot ...` (or the installed `wolkvox-sync`
-script) in a real process, and a channel subscribed in the directory's SQLite file."""
+script) in a real process, and a channel subscribed in the directory's SQLite file.
+
+`python -m bot` runs in a process forked from one that has imported the bot already
+(tests/forked.py); the installed script starts a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from bot.database.store import Store
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.deployed import base_env
+from tests.forked import as_text, run_bot
 from tests.harness import BOT_TOKEN
 
 SCRIPT = Path(sys.executable).parent / "wolkvox-sync"
@@ -43,21 +47,21 @@ def run(
     workdir: Path, *args: str, program: list[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`python -m bot *args` (or `program *args`) in `workdir`; its output as text."""
-    command = program or [sys.executable, "-m", "bot"]
-    return subprocess.run(
-        [*command, *args], cwd=workdir, env=base_env(), capture_output=True, text=True, timeout=60
-    )
+    if program:
+        return subprocess.run(
+            [*program, *args],
+            cwd=workdir,
+            env=base_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    return as_text(run_bot(args, cwd=workdir, env=base_env(), timeout=60))
 
 
 def run_bytes(workdir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     """`python -m bot *args` in `workdir`; its output as bytes."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=workdir,
-        env=base_env(),
-        capture_output=True,
-        timeout=60,
-    )
+    return run_bot(args, cwd=workdir, env=base_env(), timeout=60)
 
 
 def subscribe(workdir: Path, connector: str = "1234", channel: str = "C0SALES") -> None:
