@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from bot.ops.preflight import EXAMPLE_VALUES
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.deployed import ROOT, base_env
+from tests.forked import as_text, run_bot
 from tests.harness import BOT_TOKEN, settings_env
 from tests.test_schedule import Watched
 
@@ -31,15 +31,10 @@ def env(wolkvox: FakeWolkvox, slack: FakeSlack, tmp_path: Path) -> dict[str, str
 
 
 def serve(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m bot serve --http` that is expected to stop by itself."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "serve", "--http"],
-        cwd=cwd,
-        env={**env, "PORT": "9"},  # never bound: the checks stop it first
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    """`python -m bot serve --http` that is expected to stop by itself (in a forked process,
+    tests/forked.py)."""
+    env = {**env, "PORT": "9"}  # never bound: the checks stop it first
+    return as_text(run_bot(["serve", "--http"], cwd=cwd, env=env, timeout=90))
 
 
 # --- misspelt setting names ---
