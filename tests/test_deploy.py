@@ -7,6 +7,8 @@ Installs from PyPI (through pip's cache), so it takes a minute or two the first 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shlex
 import shutil
 import signal
@@ -28,7 +30,6 @@ from tests.deployed import free_port
 from tests.test_project import locked
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.xdist_group("dyno")  # one worker builds the dyno for both tests
 INSTALL_SECONDS = 900  # a give-up bound for a slow mirror, not a measure of speed
 START_SECONDS = 120
 
@@ -67,9 +68,24 @@ class Dyno:
 
 @pytest.fixture(scope="module")
 def dyno(tmp_path_factory: pytest.TempPathFactory) -> Dyno:
-    base = tmp_path_factory.mktemp("heroku")
+    """One dyno for the run: the first test to need it builds it, under a lock, and tests on
+    other pytest-xdist workers wait for it and use it too."""
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent  # the workers' common directory for this run
+    base = run_dir / "heroku"
+    with (run_dir / "heroku.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / "built").exists():
+            shutil.rmtree(base, ignore_errors=True)  # what a failed build left
+            _build(base)
+            (base / "built").touch()
+    return Dyno(base / "slug", base / "venv", base / "home")
+
+
+def _build(base: Path) -> None:
     venv, slug, home = base / "venv", base / "slug", base / "home"
-    home.mkdir()
+    home.mkdir(parents=True)
     # the app needs no pip at run time: this pip installs into the venv (--python), which saves
     # the venv its own copy (a few seconds of CPU)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -96,7 +112,6 @@ def dyno(tmp_path_factory: pytest.TempPathFactory) -> Dyno:
         target = slug / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
-    return Dyno(slug, venv, home)
 
 
 def _versions(frozen: str) -> dict[str, Version]:
