@@ -36,6 +36,7 @@ from bot.database.schema import metadata
 from bot.database.store import Store, create_engine
 from bot.templates.model import Template
 from tests.deployed import ROOT, base_env
+from tests.forked import as_text, run_bot
 from tests.test_store import record
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -271,13 +272,12 @@ async def test_instances_upgrading_an_old_database_together_take_turns(postgres_
 def db_upgrade(
     cwd: Path, database_url: str, program: list[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m bot db upgrade` (forked, tests/forked.py), or `program db upgrade`."""
+    env = base_env() | {"DATABASE_URL": database_url}
+    if program is None:
+        return as_text(run_bot(["db", "upgrade"], cwd=cwd, env=env, timeout=60))
     return subprocess.run(
-        [*(program or [sys.executable, "-m", "bot"]), "db", "upgrade"],
-        cwd=cwd,
-        env=base_env() | {"DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [*program, "db", "upgrade"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -308,14 +308,7 @@ def test_db_upgrade_failure_is_one_line_without_the_password(tmp_path: Path) -> 
 
 
 def test_db_upgrade_reads_the_default_database_in_the_working_directory(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        cwd=tmp_path,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = as_text(run_bot(["db", "upgrade"], cwd=tmp_path, env=base_env(), timeout=60))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "wolkvox.db").exists()
 
