@@ -128,6 +128,11 @@ class FakeSlack:
                 time.sleep(self.response_delay)  # recorded already; each request has its thread
             handler.send(status, answer, "text/plain")
             return
+        if not path.startswith("/api/"):
+            # not Slack's: a stray request (another test's process polling a port it freed,
+            # that this fake took since) is refused and not counted among the bot's calls
+            handler.send(404, b"not found", "text/plain")
+            return
         method = path.removeprefix("/api/")
         script = self.scripted.get(method)
         if method == "users.info" and not script:
