@@ -38,6 +38,7 @@ from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply
 from tests.blockkit import all_text
 from tests.deployed import Instance, free_port
+from tests.harness import TLS
 
 FRESH = "Synced just now"  # a reply whose data this very command fetched from Wolkvox
 SHARED_STATE_DOWN = "so I won't call Wolkvox"  # the answer while Redis can't be reached
@@ -266,7 +267,7 @@ class Process(Instance):
 
     def _healthy(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).text == "ok"
+            return httpx.get(f"{self.url}/healthz", timeout=1, verify=TLS).text == "ok"
         except httpx.TransportError:
             return False
 

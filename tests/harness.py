@@ -30,6 +30,9 @@ from testkit.slack_requests import (
 from tests.blockkit import all_text, check_message
 
 SLACK_PATIENCE = 3.0  # Slack gives up on an acknowledgement after 3 s
+# httpx gives each client an SSL context of its own, loading the CA certificates (35 ms of CPU),
+# even for http://127.0.0.1: the tests' clients share this one (verify=TLS)
+TLS = httpx.create_ssl_context()
 
 
 @dataclass
@@ -62,7 +65,7 @@ class BotServer:
             if time.monotonic() > deadline:
                 raise RuntimeError("the app did not start")
             time.sleep(0.01)
-        self.http = httpx.Client(base_url=self.url, timeout=SLACK_PATIENCE)
+        self.http = httpx.Client(base_url=self.url, timeout=SLACK_PATIENCE, verify=TLS)
 
     @property
     def url(self) -> str:
@@ -136,6 +139,7 @@ def final_answer(
 __all__ = [
     "BOT_TOKEN",
     "SIGNING_SECRET",
+    "TLS",
     "Acked",
     "BotServer",
     "action_body",

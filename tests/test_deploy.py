@@ -27,6 +27,7 @@ from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox
 from testkit.slack_requests import settings_env
 from tests.deployed import free_port
+from tests.harness import TLS
 from tests.test_project import locked
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +182,7 @@ def _healthz(url: str, web: subprocess.Popen[str]) -> int | None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline and web.poll() is None:
         try:
-            return httpx.get(url, timeout=2).status_code
+            return httpx.get(url, timeout=2, verify=TLS).status_code
         except httpx.TransportError:
             time.sleep(0.2)
     return None
