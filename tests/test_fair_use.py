@@ -70,6 +70,9 @@ def test_one_member_flooding_leaves_a_slot_for_another(
 ) -> None:
     wolkvox.default = Reply(templates=3, delay=2.5)  # long enough for eve to arrive meanwhile
     bot = start_bot(WOLKVOX_USER_SYNCS_PER_MINUTE="20", WOLKVOX_TIMEOUT="15")
+    # maria's language is known, so her commands reach the slots in the order she sends them
+    # (someone new is answered once their language is: tests/test_user_language_flights.py)
+    bot.introduce(slack, "U0MARIA")
     flood = {f"m{i}": f"{2000 + i}" for i in range(20)}  # maria: 20 connectors in a burst
     acks = commands(bot, slack, flood, {})
     assert wait_until(lambda: len(wolkvox.calls) >= 1)
