@@ -147,6 +147,11 @@ class SharedState:
                     raise error
             if await self._call(self.redis.set(lock, owner, nx=True, px=self.lock_ms)):
                 try:
+                    # a call that published between the check above and taking the lock
+                    # is not made again
+                    published = await self._published_since(connector, fresh_since)
+                    if published is not None:
+                        return published
                     return await produce()
                 except WolkvoxError as error:
                     with contextlib.suppress(RedisError):
