@@ -23,6 +23,7 @@ import asyncio
 import statistics
 import sys
 import time
+from collections import Counter
 from typing import Any
 
 from bench import scenario
@@ -184,6 +185,7 @@ async def cold_burst(
     finally:
         slack.users_info_delay = 0.0
     await client.aclose()
+    asked = [str(c.body.get("user")) for c in slack.calls("users.info")]
     sync_acks = [ms for r in syncs for ms in r["acks_ms"]]
     hit_acks = [ms for r in hits for ms in r["acks_ms"]]
     acks = sync_acks + hit_acks
@@ -208,6 +210,7 @@ async def cold_burst(
         "cached_answer_p99_ms": round(pct(hit_answers, 99), 1) if hit_answers else None,
         "last_sync_answer_s": round(max(max(r["answers_ms"], default=0) for r in syncs) / 1000, 2),
         "users_info_calls": slack.users_info_asked - asked_before,
+        "people_asked_twice": sum(n > 1 for n in Counter(asked).values()),
         "wolkvox_calls_per_burst": calls,
     }
 
@@ -254,7 +257,8 @@ def rows(warm: dict[str, Any], cold: dict[str, Any]) -> list[tuple[str, str, str
             f"{c['acknowledged']}/{c['people']} acked, {c['answered']} answered, "
             f"{c['in_their_language']} in their language; cached answer p50 "
             f"{c['cached_answer_p50_ms']} ms, p99 {c['cached_answer_p99_ms']} ms; "
-            f"{c['users_info_calls']} users.info calls; "
+            f"{c['users_info_calls']} users.info calls "
+            f"({c['people_asked_twice']} people asked twice); "
             f"Wolkvox calls per burst {c['wolkvox_calls_per_burst']}",
         ),
     ]

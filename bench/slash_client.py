@@ -4,12 +4,15 @@ are read: percentiles, and whether an acknowledgement already held the answer.""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from typing import Any
 
 from testkit.fake_slack import FakeSlack
 from testkit.slack_requests import command_body, sign
+
+_NAMES = itertools.count(1)  # every response_url in the process is another
 
 
 def pct(values: list[float], q: float) -> float:
@@ -38,7 +41,7 @@ class Client:
 
     def request(self, text: str, user: str = "") -> tuple[str, bytes]:
         self.count += 1
-        name = f"{id(self)}-{self.count}"
+        name = f"c{next(_NAMES)}"  # not id(self): a later client may get a freed one's id
         who = {"user_id": user} if user else {}
         body = command_body(text, response_url=self.slack.response_url(name), **who)
         headers = {
