@@ -7,6 +7,13 @@
     ├── SyncLimitReached       syncs per minute of one person, workflow runner or workspace
     │   └── TooManyAtOnce      one caller's syncs running or waiting at once
     ├── SharedStateUnavailable Redis (REDIS_URL) could not be reached
+    ├── OperationError         a Wolkvox operation can't be used, added or changed as asked
+    │   ├── NoOperations           none is set up yet: an admin has to add one
+    │   ├── UnknownOperation       no operation has that name (or it was removed)
+    │   ├── OperationNeeded        a bare connector id, several operations, no channel default
+    │   ├── OperationInvalid       a field of an operation is wrong (name, server, quota, alias)
+    │   └── NotAdmin               managing operations is for the workspace's admins
+    ├── SecretKeyError         WOLKVOX_SECRET_KEY missing (to store a token) or not the key used
     └── WolkvoxError           the sync did not give templates
         ├── WolkvoxRejected    Wolkvox answered with an error code
         │   ├── BadRequest         400
@@ -85,6 +92,61 @@ class TooManyAtOnce(SyncLimitReached):
 
 class SharedStateUnavailable(BotError):
     """Redis, which several instances share, did not answer (after its client's retries)."""
+
+
+class OperationError(BotError):
+    """A Wolkvox operation can't be used, added or changed as asked."""
+
+
+class NoOperations(OperationError):
+    """No operation is set up: an admin adds one in the App Home (or the console)."""
+
+    def __init__(self) -> None:
+        super().__init__("no Wolkvox operation is set up")
+
+
+class UnknownOperation(OperationError):
+    """No operation is named `name` (never was, or it was removed); `known` lists those that are."""
+
+    def __init__(self, name: str, known: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(f"no operation named {name!r}")
+
+
+class OperationNeeded(OperationError):
+    """A bare connector id while several operations exist and the channel has no default:
+    which one? (`names`: the operations to choose from.) Nothing was called."""
+
+    def __init__(self, connector: str, names: tuple[str, ...]) -> None:
+        self.connector = connector
+        self.names = names
+        super().__init__(f"connector {connector}: which operation? ({', '.join(names)})")
+
+
+class OperationInvalid(OperationError):
+    """A field of an operation is wrong: `field` is name, server, token, daily_quota, aliases,
+    test_connector; `reason` a short English code the catalog words (see bot.i18n.messages)."""
+
+    def __init__(self, field: str, reason: str, value: str = "") -> None:
+        self.field = field
+        self.reason = reason
+        self.value = value  # never the token
+        super().__init__(f"{field}: {reason}" + (f" ({value!r})" if value else ""))
+
+
+class NotAdmin(OperationError):
+    """Adding, editing or removing an operation is for Slack workspace admins and owners and
+    the people in WOLKVOX_ADMINS."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        super().__init__(f"{user_id} is not an admin")
+
+
+class SecretKeyError(BotError):
+    """WOLKVOX_SECRET_KEY is missing while a token must be stored, malformed, or none of its
+    keys opens a stored token. The message names the variable, never a key or a token."""
 
 
 class WolkvoxError(BotError):

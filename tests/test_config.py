@@ -35,7 +35,7 @@ def problems(mode: str | None = None, **env: str) -> list[str]:
     ("attribute", "default"),
     [
         ("slack_api_url", "https://slack.com/api/"),
-        ("wolkvox_base_url", "https://wv0032.wolkvox.com"),
+        ("wolkvox_base_url", "https://wv{server}.wolkvox.com"),
         ("cache_ttl", 300),
         ("timeout", 30.0),
         ("refresh_cooldown", 30.0),
@@ -246,12 +246,12 @@ def test_zero_turns_off_the_refresh_cooldown_and_the_per_user_limit() -> None:
         (
             "WOLKVOX_CONNECTORS",
             "ventas",
-            "WOLKVOX_CONNECTORS: 'ventas' is not alias=digits (an alias starts with a letter: a-z, 0-9, _ or -); write it as ventas=1234,soporte=5678",
+            "WOLKVOX_CONNECTORS: 'ventas' is not alias=digits or alias=operation:digits (an alias starts with a letter: a-z, 0-9, _ or -); write it as ventas=1234,soporte=5678",
         ),
         (
             "WOLKVOX_AUTO_SYNC",
             "1234,nope",
-            "WOLKVOX_AUTO_SYNC: 'nope' is not a connector id (digits) or an alias",
+            "WOLKVOX_AUTO_SYNC: 'nope' is not a connector id (digits), operation:digits or an alias",
         ),
         (
             "WOLKVOX_AUTO_SYNC_MINUTES",
@@ -308,9 +308,56 @@ def test_every_missing_setting_is_named_at_once() -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({})
     said = raised.value.problems
-    assert len(said) == 4
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "WOLKVOX_TOKEN", "WOLKVOX_SERVER"):
+    assert len(said) == 2  # the Wolkvox operation is optional: admins may add one in Slack
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         assert sum(p.startswith(f"{name} is missing") for p in said) == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"WOLKVOX_TOKEN": "t" * 20}, "WOLKVOX_SERVER is missing"),
+        ({"WOLKVOX_SERVER": "0032"}, "WOLKVOX_TOKEN is missing"),
+        ({"WOLKVOX_OPERATION_NAME": "Cliente A"}, "WOLKVOX_OPERATION_NAME must be 1 to 32"),
+        ({"WOLKVOX_SECRET_KEY": "not-a-key"}, "WOLKVOX_SECRET_KEY: key 1 of 1 is not a Fernet"),
+        ({"WOLKVOX_BASE_URL": "ftp://x/{server}"}, "WOLKVOX_BASE_URL must be an http(s) URL"),
+    ],
+)
+def test_the_environments_operation_is_both_variables_or_neither(
+    env: dict[str, str], problem: str
+) -> None:
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(base | env)
+    assert [p for p in raised.value.problems if p.startswith(problem)], raised.value.problems
+    assert "not-a-key" not in str(raised.value)
+
+
+def test_no_operation_in_the_environment_is_a_bot_with_none_yet() -> None:
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert settings.environment_operation is None
+    assert settings.wolkvox_url("0041") == "https://wv0041.wolkvox.com"
+
+
+def test_the_base_url_takes_each_operations_server() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "WOLKVOX_BASE_URL": "http://127.0.0.1:8080/wv{server}/",
+            "WOLKVOX_TOKEN": "t" * 20,
+            "WOLKVOX_SERVER": "wv32",
+            "WOLKVOX_OPERATION_NAME": "Cliente_A",
+            "WOLKVOX_CONNECTORS": "ventas=1234,soporte=otra:0056",
+        }
+    )
+    assert settings.wolkvox_url("0041") == "http://127.0.0.1:8080/wv0041"
+    operation = settings.environment_operation
+    assert operation is not None and operation.name == "cliente_a"
+    assert operation.server == "0032" and operation.from_environment
+    assert operation.aliases == (("ventas", "1234"),)
+    assert settings.aliases == {"ventas": "1234", "soporte": "otra:56"}
+    assert "t" * 20 not in repr(settings) and "t" * 20 not in repr(operation)
 
 
 def test_several_bad_settings_are_named_in_one_error() -> None:
@@ -341,7 +388,7 @@ def test_several_bad_settings_are_named_in_one_error() -> None:
 def test_server_code_is_accepted_in_both_spellings(server: str, code: str) -> None:
     read = settings(WOLKVOX_SERVER=server)
     assert read.wolkvox_server == code
-    assert read.wolkvox_base_url == f"https://wv{code}.wolkvox.com"
+    assert read.wolkvox_url(read.wolkvox_server) == f"https://wv{code}.wolkvox.com"
 
 
 def test_a_base_url_makes_the_server_code_optional() -> None:
@@ -406,7 +453,7 @@ def test_secrets_stay_out_of_repr() -> None:
     assert "secret" not in repr(read)
 
 
-def test_config_imports_no_project_module_but_two_pure_leaves() -> None:
+def test_config_imports_no_project_module_but_pure_leaves() -> None:
     imported: set[str] = set()
     for module in (Path(__file__).parents[1] / "bot" / "config").glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
@@ -417,6 +464,11 @@ def test_config_imports_no_project_module_but_two_pure_leaves() -> None:
                 imported.add(node.module or "")
     project = {name for name in imported if name.split(".")[0] == "bot" and name != "bot.config"}
     project = {name for name in project if not name.startswith("bot.config.")}
-    assert project == {"bot.errors", "bot.templates.connectors"}
+    assert project == {
+        "bot.errors",
+        "bot.templates.connectors",
+        "bot.operations.model",
+        "bot.operations.secrets",
+    }
     others = {name.split(".")[0] for name in imported if name.split(".")[0] != "bot"}
     assert others <= sys.stdlib_module_names | {"__future__"}, "config needs only the stdlib"

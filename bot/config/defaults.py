@@ -21,3 +21,7 @@ DEFAULT_HISTORY_DAYS = 180
 DEFAULT_AUTO_SYNC_MINUTES = 60.0
 MIN_AUTO_SYNC_MINUTES = 0.05  # 3 seconds: short periods are for tests
 MIN_METRICS_TOKEN = 16
+
+# Operations (WOLKVOX_OPERATION_NAME names the one WOLKVOX_SERVER/WOLKVOX_TOKEN define)
+DEFAULT_OPERATION_NAME = "default"
+OPERATION_BASE_URL = "https://wv{server}.wolkvox.com"  # WOLKVOX_BASE_URL may use {server} too

@@ -17,6 +17,7 @@ from bot.config.defaults import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_HOST,
     DEFAULT_KEEP_MB,
+    DEFAULT_OPERATION_NAME,
     DEFAULT_PORT,
     DEFAULT_REFRESH_COOLDOWN,
     DEFAULT_SHUTDOWN_GRACE,
@@ -29,9 +30,17 @@ from bot.config.defaults import (
     MB,
     MIN_AUTO_SYNC_MINUTES,
     MIN_METRICS_TOKEN,
+    OPERATION_BASE_URL,
 )
 from bot.config.env import EnvReader
-from bot.templates.connectors import is_connector_id, read_aliases
+from bot.errors import SecretKeyError
+from bot.operations.secrets import read_secret_keys
+from bot.templates.connectors import (
+    canonical_connector,
+    is_connector_word,
+    is_operation_name,
+    read_aliases,
+)
 
 _SERVER = re.compile(r"(?:wv)?(\d{1,4})", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
@@ -52,6 +61,9 @@ class _Wolkvox(TypedDict):
     wolkvox_token: str
     wolkvox_server: str
     wolkvox_base_url: str
+    operation_name: str
+    secret_keys: tuple[str, ...]
+    admins: frozenset[str]
 
 
 class _Limits(TypedDict):
@@ -136,23 +148,43 @@ def _app_token(read: EnvReader, mode: str | None) -> str:
 
 
 def wolkvox(read: EnvReader) -> _Wolkvox:
-    token = read.checked(
-        "WOLKVOX_TOKEN",
-        missing="WOLKVOX_TOKEN is missing "
-        "(Wolkvox Manager > Configuration > Integrations > Tokens)",
-    )
+    """The environment's operation (WOLKVOX_SERVER + WOLKVOX_TOKEN, both or neither: without
+    them the bot starts with no operation and admins add them in Slack), WOLKVOX_BASE_URL
+    (`{server}` in it is each operation's server code), the secret keys and the admins."""
+    token = read.text("WOLKVOX_TOKEN")
     raw_server = read.text("WOLKVOX_SERVER")
     server = _server_code(read, raw_server)
     base_url = read.text("WOLKVOX_BASE_URL").rstrip("/")
-    if base_url and not _is_http_url(base_url):
+    if base_url and not _is_http_url(base_url.replace("{server}", "0000")):
         read.problem(f"WOLKVOX_BASE_URL must be an http(s) URL, got {base_url!r}")
-    if not base_url and server:
-        base_url = f"https://wv{server}.wolkvox.com"
-    elif not base_url and not raw_server:
+    if token and not raw_server and (not base_url or "{server}" in base_url):
         read.problem(
             "WOLKVOX_SERVER is missing (the digits in your Wolkvox URL: wv0032 means 0032)"
         )
-    return _Wolkvox(wolkvox_token=token, wolkvox_server=server, wolkvox_base_url=base_url)
+    if raw_server and not token:
+        read.problem(
+            "WOLKVOX_TOKEN is missing (Wolkvox Manager > Configuration > Integrations > Tokens)"
+        )
+    if not base_url:
+        base_url = OPERATION_BASE_URL
+    name = read.text("WOLKVOX_OPERATION_NAME").lower() or DEFAULT_OPERATION_NAME
+    if not is_operation_name(name):
+        read.problem(
+            f"WOLKVOX_OPERATION_NAME must be 1 to 32 of a-z, 0-9, _ and -, got {name[:40]!r}"
+        )
+    keys: tuple[str, ...] = ()
+    try:
+        keys = read_secret_keys(read.text("WOLKVOX_SECRET_KEY"))
+    except SecretKeyError as error:
+        read.problem(str(error))
+    return _Wolkvox(
+        wolkvox_token=token,
+        wolkvox_server=server,
+        wolkvox_base_url=base_url,
+        operation_name=name,
+        secret_keys=keys,
+        admins=read.ids("WOLKVOX_ADMINS", _USER_ID, "user ids like U0123ABCD"),
+    )
 
 
 def _server_code(read: EnvReader, raw: str) -> str:
@@ -266,12 +298,15 @@ def schedule(read: EnvReader, aliases: Mapping[str, str]) -> _Schedule:
     """The connectors (ids or aliases) synced by themselves, and how often."""
     connectors: list[str] = []
     for word in filter(None, (w.strip() for w in read.text("WOLKVOX_AUTO_SYNC").split(","))):
-        if is_connector_id(word):
-            connectors.append(word)
+        if is_connector_word(word.lower()):
+            connectors.append(canonical_connector(word.lower()))
         elif word.lower() in aliases:
             connectors.append(aliases[word.lower()])
         else:
-            read.problem(f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits) or an alias")
+            read.problem(
+                f"WOLKVOX_AUTO_SYNC: {word!r} is not a connector id (digits), "
+                "operation:digits or an alias"
+            )
     minutes = read.number(
         "WOLKVOX_AUTO_SYNC_MINUTES",
         DEFAULT_AUTO_SYNC_MINUTES,

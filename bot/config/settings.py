@@ -13,6 +13,7 @@ from typing import Literal
 
 from bot.config import defaults, readers
 from bot.config.env import EnvReader
+from bot.operations.model import Operation
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,28 @@ class Settings:
     redis_url: str = field(default="", repr=False)  # may hold a password
     daily_quota: int = 0  # Wolkvox calls per token per day (licenses x 1,000); 0: unknown
     metrics_token: str = field(default="", repr=False)  # "": no /metrics
+    operation_name: str = defaults.DEFAULT_OPERATION_NAME  # the environment's operation
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)  # WOLKVOX_SECRET_KEY
+    admins: frozenset[str] = frozenset()  # WOLKVOX_ADMINS, besides Slack's admins and owners
+
+    @property
+    def environment_operation(self) -> Operation | None:
+        """The operation WOLKVOX_SERVER + WOLKVOX_TOKEN define (None without a token); its
+        aliases are WOLKVOX_CONNECTORS' bare ids."""
+        if not self.wolkvox_token:
+            return None
+        return Operation(
+            name=self.operation_name,
+            server=self.wolkvox_server,
+            token=self.wolkvox_token,
+            daily_quota=self.daily_quota,
+            aliases=tuple((a, key) for a, key in self.connectors if ":" not in key),
+            from_environment=True,
+        )
+
+    def wolkvox_url(self, server: str) -> str:
+        """The Wolkvox base URL of an operation on `server` (WOLKVOX_BASE_URL's `{server}`)."""
+        return self.wolkvox_base_url.replace("{server}", server)
 
     @property
     def aliases(self) -> dict[str, str]:

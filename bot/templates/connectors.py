@@ -1,5 +1,13 @@
-"""What a connector id and a connector alias look like (pure): the one definition every reader
-of a connector (the command grammar, button values, settings) uses."""
+"""What a connector id, a connector alias and an operation's name look like (pure): the one
+definition every reader of a connector (the command grammar, button values, settings) uses.
+
+A connector belongs to a Wolkvox operation (a customer account: its server, token and quota).
+Inside the bot a connector is named by its *key*, `operation:id` (`cliente_a:1234`): caches,
+kept snapshots, Redis keys, history rows, subscriptions and button values all use the key, so
+two operations never share anything by accident. People type the id alone when the channel or
+the bot has one operation to mean (`bot.operations.addressing`); replies show the id, and the
+operation's name when more than one exists (`connector_label`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,8 @@ import re
 MAX_CONNECTOR_DIGITS = 20
 CONNECTOR_ID = re.compile(rf"[0-9]{{1,{MAX_CONNECTOR_DIGITS}}}")
 ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+OPERATION_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+KEY_SEPARATOR = ":"
 # The first word of a command is a command word or a connector: these can't be aliases.
 # The words are English, Spanish and Portuguese (bot.commands reads all three).
 COMMAND_WORDS = frozenset(
@@ -28,18 +38,65 @@ def is_connector_id(word: str) -> bool:
     return CONNECTOR_ID.fullmatch(word) is not None
 
 
-def canonical_connector(word: str) -> str:
-    """One spelling per connector: `01234` and `1234` are the same id (`000` is `0`).
+def is_operation_name(word: str) -> bool:
+    """1 to 32 of a-z, 0-9, `_` and `-` (`cliente_a`, `bpo-2`)."""
+    return OPERATION_NAME.fullmatch(word) is not None
 
-    Anything that is not a connector id is returned as it is.
+
+def canonical_connector(word: str) -> str:
+    """One spelling per connector: `01234` and `1234` are the same id (`000` is `0`), and
+    `cliente_a:01234` is `cliente_a:1234`.
+
+    Anything that is not a connector id or key is returned as it is.
     """
+    operation, sep, number = word.rpartition(KEY_SEPARATOR)
+    if sep and is_operation_name(operation) and is_connector_id(number):
+        return qualify(operation, number)
     if not is_connector_id(word):
         return word
     return word.lstrip("0") or "0"
 
 
+def qualify(operation: str, connector: str) -> str:
+    """The key of connector `connector` (an id, or a key already) in `operation`."""
+    _, _, number = connector.rpartition(KEY_SEPARATOR)
+    return f"{operation}{KEY_SEPARATOR}{number.lstrip('0') or '0'}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """`cliente_a:1234` -> ("cliente_a", "1234"); a bare id -> ("", "1234")."""
+    operation, _, number = key.rpartition(KEY_SEPARATOR)
+    return operation, number
+
+
+def is_connector_key(word: str) -> bool:
+    """`operation:id`, both parts well formed."""
+    operation, sep, number = word.rpartition(KEY_SEPARATOR)
+    return bool(sep) and is_operation_name(operation) and is_connector_id(number)
+
+
+def connector_id(key: str) -> str:
+    """The id people know a connector by: `cliente_a:1234` -> "1234"."""
+    return split_key(key)[1]
+
+
+def operation_of(key: str) -> str:
+    """The operation a connector key belongs to ("" for a bare id)."""
+    return split_key(key)[0]
+
+
+def connector_label(key: str, *, with_operation: bool) -> str:
+    """How a reply names a connector: "1234", or "1234 · cliente_a" when several operations
+    exist (`with_operation`). Plain text: the caller escapes it for mrkdwn."""
+    operation, number = split_key(key)
+    if with_operation and operation:
+        return f"{number} · {operation}"
+    return number
+
+
 def read_aliases(value: str) -> dict[str, str]:
-    """WOLKVOX_CONNECTORS="ventas=1234,soporte=5678" -> {"ventas": "1234", ...}.
+    """WOLKVOX_CONNECTORS="ventas=1234,soporte=cliente_a:5678" -> {"ventas": "1234",
+    "soporte": "cliente_a:5678"}: a bare id belongs to the environment's operation.
 
     Raises ValueError naming the part that is wrong.
     """
@@ -47,11 +104,17 @@ def read_aliases(value: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in value.split(","))):
         name, sep, number = (x.strip() for x in part.partition("="))
         name = name.lower()
-        if not sep or not ALIAS.fullmatch(name) or not is_connector_id(number):
+        if not sep or not ALIAS.fullmatch(name) or not is_connector_word(number):
             raise ValueError(
-                f"{part!r} is not alias=digits (an alias starts with a letter: a-z, 0-9, _ or -)"
+                f"{part!r} is not alias=digits or alias=operation:digits "
+                "(an alias starts with a letter: a-z, 0-9, _ or -)"
             )
         if name in COMMAND_WORDS:
             raise ValueError(f"{name!r} is a command word and can't be an alias")
-        aliases[name] = number
+        aliases[name] = canonical_connector(number)
     return aliases
+
+
+def is_connector_word(word: str) -> bool:
+    """A connector id or key: `1234` or `cliente_a:1234`."""
+    return is_connector_id(word) or is_connector_key(word)
