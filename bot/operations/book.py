@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 from bot.errors import OperationInvalid, UnknownOperation
 from bot.operations.model import Operation
 from bot.operations.secrets import SecretBox
-from bot.templates.connectors import qualify
+from bot.templates.connectors import operation_of, qualify
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,12 @@ class OperationBook:
         rows: OperationRows | None,
         box: SecretBox,
         *,
+        environment_aliases: Mapping[str, str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         watch_seconds: float = WATCH_SECONDS,
     ) -> None:
         self.environment = environment
+        self._environment_aliases = dict(environment_aliases or {})
         self._rows = rows
         self._box = box
         self._now = now
@@ -130,10 +132,18 @@ class OperationBook:
         return operations[0] if len(operations) == 1 else None
 
     def aliases(self) -> dict[str, str]:
-        """Every operation's aliases, alias -> connector key."""
-        return {
-            alias: qualify(op.name, number) for op in self.all() for alias, number in op.aliases
-        }
+        """Every alias, alias -> connector key: WOLKVOX_CONNECTORS (a bare id there is the
+        environment's operation's; it stays bare when there is none) and each stored
+        operation's."""
+        found: dict[str, str] = {}
+        for alias, target in self._environment_aliases.items():
+            if self.environment is not None and not operation_of(target):
+                target = qualify(self.environment.name, target)
+            found[alias] = target
+        for op in self._stored.values():
+            for alias, number in op.aliases:
+                found.setdefault(alias, qualify(op.name, number))
+        return found
 
     # loading and watching
 
