@@ -21,6 +21,8 @@ from bot.core import Clock, Core
 from bot.database.redis import connect
 from bot.database.store import Store
 from bot.i18n import LANGUAGES, read_language, translator
+from bot.operations.book import OperationBook
+from bot.operations.secrets import SecretBox
 from bot.slack.app import build_slack
 from bot.slack.door import SlackDoor
 from bot.sync.limits import SyncLimits
@@ -102,6 +104,16 @@ def build_service(
     )
 
 
+def build_book(settings: Settings) -> OperationBook:
+    """The operations: the environment's now; the stored ones once the database is open."""
+    return OperationBook(
+        settings.environment_operation,
+        None,
+        SecretBox(settings.secret_keys),
+        environment_aliases=settings.aliases,
+    )
+
+
 def build_app(
     settings: Settings,
     *,
@@ -126,6 +138,7 @@ def build_app(
         service=build_service(settings, source, shared.state, now),
         settings=settings,
         now=now,
+        book=build_book(settings),
         store=store,
         closers=closers,
     )

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.database.outbox import Outgoing
 from bot.database.retention import Retention
 from bot.database.store import Store
+from bot.operations.book import OperationBook
 from bot.ops.operations import Operations
 from bot.ops.status import StatusFacts, status_facts
 from bot.shutdown import Deadline, unfinished_tasks
@@ -56,6 +57,7 @@ class Core:
     service: TemplateService
     settings: Settings
     now: Clock
+    book: OperationBook  # the Wolkvox operations in effect
     store: Store | None = None
     ops: Operations | None = None  # quota, schedule claims, readiness, metrics
     notifications: Notifications | None = None

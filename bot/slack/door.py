@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.core import Core
 from bot.database.store import Store
+from bot.operations.book import OperationBook
 from bot.ops.operations import Operations
 from bot.shutdown import Deadline
 from bot.slack.notifier import Notifier
@@ -60,6 +61,11 @@ class SlackDoor:
     @property
     def service(self) -> TemplateService:
         return self.core.service
+
+    @property
+    def book(self) -> OperationBook:
+        """The Wolkvox operations in effect."""
+        return self.core.book
 
     @property
     def settings(self) -> Settings:
