@@ -40,6 +40,7 @@ from tests.forked import as_text, run_bot
 from tests.test_store import record
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+KEY = "default:1234"  # connector 1234 of a database from before operations, upgraded
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -190,14 +191,14 @@ def schema_differences(conn: Connection, target: MetaData) -> list[object]:
 async def test_a_database_of_the_hand_written_schema_upgrades_in_place(database: str) -> None:
     await build_legacy_database(database)
     store = await Store.open(database)
-    history = await store.history("1234")
+    history = await store.history(KEY)
     assert [(h.id, h.template_count, h.skipped, h.first) for h in history] == [
         ("s2", 3, 1, False),
         ("s1", 2, 0, True),
     ]
     assert history[1].synced_at == NOW and history[0].user_name == "maria"
-    assert await store.latest_templates("1234") == ("s2", NEW)
-    [subscription] = await store.subscriptions(connector="1234")
+    assert await store.latest_templates(KEY) == ("s2", NEW)
+    [subscription] = await store.subscriptions(connector=KEY)
     assert (subscription.team_id, subscription.channel_id, subscription.created_by) == (
         "T1",
         "C1",
@@ -262,7 +263,7 @@ async def test_instances_upgrading_an_old_database_together_take_turns(postgres_
     await build_legacy_database(postgres_url)
     stores = await asyncio.gather(*(Store.open(postgres_url) for _ in range(4)))
     for store in stores:
-        assert await store.latest_templates("1234") == ("s2", NEW)
+        assert await store.latest_templates(KEY) == ("s2", NEW)
     async with stores[0].engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM alembic_version"))).scalar() == 1
     for store in stores:
@@ -293,7 +294,7 @@ async def test_db_upgrade_on_the_command_line(database: str, tmp_path: Path) -> 
     again = db_upgrade(tmp_path, database, [str(script)])
     assert again.returncode == 0 and again.stdout == first.stdout
     store = await Store.open(database)
-    assert await store.latest_templates("1234") == ("s2", NEW)
+    assert await store.latest_templates(KEY) == ("s2", NEW)
     await store.aclose()
 
 

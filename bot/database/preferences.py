@@ -1,4 +1,5 @@
-"""The language each person chose, kept across restarts (table `user_languages`)."""
+"""What people chose, kept across restarts: each person's language (table `user_languages`)
+and each channel's default operation (table `channel_operations`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.database.schema import user_languages
+from bot.database.schema import channel_operations, user_languages
 
 
 class Preferences:
-    """Stored language choices, by Slack user id, whole: ids are checked at the edge
-    (bot.slack.listeners.guards.Guard), so one fits the column (MAX_ID_CHARS)."""
+    """Stored language choices, by Slack user id, and channels' default operations, by
+    channel id, whole: ids are checked at the edge (bot.slack.listeners.guards.Guard), so one
+    fits the column (MAX_ID_CHARS)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -33,5 +35,33 @@ class Preferences:
                 await conn.execute(
                     insert(user_languages).values(
                         user_id=user_id, language=language, chosen_at=now.timestamp()
+                    )
+                )
+
+    async def channel_operation(self, channel_id: str) -> str | None:
+        """The operation `channel_id` uses by default (`/wolkvox-sync use cliente_a`), if any."""
+        async with self.engine.connect() as conn:
+            row = await conn.execute(
+                select(channel_operations.c.operation).where(
+                    channel_operations.c.channel_id == channel_id
+                )
+            )
+            return row.scalar_one_or_none()
+
+    async def use_operation(
+        self, channel_id: str, operation: str | None, user_id: str, now: datetime
+    ) -> None:
+        """Make `operation` the default of `channel_id`; None clears it (`use none`)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(channel_operations).where(channel_operations.c.channel_id == channel_id)
+            )
+            if operation is not None:
+                await conn.execute(
+                    insert(channel_operations).values(
+                        channel_id=channel_id,
+                        operation=operation,
+                        set_by=user_id[:32],
+                        set_at=now.timestamp(),
                     )
                 )

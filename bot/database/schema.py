@@ -6,6 +6,9 @@ this module (a revision is frozen, this is the head). Times are Unix seconds (fl
 Template content is stored once: a `template_versions` row per distinct (name, language,
 category, body), a `template_sets` row per distinct ordered list of them, and each snapshot
 points at its set, so a sync that changed nothing adds one `snapshots` row.
+
+A `connector` column holds a connector's key, `operation:id` (`cliente_a:1234`, at most
+32 + 1 + 20 characters): revision 0006 gave the rows of before it the environment's operation.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ snapshots = Table(
     "snapshots",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("connector", String(20), nullable=False),
+    Column("connector", String(64), nullable=False),
     Column("synced_at", Float, nullable=False),
     Column("source", String(16), nullable=False),
     Column("user_id", String(32), nullable=False, default=""),
@@ -93,7 +96,7 @@ subscriptions = Table(
     metadata,
     Column("team_id", String(32), nullable=False, default=""),
     Column("channel_id", String(32), nullable=False),
-    Column("connector", String(20), nullable=False),
+    Column("connector", String(64), nullable=False),
     Column("created_by", String(32), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("channel_id", "connector", name="uq_subscription"),
@@ -106,7 +109,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("snapshot_id", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False),
-    Column("connector", String(20), nullable=False),
+    Column("connector", String(64), nullable=False),
     Column("subscriber", String(32), nullable=False, default=""),
     Column("payload", Text, nullable=False),
     Column("details_csv", Text, nullable=True),
@@ -125,7 +128,7 @@ Index("ix_outbox_pending", outbox.c.delivered_at, outbox.c.failed)
 schedule_claims = Table(
     "schedule_claims",
     metadata,
-    Column("connector", String(20), primary_key=True),
+    Column("connector", String(64), primary_key=True),
     Column("period_start_ms", BigInteger, primary_key=True),  # Unix milliseconds
     Column("claimed_by", String(100), nullable=False, default=""),
     Column("claimed_at", Float, nullable=False),
@@ -145,4 +148,62 @@ user_languages = Table(
     Column("user_id", String(32), primary_key=True),
     Column("language", String(8), nullable=False),  # en, es, pt_BR: the person's own choice
     Column("chosen_at", Float, nullable=False),
+)
+
+# Operations (revision 0006): the Wolkvox operations stored by admins (Slack or the console),
+# their tokens sealed with WOLKVOX_SECRET_KEY (bot.operations.secrets), never in clear text.
+operations = Table(
+    "operations",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("server", String(8), nullable=False),  # four digits: "0032"
+    Column("sealed_token", Text, nullable=False),  # Fernet, never the token itself
+    Column("token_tail", String(8), nullable=False, default=""),  # its last 4 characters
+    Column("daily_quota", Integer, nullable=False, default=0),  # 0: WOLKVOX_DAILY_QUOTA
+    Column("aliases", Text, nullable=False, default="[]"),  # JSON: [[alias, connector id], ...]
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Who changed which operation, when, and which fields (never a token's value).
+operation_changes = Table(
+    "operation_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("who", String(32), nullable=False),  # a Slack user id, or "console"
+    Column("operation", String(32), nullable=False),
+    Column("action", String(16), nullable=False),  # added, edited, removed, rekeyed
+    Column("fields", String(100), nullable=False, default=""),  # comma-separated names
+)
+Index("ix_operation_changes_at", operation_changes.c.at)
+
+# One row (id 1): bumped by every change to `operations`; each process compares it to reload.
+operations_version = Table(
+    "operations_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
+# A channel's default operation (`/wolkvox-sync use cliente_a`).
+channel_operations = Table(
+    "channel_operations",
+    metadata,
+    Column("channel_id", String(32), primary_key=True),
+    Column("operation", String(32), nullable=False),
+    Column("set_by", String(32), nullable=False, default=""),
+    Column("set_at", Float, nullable=False),
+)
+Index("ix_channel_operations_operation", channel_operations.c.operation)
+
+# The 2 Wolkvox requests in flight per token, across processes sharing a database and no
+# Redis: a held slot is a row, until `expires_at` (a crashed holder's slot frees itself).
+token_slots = Table(
+    "token_slots",
+    metadata,
+    Column("token_key", String(16), primary_key=True),  # bot.operations.model.token_key
+    Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
 )

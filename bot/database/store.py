@@ -18,8 +18,10 @@ from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import database_options
+from bot.config.defaults import DEFAULT_OPERATION_NAME
 from bot.database.contents import load_template_set, prune_unused_content, store_template_set
 from bot.database.migrate import upgrade
+from bot.database.operations import OperationTable, forget_operation_rows
 from bot.database.outbox import PENDING, claim, prune_settled, queue
 from bot.database.outbox import Delivery as Delivery
 from bot.database.outbox import Outgoing as Outgoing
@@ -58,17 +60,33 @@ class Store:
         # Pruning must not delete a template set that a sync being recorded has just found.
         # PostgreSQL's foreign key refuses that (the write is retried); SQLite doesn't check.
         self._content = asyncio.Lock()
+        self._operations = OperationTable(engine)
 
     @classmethod
-    async def open(cls, database_url: str) -> Store:
-        """Connect and create or upgrade the schema."""
+    async def open(
+        cls, database_url: str, *, operation_name: str = DEFAULT_OPERATION_NAME
+    ) -> Store:
+        """Connect and create or upgrade the schema. `operation_name` (WOLKVOX_OPERATION_NAME)
+        is the operation the rows of a database from before operations existed belong to."""
         engine = create_engine(database_url)
         try:
-            await upgrade(engine)
+            await upgrade(engine, operation_name=operation_name)
         except BaseException:
             await engine.dispose()
             raise
         return cls(engine)
+
+    @property
+    def operations(self) -> OperationTable:
+        """The operations stored here (`bot.operations.book.OperationRows`)."""
+        return self._operations
+
+    async def forget_operation(self, name: str) -> None:
+        """Delete the removed operation `name`'s subscriptions, undelivered notifications,
+        schedule claims and channel defaults, in one transaction. Its history stays
+        (readable until WOLKVOX_HISTORY_DAYS removes it)."""
+        async with self.engine.begin() as conn:
+            await forget_operation_rows(conn, name)
 
     async def aclose(self) -> None:
         await self.engine.dispose()
