@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -319,3 +320,163 @@ def test_the_revisions_ship_in_the_package() -> None:
     folders = {path.parent for path in (ROOT / "bot" / "database").rglob("*.py")}
     assert ROOT / "bot" / "database" / "migrations" / "versions" in folders
     assert all((folder / "__init__.py").exists() for folder in folders)
+
+
+# The previous release's schema (revision 0005) with a row of everything it kept.
+V5_TEMPLATES = [Template("a", "es", "UTILITY", "x {{1}}"), Template("b", "pt_BR", "MARKETING", "y")]
+Row = dict[str, Any]
+V5_ROWS: dict[str, list[Row]] = {
+    "template_versions": [
+        {"id": 1, "digest": "d-a", "name": "a", "language": "es", "category": "UTILITY"}
+        | {"body": "x {{1}}"},
+        {"id": 2, "digest": "d-b", "name": "b", "language": "pt_BR", "category": "MARKETING"}
+        | {"body": "y"},
+    ],
+    "template_sets": [{"id": 1, "digest": "set-ab"}],
+    "template_set_members": [
+        {"set_id": 1, "position": 0, "version_id": 1},
+        {"set_id": 1, "position": 1, "version_id": 2},
+    ],
+    "snapshots": [
+        {"id": f"s{n}", "connector": connector, "synced_at": NOW.timestamp() + n}
+        | {"source": "slack", "user_id": "U1", "user_name": "maria", "command": "/wolkvox-sync"}
+        | {"template_count": 2, "skipped": 0, "first": n == 1, "added": 2, "removed": 0}
+        | {"changed": 0, "template_set_id": 1}
+        for n, connector in ((1, "1234"), (2, "1234"), (3, "98765432109876543210"))
+    ],
+    "subscriptions": [
+        {"team_id": "T1", "channel_id": "C1", "connector": "1234", "created_by": "U1"}
+        | {"created_at": 1.0}
+    ],
+    "outbox": [
+        {"snapshot_id": "s2", "channel_id": "C1", "connector": "1234", "subscriber": "U1"}
+        | {"payload": json.dumps({"text": "Connector 1234: 2 changes"}), "details_csv": None}
+        | {"details_name": None, "created_at": NOW.timestamp(), "attempts": 1}
+        | {"last_error": "ratelimited", "warned": False, "claimed_until": None}
+        | {"delivered_at": None, "failed": False}
+    ],
+    "schedule_claims": [
+        {"connector": "1234", "period_start_ms": 1_700_000_000_000, "claimed_by": "host-1"}
+        | {"claimed_at": 2.0}
+    ],
+    "quota_counts": [{"token_key": "0123456789abcdef", "day": "2026-11-24", "calls": 7}],
+    "user_languages": [{"user_id": "U1", "language": "es", "chosen_at": 3.0}],
+}
+NEW_TABLES = {"operations", "operation_changes", "operations_version"}
+NEW_TABLES |= {"channel_operations", "token_slots"}
+
+
+def migrate_to(conn: Connection, revision: str, operation_name: str) -> None:
+    config = alembic_config(conn, operation_name=operation_name)
+    current = MigrationContext.configure(conn).get_current_revision() or ""
+    if revision == "head" or revision > current:
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)
+
+
+async def build_v5_database(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(migrate_to, "0005", "default")
+        await conn.run_sync(insert_v5_rows)
+    await engine.dispose()
+
+
+def insert_v5_rows(conn: Connection) -> None:
+    tables = MetaData()
+    tables.reflect(conn)  # the tables as revision 0005 made them
+    for table, rows in V5_ROWS.items():
+        conn.execute(tables.tables[table].insert(), rows)
+    if conn.dialect.name == "postgresql":  # rows given their ids: the sequences go on after
+        for table in ("template_versions", "template_sets", "outbox"):
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"  # noqa: S608
+                )
+            )
+
+
+async def all_rows(engine: AsyncEngine, table: str) -> list[Row]:
+    async with engine.connect() as conn:
+        result = await conn.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+        return sorted((dict(row._mapping) for row in result), key=repr)
+
+
+async def test_the_previous_release_s_rows_become_the_environment_operation_s(
+    database: str,
+) -> None:
+    """From revision 0005 with data to the head and back, nothing lost: every connector value
+    becomes `cliente_a:...` (WOLKVOX_OPERATION_NAME), everything else is as it was."""
+    await build_v5_database(database)
+    store = await Store.open(database, operation_name="cliente_a")
+    assert [h.id for h in await store.history("cliente_a:1234")] == ["s2", "s1"]
+    assert await store.latest_templates("cliente_a:1234") == ("s2", V5_TEMPLATES)
+    assert await store.latest_templates("cliente_a:98765432109876543210") == ("s3", V5_TEMPLATES)
+    assert await store.history("1234") == []
+    [subscription] = await store.subscriptions(connector="cliente_a:1234")
+    assert (subscription.channel_id, subscription.created_by) == ("C1", "U1")
+    [delivery] = await store.claim(NOW)
+    assert (delivery.snapshot_id, delivery.channel_id, delivery.message) == (
+        "s2",
+        "C1",
+        {"text": "Connector 1234: 2 changes"},  # rendered before: left as it was
+    )
+    expected = dict(V5_ROWS)
+    for table in ("snapshots", "subscriptions", "outbox", "schedule_claims"):
+        expected[table] = [
+            row | {"connector": f"cliente_a:{row['connector']}"} for row in V5_ROWS[table]
+        ]
+    for table, rows in expected.items():
+        found = await all_rows(store.engine, table)
+        if table == "outbox":  # claimed just now
+            found = [row | {"claimed_until": None} for row in found]
+            rows = [row | {"id": 1} for row in rows]
+        assert found == sorted(rows, key=repr), table
+    assert await store.operations.operations_version() == 0
+    assert await store.operations.load_operations() == []
+    revision, tables = await revision_and_tables(store.engine)
+    assert revision == head_revision() and tables >= NEW_TABLES
+    async with store.engine.connect() as conn:
+        assert await conn.run_sync(schema_differences, metadata) == []
+
+    # Back to 0005: the name comes off again; another operation's rows can't be kept there.
+    await record(store, "b1", V5_TEMPLATES, NOW, None, connector="cliente_b:77")
+    await store.subscribe(
+        team_id="T1", channel_id="C2", connector="cliente_b:77", user_id="U2", now=NOW
+    )
+    async with store.engine.begin() as conn:
+        await conn.run_sync(migrate_to, "0005", "cliente_a")
+    revision, tables = await revision_and_tables(store.engine)
+    assert revision == "0005" and not NEW_TABLES & tables
+    for table in ("snapshots", "subscriptions", "schedule_claims", "user_languages"):
+        assert await all_rows(store.engine, table) == sorted(V5_ROWS[table], key=repr), table
+    [outgoing] = await all_rows(store.engine, "outbox")
+    assert outgoing["connector"] == "1234"
+    await store.aclose()
+
+    again = await Store.open(database, operation_name="cliente_a")
+    assert await again.latest_templates("cliente_a:1234") == ("s2", V5_TEMPLATES)
+    assert [s.connector for s in await again.subscriptions()] == ["cliente_a:1234"]
+    await again.aclose()
+
+
+async def test_without_a_name_the_rows_become_the_default_operation_s(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/bot.db"
+    await build_v5_database(url)
+    store = await Store.open(url)
+    assert [s.connector for s in await store.subscriptions()] == ["default:1234"]
+    await store.aclose()
+
+
+async def test_a_malformed_operation_name_stops_the_migration_and_changes_nothing(
+    database: str,
+) -> None:
+    await build_v5_database(database)
+    with pytest.raises(ValueError, match="not an operation name"):
+        await Store.open(database, operation_name="Cliente A")
+    engine = create_engine(database)
+    revision, tables = await revision_and_tables(engine)
+    assert revision == "0005" and not NEW_TABLES & tables
+    assert await all_rows(engine, "subscriptions") == V5_ROWS["subscriptions"]
+    await engine.dispose()

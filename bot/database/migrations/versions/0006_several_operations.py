@@ -47,6 +47,7 @@ def _operation_name() -> str:
 
 
 def upgrade() -> None:
+    prefix = _operation_name() + SEPARATOR  # first: a malformed name changes nothing
     op.create_table(
         "operations",
         sa.Column("name", sa.String(32), primary_key=True),
@@ -90,7 +91,6 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.Float, nullable=False),
     )
 
-    prefix = _operation_name() + SEPARATOR
     for name in CONNECTOR_TABLES:
         _resize(name, OLD_WIDTH, NEW_WIDTH)
         table = _table(name)
