@@ -40,8 +40,11 @@ class OperationTable:
     """The operations stored in the database (tables `operations`, `operation_changes` and
     `operations_version`): `bot.operations.book.OperationRows`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.engine = engine
+        self._now = now  # when a rekey happened (the other changes carry their time)
 
     def __repr__(self) -> str:
         return "OperationTable()"
@@ -126,7 +129,7 @@ class OperationTable:
         """Seal every stored token again with `reseal` (the first key), in one transaction:
         a token no key opens leaves them all as they were. One `rekeyed` change per
         operation; how many operations were resealed."""
-        at = datetime.now(UTC)
+        at = self._now()
         async with self._begin() as conn:
             query = select(operations.c.name, operations.c.sealed_token).order_by(operations.c.name)
             if conn.dialect.name == "postgresql":
