@@ -31,7 +31,7 @@ from bot.database.schema import (
 )
 
 # The row types are the book's (a leaf of bot.operations: it imports nothing of the database).
-from bot.operations.book import ChangeAction, OperationChange, StoredOperation
+from bot.operations.model import ChangeAction, OperationChange, StoredOperation
 
 VERSION_ROW = 1
 

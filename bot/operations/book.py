@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bot.errors import OperationInvalid, UnknownOperation
-from bot.operations.model import Operation
+from bot.operations.model import Operation, OperationChange, StoredOperation
 from bot.operations.secrets import SecretBox
 from bot.templates.connectors import operation_of, qualify
 
@@ -27,31 +27,6 @@ log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 2.0
 CHANGES_SHOWN = 10
-
-ChangeAction = Literal["added", "edited", "removed", "rekeyed"]
-
-
-@dataclass(frozen=True)
-class StoredOperation:
-    """An operation's row: the token sealed (`bot.operations.secrets`)."""
-
-    name: str
-    server: str
-    sealed_token: str
-    daily_quota: int
-    aliases: tuple[tuple[str, str], ...]
-    token_tail: str  # kept beside the sealed token, so listing needs no key
-
-
-@dataclass(frozen=True)
-class OperationChange:
-    """Who changed which operation, when, and which fields (never the token's value)."""
-
-    at: datetime
-    who: str  # a Slack user id, or "console"
-    operation: str
-    action: ChangeAction
-    fields: tuple[str, ...] = ()  # "server", "token", "daily_quota", "aliases"
 
 
 class OperationRows(Protocol):
@@ -146,6 +121,11 @@ class OperationBook:
         return found
 
     # loading and watching
+
+    def attach(self, rows: OperationRows) -> None:
+        """Read and store operations in `rows` from now on (the database, once it is open);
+        `load` reads them."""
+        self._rows = rows
 
     async def load(self) -> None:
         """Read the stored operations (and open their tokens: SecretKeyError when
@@ -294,3 +274,12 @@ def _changed_fields(before: Operation | None, after: Operation) -> tuple[str, ..
 def with_token_kept(edited: Operation, current: Operation) -> Operation:
     """An edit that left the token empty keeps the current one."""
     return edited if edited.token else replace(edited, token=current.token)
+
+
+__all__ = [
+    "OperationBook",
+    "OperationChange",
+    "OperationRows",
+    "StoredOperation",
+    "with_token_kept",
+]

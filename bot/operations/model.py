@@ -6,6 +6,8 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from bot.errors import OperationInvalid
 from bot.templates.connectors import (
@@ -45,6 +47,32 @@ class Operation:
     def token_tail(self) -> str:
         """The token's last 4 characters (all of it hidden when it is shorter than 12)."""
         return self.token[-4:] if len(self.token) >= 12 else ""
+
+
+ChangeAction = Literal["added", "edited", "removed", "rekeyed"]
+
+
+@dataclass(frozen=True)
+class StoredOperation:
+    """An operation's row: the token sealed (`bot.operations.secrets`)."""
+
+    name: str
+    server: str
+    sealed_token: str
+    daily_quota: int
+    aliases: tuple[tuple[str, str], ...]
+    token_tail: str  # kept beside the sealed token, so listing needs no key
+
+
+@dataclass(frozen=True)
+class OperationChange:
+    """Who changed which operation, when, and which fields (never the token's value)."""
+
+    at: datetime
+    who: str  # a Slack user id, or "console"
+    operation: str
+    action: ChangeAction
+    fields: tuple[str, ...] = ()  # "server", "token", "daily_quota", "aliases"
 
 
 def token_key(token: str) -> str:
