@@ -15,15 +15,23 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 
 from bot.config import DEFAULT_DATABASE_URL, Settings, misspelt_settings
+from bot.config.defaults import DEFAULT_OPERATION_NAME
 from bot.errors import ConfigError
 from bot.logs import setup_logging
 
 STARTUP_FAILED = 3  # uvicorn's code for a start that failed (lifespan or bind)
+STDIN_ONLY = (
+    "a Wolkvox token is read from standard input, never from the command line (other users of "
+    "the machine can see it): wolkvox-sync operation add NAME --server 0032, then type it, or "
+    "add < token.txt; what was typed is not repeated here"
+)
 
 
 SERVE_MODES = {
@@ -42,9 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     """Read the command line and .env, check the settings, then run the command: 0 when it
     went well, else its exit code (each problem said in one line on stderr)."""
     args = parse_args(argv)
+    if args.command == "secret-key":
+        return _secret_key()
     load_dotenv(find_dotenv(usecwd=True), override=False)
     if args.command == "db":
-        return _db_upgrade(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+        return _db_upgrade(
+            os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            os.environ.get("WOLKVOX_OPERATION_NAME", "").strip() or DEFAULT_OPERATION_NAME,
+        )
     for warning in misspelt_settings(os.environ):
         print(f"wolkvox-sync: warning: {warning}", file=sys.stderr)
     settings = _settings(args)
@@ -57,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             settings.slack_signing_secret,
             settings.slack_app_token,
             settings.metrics_token,
+            *settings.secret_keys,
             *url_passwords(settings.database_url, settings.redis_url),
         ]
     )
+    if args.command == "operation":
+        return _operation(settings, args)
     if args.command == "sync":
         return _console(settings, args.connectors, as_json=args.json)
     if args.command in LOOKUPS:
@@ -72,6 +88,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     the process with argparse's usage line (exit 2). A lookup's `-word` is a filter."""
     parser, lookups = _parser()
     args, extra = parser.parse_known_args(_help_words(argv))
+    if args.command == "operation" and (extra or getattr(args, "token", None) is not None):
+        print(f"wolkvox-sync: {STDIN_ONLY}", file=sys.stderr)  # not what was typed: a token?
+        raise SystemExit(2)
     if extra and args.command not in lookups:
         parser.error("unrecognized arguments: " + " ".join(extra))
     if args.command in lookups:
@@ -87,7 +106,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     parser = argparse.ArgumentParser(
         prog="wolkvox-sync",
         description="Serve the Slack app (serve, the default), sync connectors now (sync), "
-        "look up the last stored sync (templates, coverage, compare) or "
+        "look up the last stored sync (templates, coverage, compare), "
+        "manage the Wolkvox operations (operation add|list|remove|rekey, secret-key) or "
         "upgrade the history database (db upgrade). "
         "Settings come from the environment and .env; see .env.example.",
     )
@@ -105,11 +125,62 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         name: _lookup_parser(sub, name, connectors, what)
         for name, (connectors, what) in LOOKUPS.items()
     }
+    _operation_parser(sub)
+    sub.add_parser(
+        "secret-key",
+        help="print a new key for WOLKVOX_SECRET_KEY (encrypts the Wolkvox tokens stored)",
+        description="Print a new Fernet key for WOLKVOX_SECRET_KEY. To change keys: put the new "
+        "one first and the old one after it (comma-separated), run `wolkvox-sync operation "
+        "rekey`, then remove the old one.",
+    )
     db = sub.add_parser("db", help="manage the history database (DATABASE_URL)")
     db.add_argument(
         "action", choices=["upgrade"], help="upgrade: create or migrate it to the newest schema"
     )
     return parser, lookups
+
+
+def _operation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`operation add|list|remove|rekey`: the operations stored in the database."""
+    operation = sub.add_parser(
+        "operation",
+        help="add, list or remove Wolkvox operations, or re-encrypt their tokens",
+        description="The Wolkvox operations (customer accounts) the bot serves besides the "
+        "one WOLKVOX_SERVER and WOLKVOX_TOKEN define, stored in the database with their tokens "
+        "encrypted by WOLKVOX_SECRET_KEY. Every change is recorded and reaches every process "
+        "of the bot within seconds.",
+    )
+    actions = operation.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add an operation; its token is read from standard input",
+        description="Add an operation. Its token is read from standard input: typed at a "
+        "prompt that does not show it, or piped in (`... < token.txt`); never from the command "
+        "line, which other users of the machine can see.",
+    )
+    add.add_argument("name", metavar="NAME", help="1 to 32 of a-z, 0-9, _ and -: cliente_a")
+    add.add_argument("--server", required=True, help="its server code: 0032 (or wv0032)")
+    add.add_argument(
+        "--daily-quota",
+        default="",
+        metavar="N",
+        help="its Wolkvox calls per day (licenses x 1,000); default: WOLKVOX_DAILY_QUOTA",
+    )
+    add.add_argument(
+        "--aliases", default="", metavar="ALIAS=ID,...", help="aliases of its connectors"
+    )
+    add.add_argument("--token", help=argparse.SUPPRESS)  # refused: see STDIN_ONLY
+    listing = actions.add_parser(
+        "list", help="list the operations (a token's last 4 characters only)"
+    )
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    remove = actions.add_parser(
+        "remove", help="remove a stored operation (its history stays until retention)"
+    )
+    remove.add_argument("name", metavar="NAME")
+    actions.add_parser(
+        "rekey", help="re-encrypt every stored token with the first key of WOLKVOX_SECRET_KEY"
+    )
 
 
 def url_passwords(*urls: str) -> list[str]:
@@ -126,7 +197,7 @@ def url_passwords(*urls: str) -> list[str]:
 def _settings(args: argparse.Namespace) -> Settings | None:
     """The settings for the command; None when they can't start it (why, said on stderr)."""
     try:
-        console = args.command == "sync" or args.command in LOOKUPS
+        console = args.command in ("sync", "operation") or args.command in LOOKUPS
         mode = "console" if console else getattr(args, "mode", None)
         settings = Settings.from_env(os.environ, mode=mode)
     except ConfigError as error:
@@ -144,6 +215,47 @@ def _settings(args: argparse.Namespace) -> Settings | None:
 
 def _cannot_start(problem: str) -> None:
     print(f"wolkvox-sync cannot start: {problem}", file=sys.stderr)
+
+
+def _secret_key() -> int:
+    """`secret-key`: a new key for WOLKVOX_SECRET_KEY on stdout, nothing else."""
+    from bot.operations.secrets import new_secret_key
+
+    print(new_secret_key())
+    return 0
+
+
+def _operation(settings: Settings, args: argparse.Namespace) -> int:
+    """`operation ...`: exit 2 for words that can't be used or a missing or wrong
+    WOLKVOX_SECRET_KEY (one line each, before anything changed), else 0."""
+    from bot.console.operations import OperationRequest, run_operation, token_reader
+
+    request = OperationRequest(
+        action=args.action,
+        name=getattr(args, "name", ""),
+        server=getattr(args, "server", ""),
+        daily_quota=getattr(args, "daily_quota", ""),
+        aliases=getattr(args, "aliases", ""),
+        as_json=getattr(args, "json", False),
+    )
+    logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
+    reader = token_reader(sys.stdin)
+    return _refused_at_start(run_operation(settings, request, out=sys.stdout, read_token=reader))
+
+
+def _refused_at_start(command: Coroutine[Any, Any, int]) -> int:
+    """Run a console command: its exit code, or 2 with one line when its words name no
+    connector or operation, or WOLKVOX_SECRET_KEY does not open the stored tokens (each
+    found before anything was called or changed)."""
+    from bot.errors import InputError, SecretKeyError
+
+    try:
+        return asyncio.run(command)
+    except InputError as error:
+        return _bad_words(error)
+    except SecretKeyError as error:
+        _cannot_start(str(error))
+        return 2
 
 
 def _bad_words(error: Exception) -> int:
@@ -164,24 +276,56 @@ def _serve(settings: Settings) -> int:
 
 
 def _preflight(settings: Settings) -> int:
-    """Check the bot token and the database; 0 to go on, else the exit code (one line said)."""
+    """Check the bot token, the database and that WOLKVOX_SECRET_KEY opens the tokens stored
+    in it; 0 to go on, else the exit code (one line said)."""
     from bot.ops import preflight
 
-    async def checks() -> tuple[preflight.Check, preflight.Check]:
-        return await asyncio.gather(
+    async def checks() -> tuple[preflight.Check, preflight.Check, str]:
+        token, database = await asyncio.gather(
             preflight.bot_token(settings), preflight.database(settings.database_url)
         )
+        keys = "" if database.problem else await _secret_key_problem(settings)
+        return token, database, keys
 
-    token, database = asyncio.run(checks())
+    token, database, keys = asyncio.run(checks())
     if token.problem:
         _cannot_start(token.problem)
         return 2
     if database.problem:
         _cannot_start(database.problem)
         return 1
+    if keys:
+        _cannot_start(keys)
+        return 2
     if token.warning:
         logging.getLogger(__name__).warning("%s", token.warning)
     return 0
+
+
+async def _secret_key_problem(settings: Settings) -> str:
+    """Why WOLKVOX_SECRET_KEY can't open the Wolkvox tokens stored in the database (it is
+    missing, or none of its keys is theirs), naming the variable; "" when it can or none is
+    stored. Read without migrating: a database from before operations holds none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.database.operations import OperationTable
+    from bot.database.store import create_engine
+    from bot.errors import SecretKeyError
+    from bot.operations.secrets import SecretBox
+
+    engine = create_engine(settings.database_url)
+    try:
+        stored = await OperationTable(engine).load_operations()
+        box = SecretBox(settings.secret_keys)
+        for row in stored:
+            box.open(row.sealed_token)
+    except SecretKeyError as error:
+        return str(error)
+    except SQLAlchemyError:
+        return ""  # no operations table yet: the start migrates it, with nothing in it
+    finally:
+        await engine.dispose()
+    return ""
 
 
 def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
@@ -192,7 +336,7 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
     except InputError as error:
         return _bad_words(error)
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
-    return asyncio.run(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
+    return _refused_at_start(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
 
 
 def _lookup_parser(
@@ -265,22 +409,32 @@ def _lookup(settings: Settings, args: argparse.Namespace) -> int:
     except InputError as error:
         return _bad_words(error)
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
-    return asyncio.run(run_lookup(settings, request, out=sys.stdout, err=sys.stderr))
+    return _refused_at_start(run_lookup(settings, request, out=sys.stdout, err=sys.stderr))
 
 
-def _db_upgrade(database_url: str) -> int:
-    """`db upgrade`: one line saying the revision reached, or one line saying why not."""
+def _db_upgrade(database_url: str, operation_name: str) -> int:
+    """`db upgrade`: one line saying the revision reached, or one line saying why not. Rows
+    from before operations existed become `operation_name`'s (WOLKVOX_OPERATION_NAME)."""
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from bot.database.migrate import upgrade
     from bot.database.store import create_engine
     from bot.ops.preflight import redacted
+    from bot.templates.connectors import is_operation_name
+
+    if not is_operation_name(operation_name):
+        print(
+            "wolkvox-sync db upgrade failed: WOLKVOX_OPERATION_NAME must be 1 to 32 of a-z, "
+            "0-9, _ and -",
+            file=sys.stderr,
+        )
+        return 2
 
     async def run() -> str:
         engine = create_engine(database_url)
         try:
-            return await upgrade(engine)
+            return await upgrade(engine, operation_name=operation_name)
         finally:
             await engine.dispose()
 

@@ -71,6 +71,10 @@ def child(request):
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        if request.get("stdin"):
+            source = os.open(request["stdin"], os.O_RDONLY)
+            os.dup2(source, 0)
+            os.close(source)
         for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
             target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(target, fd)
@@ -123,13 +127,21 @@ class Parent:
         self.pending = b""
 
     def run(
-        self, args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        timeout: float,
+        stdin: bytes | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
-        out, err = self.dir / "stdout", self.dir / "stderr"
+        out, err, given = self.dir / "stdout", self.dir / "stderr", self.dir / "stdin"
+        given.write_bytes(stdin or b"")
         request = {
             "args": list(args),
             "cwd": str(cwd),
             "env": dict(env),
+            "stdin": str(given) if stdin is not None else "",
             "stdout": str(out),
             "stderr": str(err),
         }
@@ -176,7 +188,7 @@ class Parent:
             self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
-        for name in ("stdout", "stderr"):
+        for name in ("stdin", "stdout", "stderr"):
             (self.dir / name).unlink(missing_ok=True)
         self.dir.rmdir()
 
@@ -185,15 +197,29 @@ _parents: list[Parent] = []  # started on the first run, stopped when the tests 
 
 
 def run_bot(
-    args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    stdin: bytes | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """`python -m bot *args` in `cwd` with exactly `env`, its output as bytes."""
+    """`python -m bot *args` in `cwd` with exactly `env`, its output as bytes; `stdin` is
+    its standard input (None: nothing, /dev/null)."""
     if any(name.startswith(STARTUP) for name in env):
         command = [sys.executable, "-m", "bot", *args]
-        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout)
+        return subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+        )
     if not _parents or _parents[-1].proc.poll() is not None:
         _parents.append(Parent(env))
-    return _parents[-1].run(args, cwd=cwd, env=env, timeout=timeout)
+    return _parents[-1].run(args, cwd=cwd, env=env, timeout=timeout, stdin=stdin)
 
 
 def as_text(done: subprocess.CompletedProcess[bytes]) -> subprocess.CompletedProcess[str]:

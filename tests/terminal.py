@@ -44,9 +44,10 @@ def write_env(
 
 
 def run(
-    workdir: Path, *args: str, program: list[str] | None = None
+    workdir: Path, *args: str, program: list[str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot *args` (or `program *args`) in `workdir`; its output as text."""
+    """`python -m bot *args` (or `program *args`) in `workdir`, `stdin` on its standard input;
+    its output as text."""
     if program:
         return subprocess.run(
             [*program, *args],
@@ -55,8 +56,10 @@ def run(
             capture_output=True,
             text=True,
             timeout=60,
+            input=stdin,
         )
-    return as_text(run_bot(args, cwd=workdir, env=base_env(), timeout=60))
+    given = stdin.encode() if stdin is not None else None
+    return as_text(run_bot(args, cwd=workdir, env=base_env(), timeout=60, stdin=given))
 
 
 def run_bytes(workdir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -64,8 +67,9 @@ def run_bytes(workdir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return run_bot(args, cwd=workdir, env=base_env(), timeout=60)
 
 
-def subscribe(workdir: Path, connector: str = "1234", channel: str = "C0SALES") -> None:
-    """`channel` gets what changes in `connector`, as `subscribe` in Slack would have stored."""
+def subscribe(workdir: Path, connector: str = "default:1234", channel: str = "C0SALES") -> None:
+    """`channel` gets what changes in `connector` (a key: the environment's operation is
+    `default`), as `subscribe` in Slack would have stored."""
 
     async def store_it() -> None:
         store = await Store.open(f"sqlite:///{workdir}/wolkvox.db")

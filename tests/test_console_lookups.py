@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.database.store import Store
+from bot.templates.connectors import qualify
 from bot.templates.diff import diff
 from bot.templates.model import Template, sorted_templates
 from testkit.fake_slack import FakeSlack
@@ -21,6 +22,7 @@ from tests.blockkit import all_text
 from tests.terminal import SCRIPT, run, run_bytes, subscribe, write_env
 
 STORED_AT = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
+ENVIRONMENT = "default"  # the operation WOLKVOX_SERVER and WOLKVOX_TOKEN define
 FORMULA = '=HYPERLINK("http://evil.example","feliz navidad")'
 SALES = [  # connector 1234, alias ventas
     Template("bienvenida", "es", "MARKETING", "Hola {{1}}, bienvenido"),
@@ -64,7 +66,7 @@ def store_sync(workdir: Path, connector: str, templates: list[Template]) -> None
         try:
             await store.record_sync(
                 snapshot_id=f"stored-{connector}",
-                connector=connector,
+                connector=qualify(ENVIRONMENT, connector),
                 synced_at=STORED_AT,
                 templates=sorted_templates(templates),
                 skipped=0,
@@ -86,7 +88,8 @@ def stored_syncs(workdir: Path, connector: str) -> list[str]:
     async def read() -> list[str]:
         store = await Store.open(f"sqlite:///{workdir}/wolkvox.db")
         try:
-            return [record.source for record in await store.history(connector)]
+            key = qualify(ENVIRONMENT, connector)
+            return [record.source for record in await store.history(key)]
         finally:
             await store.aclose()
 
@@ -203,6 +206,7 @@ def test_templates_json(workdir: Path) -> None:
     answer = json.loads(ok_run(workdir, "templates", "1234", "categoría:utility", "--json"))
     assert answer == {
         "connector": "1234",
+        "operation": "default",
         "snapshot_id": "stored-1234",
         "synced_at": "2025-01-02T03:04:00+00:00",
         "origin": "history",
@@ -380,7 +384,6 @@ def test_identical_connectors_say_so(workdir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["templates", "abc"], "abc is not a connector id or a known alias"),
         (["coverage", "1" * 30], "1 to 20 digits; that one has 30"),
         (["templates", "1234", "color:red"], "color: is not a filter I know"),
         (["coverage", "1234", "lang:!!"], "!! is not a language code"),
@@ -401,6 +404,17 @@ def test_bad_arguments_exit_2_before_any_call(
     assert says in result.stderr and result.stdout == ""
     assert wolkvox.calls == []
     assert not (workdir / "wolkvox.db").exists()
+
+
+def test_a_word_no_operation_knows_exits_2_before_any_call(
+    workdir: Path, wolkvox: FakeWolkvox
+) -> None:
+    """A word shaped like an alias may be one stored with an operation: the database is read
+    (created when missing) before it is refused."""
+    result = run(workdir, "templates", "abc")
+    assert result.returncode == 2, result.stderr
+    assert "abc is not a connector id or a known alias" in result.stderr
+    assert result.stdout == "" and wolkvox.calls == []
 
 
 def test_help_and_negative_words(workdir: Path) -> None:

@@ -51,6 +51,7 @@ def test_json_output(workdir: Path, wolkvox: FakeWolkvox) -> None:
     assert reports[0]["ok"] and reports[0]["templates"] == 3 and reports[0]["changes"]["first"]
     assert reports[1] == {
         "connector": "9",
+        "operation": "default",
         "ok": False,
         "error": "QuotaExceeded",
         "message": reports[1]["message"],
@@ -102,6 +103,20 @@ def test_the_console_script_is_installed(workdir: Path) -> None:
 def test_missing_settings_are_named(tmp_path: Path) -> None:
     result = run(tmp_path, "sync", "1234")
     assert result.returncode == 2
-    assert (
-        "WOLKVOX_TOKEN is missing" in result.stderr and "SLACK_SIGNING_SECRET" not in result.stderr
+    assert "SLACK_BOT_TOKEN is missing" in result.stderr
+    assert "SLACK_SIGNING_SECRET" not in result.stderr and "WOLKVOX_TOKEN" not in result.stderr
+
+
+def test_with_no_operation_says_how_to_add_one(
+    tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack
+) -> None:
+    """WOLKVOX_SERVER and WOLKVOX_TOKEN are optional: operations may be added instead."""
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN=xoxb-1-2-x\nSLACK_API_URL={slack.api_url}\n")
+    result = run(tmp_path, "sync", "1234")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "wolkvox-sync: No Wolkvox operation is set up yet: add one with wolkvox-sync operation "
+        "add NAME --server 0032 (the token is read from standard input), or in the bot's App "
+        "Home in Slack."
     )
+    assert wolkvox.calls == []

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox
 from tests.blockkit import all_text
-from tests.deployed import Instance, base_env, procfile_web
+from tests.deployed import Instance, base_env, free_port, procfile_web
+from tests.forked import run_bot
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 
 
@@ -29,9 +31,42 @@ def test_missing_settings_stop_the_start_with_one_message(tmp_path: Path) -> Non
         timeout=60,
     )
     assert run.returncode == 2
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "WOLKVOX_TOKEN", "WOLKVOX_SERVER"):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         assert name in run.stderr
+    assert "WOLKVOX_TOKEN" not in run.stderr  # optional: operations can be added in Slack
     assert "Traceback" not in run.stderr
+
+
+def test_a_wrong_secret_key_stops_the_start_with_one_line(tmp_path: Path, slack: FakeSlack) -> None:
+    """The database holds a token sealed with one key; the process starts with another."""
+    key, other = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = (
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_SIGNING_SECRET={SIGNING_SECRET}\n"
+        f"SLACK_API_URL={slack.api_url}\nHOST=127.0.0.1\nWOLKVOX_SECRET_KEY={{key}}\n"
+    )
+    (tmp_path / ".env").write_text(settings.format(key=key))
+    added = run_bot(
+        ["operation", "add", "cliente_a", "--server", "0040"],
+        cwd=tmp_path,
+        env=base_env(),
+        timeout=60,
+        stdin=b"tok-CLIENTEA-7f3c9a1d5e\n",
+    )
+    assert added.returncode == 0, added.stderr
+    for keys, says in ((other, "does not open"), ("", "is not set")):
+        (tmp_path / ".env").write_text(settings.format(key=keys))
+        start = subprocess.run(
+            shlex.split(procfile_web()),
+            cwd=tmp_path,
+            env={**base_env(), "PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert start.returncode == 2, start.stderr
+        assert start.stderr.startswith(f"wolkvox-sync cannot start: WOLKVOX_SECRET_KEY {says}")
+        assert len(start.stderr.splitlines()) == 1, start.stderr
+        assert key not in start.stderr and other not in start.stderr
 
 
 def test_malformed_settings_are_each_named(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def _lines(comparison: Comparison, t: Translator, now: datetime) -> list[str]:
     a, b = comparison.left, comparison.right
     lines = [
         t._("Connector {left} compared with connector {right}").format(
-            left=a.connector, right=b.connector
+            left=t.connector(a.connector), right=t.connector(b.connector)
         ),
         *(_side(x, t, now) for x in (a, b)),
         *filters_line(comparison.query, t),
@@ -86,13 +86,13 @@ def _lines(comparison: Comparison, t: Translator, now: datetime) -> list[str]:
     sections = [
         (
             t._("Only in {connector} ({count}):").format(
-                connector=a.connector, count=t.number(len(comparison.only_left))
+                connector=t.connector(a.connector), count=t.number(len(comparison.only_left))
             ),
             [template_row(e.template) for e in comparison.only_left],
         ),
         (
             t._("Only in {connector} ({count}):").format(
-                connector=b.connector, count=t.number(len(comparison.only_right))
+                connector=t.connector(b.connector), count=t.number(len(comparison.only_right))
             ),
             [template_row(e.template) for e in comparison.only_right],
         ),
@@ -112,7 +112,7 @@ def _lines(comparison: Comparison, t: Translator, now: datetime) -> list[str]:
 def _side(snapshot: Snapshot, t: Translator, now: datetime) -> str:
     """ "  1234: synced 2026-05-04 10:00 UTC (3 min ago)"."""
     text = t._("{connector}: {synced}").format(
-        connector=snapshot.connector, synced=synced(snapshot, now, t)
+        connector=t.connector(snapshot.connector), synced=synced(snapshot, now, t)
     )
     return INDENT + text
 

@@ -48,7 +48,9 @@ def _json(result: CoverageResult) -> dict[str, Any]:
 def _lines(result: CoverageResult, t: Translator, now: datetime) -> list[str]:
     """Which data, the summary, then the grid with incomplete rows first."""
     snapshot = result.snapshot
-    head = t._("Connector {connector} · coverage by language").format(connector=snapshot.connector)
+    head = t._("Connector {connector} · coverage by language").format(
+        connector=t.connector(snapshot.connector)
+    )
     lines = heading(head, snapshot, result.query, now, t)
     if not result.count:
         why = nothing_found(COMMAND, snapshot, result.relaxation, result.close_names, t)

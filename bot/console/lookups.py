@@ -12,11 +12,13 @@ from typing import Literal, TextIO
 from bot.config import Settings
 from bot.console import compare, coverage, templates
 from bot.console.arguments import PROGRAM, read_connectors, read_filters
+from bot.console.connectors import check_words, resolve_words
 from bot.console.output import Answer, Output
-from bot.console.source import SyncFailed, read_sources
+from bot.console.source import SyncFailed, loaded_book, open_store, read_sources
 from bot.console.text import failure
 from bot.errors import InputError
-from bot.i18n import translator
+from bot.i18n import Translator, translator
+from bot.templates.connectors import ALIAS
 from bot.templates.query import Query
 
 LookupCommand = Literal["templates", "coverage", "compare"]
@@ -30,7 +32,8 @@ ANSWERS: dict[LookupCommand, Answer] = {
 
 @dataclass(frozen=True, slots=True)
 class LookupRequest:
-    """A console lookup, read: which command, connectors, query, refresh and output."""
+    """A console lookup, read: which command, connectors (as typed: the operations in effect
+    make them keys when it runs), query, refresh and output."""
 
     command: LookupCommand
     connectors: tuple[str, ...]
@@ -57,16 +60,29 @@ def read_request(
     """The command line's words as a request; InputError (in WOLKVOX_LANGUAGE) names what
     can't be read."""
     t = translator(settings.language)
-    ids = read_connectors(connectors, settings.aliases, t)
-    if command == "compare" and ids[0] == ids[1]:
+    check_words(connectors, settings.aliases, t)
+    if command == "compare" and not any(_maybe_stored_alias(w, settings) for w in connectors):
+        _different_sides(read_connectors(connectors, settings.aliases, t), t)
+    query = read_filters(filters, command, t)
+    return LookupRequest(command, tuple(connectors), query, refresh=refresh, output=output)
+
+
+def _maybe_stored_alias(word: str, settings: Settings) -> bool:
+    """A word only the operations stored in the database may know (an alias set with one)."""
+    return bool(ALIAS.fullmatch(word.lower())) and word.lower() not in settings.aliases
+
+
+def _different_sides(connectors: tuple[str, ...], t: Translator) -> None:
+    """InputError when both sides of `compare` are one connector."""
+    if connectors[0] == connectors[1]:
         raise InputError(
             t._(
                 "Both sides are connector {connector}: compare two different connectors, as "
                 "in {example}."
-            ).format(connector=ids[0], example=f"{PROGRAM} compare 1234 5678")
+            ).format(
+                connector=t.connector_word(connectors[0]), example=f"{PROGRAM} compare 1234 5678"
+            )
         )
-    query = read_filters(filters, command, t)
-    return LookupRequest(command, ids, query, refresh=refresh, output=output)
 
 
 async def run_lookup(
@@ -78,16 +94,23 @@ async def run_lookup(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Answer `request` on `out` in WOLKVOX_LANGUAGE; a failed sync is said on `err` (1)."""
-    t = translator(settings.language)
+    store = await open_store(settings)
     try:
+        book = await loaded_book(settings, store)
+        t = translator(settings.language).with_operations(book.several)
+        keys = resolve_words(request.connectors, book, t)
+        if request.command == "compare":
+            _different_sides(keys, t)
         sources = await read_sources(
-            settings, request.connectors, refresh=request.refresh, command=request.command_line
+            settings, store, keys, refresh=request.refresh, command=request.command_line
         )
     except SyncFailed as failed:
         line = t._("connector {connector}: FAILED: {message}").format(
-            connector=failed.connector, message=failure(failed.error, t)
+            connector=t.connector(failed.connector), message=failure(failed.error, t)
         )
         err.write(f"{PROGRAM}: {line}\n")
         return 1
+    finally:
+        await store.aclose()
     out.write(ANSWERS[request.command](sources, request.query, request.output, t, now()))
     return 0

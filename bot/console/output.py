@@ -13,6 +13,7 @@ from bot.console.arguments import PROGRAM
 from bot.console.source import Source
 from bot.console.text import MAX_BODY, MAX_CELL, safe, synced
 from bot.i18n import Translator
+from bot.templates.connectors import connector_id, operation_of
 from bot.templates.lookup import Relaxation
 from bot.templates.model import Snapshot, Template
 from bot.templates.query import Query
@@ -99,7 +100,8 @@ def no_match_lines(
     and names that look close."""
     lines = [t._("No template matches these filters.")]
     if relaxation is not None:
-        run = " ".join([PROGRAM, command, *connectors, *relaxation.rest.split()])
+        words = [t.connector_word(c) for c in connectors]
+        run = " ".join([PROGRAM, command, *words, *relaxation.rest.split()])
         lines.append(
             t.nformat(
                 "Without {dropped}, {count} matches: {command}",
@@ -133,7 +135,7 @@ def empty_line(connector: str, t: Translator) -> str:
     return t._(
         "Wolkvox returned no templates for connector {connector}. Check in Meta Business "
         "Manager that this WhatsApp number has approved templates."
-    ).format(connector=connector)
+    ).format(connector=t.connector(connector))
 
 
 def skipped_line(skipped: int, t: Translator) -> list[str]:
@@ -152,7 +154,8 @@ def source_json(source: Source) -> dict[str, Any]:
     """Which sync the data comes from: its connector, id, time and origin."""
     snapshot = source.snapshot
     return {
-        "connector": snapshot.connector,
+        "connector": connector_id(snapshot.connector),
+        "operation": operation_of(snapshot.connector),
         "snapshot_id": snapshot.id,
         "synced_at": snapshot.synced_at.isoformat(),
         "origin": source.origin,

@@ -17,6 +17,8 @@ from bot.assembly import build_app
 from bot.config import Settings
 from bot.database.store import Store
 from bot.errors import BotError
+from bot.operations.book import OperationBook
+from bot.operations.secrets import SecretBox
 from bot.sync.recorder import stored_snapshot
 from bot.sync.service import SyncOutcome, SyncTrigger
 from bot.templates.model import Snapshot
@@ -43,25 +45,46 @@ class SyncFailed(Exception):
         self.error = error
 
 
+async def open_store(settings: Settings) -> Store:
+    """The database (created or upgraded; rows from before operations existed belong to
+    WOLKVOX_OPERATION_NAME's)."""
+    return await Store.open(settings.database_url, operation_name=settings.operation_name)
+
+
+def operation_book(settings: Settings, store: Store) -> OperationBook:
+    """The book of the operations: the environment's and those stored in `store` (not read
+    yet: `list` and `remove` need no key)."""
+    return OperationBook(
+        settings.environment_operation,
+        store.operations,
+        SecretBox(settings.secret_keys),
+        environment_aliases=settings.aliases,
+    )
+
+
+async def loaded_book(settings: Settings, store: Store) -> OperationBook:
+    """The operations in effect, their tokens opened (SecretKeyError when WOLKVOX_SECRET_KEY
+    is missing or does not open them)."""
+    book = operation_book(settings, store)
+    await book.load()
+    return book
+
+
 async def read_sources(
-    settings: Settings, connectors: Sequence[str], *, refresh: bool, command: str
+    settings: Settings, store: Store, connectors: Sequence[str], *, refresh: bool, command: str
 ) -> list[Source]:
-    """One Source per connector, in order (a connector named twice is read once). Raises
+    """One Source per connector key, in order (a connector named twice is read once). Raises
     SyncFailed for the first connector whose sync failed."""
     wanted = list(dict.fromkeys(connectors))
-    store = await Store.open(settings.database_url)
-    try:
-        found: dict[str, Source] = {}
-        if not refresh:
-            for connector in wanted:
-                snapshot = await newest_snapshot(store, connector)
-                if snapshot is not None:
-                    found[connector] = Source(snapshot, STORED)
-        missing = [c for c in wanted if c not in found]
-        if missing:
-            found.update(await _sync(settings, store, missing, refresh=refresh, command=command))
-    finally:
-        await store.aclose()
+    found: dict[str, Source] = {}
+    if not refresh:
+        for connector in wanted:
+            snapshot = await newest_snapshot(store, connector)
+            if snapshot is not None:
+                found[connector] = Source(snapshot, STORED)
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        found.update(await _sync(settings, store, missing, refresh=refresh, command=command))
     return [found[c] for c in connectors]
 
 

@@ -10,56 +10,68 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from bot.commands import read_connector
 from bot.config import Settings
-from bot.console.source import sync_with_bot
+from bot.console.connectors import check_words, resolve_words
+from bot.console.source import loaded_book, open_store, sync_with_bot
 from bot.console.text import failure
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
 from bot.i18n.summaries import change_summary
 from bot.sync.service import SyncOutcome
+from bot.templates.connectors import connector_id, operation_of
 from bot.templates.diff import Changes
 
 
 def connectors_from(words: Sequence[str], settings: Settings) -> list[str]:
-    """Connector ids from the command line (digits or aliases); InputError names a bad one
-    (in WOLKVOX_LANGUAGE)."""
-    t = translator(settings.language)
-    return list(dict.fromkeys(read_connector(word, settings.aliases, t) for word in words))
+    """The command line's connector words, each one that can never name a connector refused
+    with InputError (in WOLKVOX_LANGUAGE) before anything is opened."""
+    check_words(words, settings.aliases, translator(settings.language))
+    return list(words)
 
 
-async def run_sync(
-    settings: Settings, connectors: Sequence[str], *, as_json: bool, out: TextIO
-) -> int:
-    """Sync `connectors` and print what happened, in WOLKVOX_LANGUAGE."""
-    t = translator(settings.language)
-    command = "wolkvox-sync sync " + " ".join(connectors)
-    results = await sync_with_bot(settings, connectors, command, refresh=True)
+async def run_sync(settings: Settings, words: Sequence[str], *, as_json: bool, out: TextIO) -> int:
+    """Sync the connectors `words` name and print what happened, in WOLKVOX_LANGUAGE.
+    InputError for a word no operation's connector answers to, SecretKeyError when the
+    stored tokens can't be opened (both before any Wolkvox call)."""
+    store = await open_store(settings)
+    try:
+        book = await loaded_book(settings, store)
+        t = translator(settings.language).with_operations(book.several)
+        connectors = list(dict.fromkeys(resolve_words(words, book, t)))
+        command = "wolkvox-sync sync " + " ".join(words)
+        results = await sync_with_bot(settings, connectors, command, refresh=True, store=store)
+    finally:
+        await store.aclose()
     reports = [_report(c, r, t) for c, r in zip(connectors, results, strict=True)]
     if as_json:
         json.dump(reports, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        for report in reports:
-            out.write(_line(report, t) + "\n")
+        for key, report in zip(connectors, reports, strict=True):
+            out.write(_line(t.connector(key), report, t) + "\n")
     return 0 if all(r["ok"] for r in reports) else 1
 
 
-def _report(connector: str, result: SyncOutcome | BaseException, t: Translator) -> dict[str, Any]:
+def _named(key: str) -> dict[str, Any]:
+    """A connector in JSON: its id and its operation."""
+    return {"connector": connector_id(key), "operation": operation_of(key)}
+
+
+def _report(key: str, result: SyncOutcome | BaseException, t: Translator) -> dict[str, Any]:
     if isinstance(result, WolkvoxError):
-        return _failure(connector, result, t)
+        return _failure(key, result, t)
     if isinstance(result, BaseException):
         return {
-            "connector": connector,
+            **_named(key),
             "ok": False,
             "error": type(result).__name__,
             "message": str(result) or type(result).__name__,
         }
     if result.origin == "stale" and result.error is not None:
-        return _failure(connector, result.error, t)
+        return _failure(key, result.error, t)
     snapshot = result.snapshot
     return {
-        "connector": connector,
+        **_named(key),
         "ok": True,
         "templates": snapshot.count,
         "skipped": snapshot.skipped,
@@ -68,9 +80,9 @@ def _report(connector: str, result: SyncOutcome | BaseException, t: Translator) 
     }
 
 
-def _failure(connector: str, error: WolkvoxError, t: Translator) -> dict[str, Any]:
+def _failure(key: str, error: WolkvoxError, t: Translator) -> dict[str, Any]:
     return {
-        "connector": connector,
+        **_named(key),
         "ok": False,
         "error": type(error).__name__,
         "message": failure(error, t),
@@ -92,17 +104,17 @@ def _changes(changes: Changes | None, t: Translator) -> dict[str, Any] | None:
     }
 
 
-def _line(report: dict[str, Any], t: Translator) -> str:
+def _line(label: str, report: dict[str, Any], t: Translator) -> str:
     if not report["ok"]:
         return t._("connector {connector}: FAILED: {message}").format(
-            connector=report["connector"], message=report["message"]
+            connector=label, message=report["message"]
         )
     changes, skipped = report["changes"], report["skipped"]
     line = t.nformat(
         "connector {connector}: {count} template",
         "connector {connector}: {count} templates",
         report["templates"],
-        connector=report["connector"],
+        connector=label,
     )
     if changes:
         line = t._("{line}, {summary}").format(line=line, summary=changes["summary"])

@@ -35,9 +35,12 @@ _CONTROL_START = ("\t", "\r", "\n")
 
 
 class Translates(Protocol):
-    """What a CSV needs of a translator (`bot.i18n.Translator`): a message in its language."""
+    """What a CSV needs of a translator (`bot.i18n.Translator`): a message in its language,
+    and how it names a connector ("1234", or "1234 · cliente_a" with several operations)."""
 
     def _(self, message: str) -> str: ...
+
+    def connector(self, key: str) -> str: ...
 
 
 def safe_cell(value: str) -> str:
@@ -128,7 +131,10 @@ def comparison_csv(comparison: Comparison, t: Translates | None = None) -> str:
     header: Sequence[str] = COMPARISON_COLUMNS
     say: dict[str, str] = {}  # the words of the rows, by their codes
     if t is not None:
-        left, right = comparison.left.connector, comparison.right.connector
+        left, right = (
+            t.connector(comparison.left.connector),
+            t.connector(comparison.right.connector),
+        )
         header = (
             t._("difference"),
             t._("name"),
