@@ -53,6 +53,10 @@ class FakeSlack:
         # conversations.members: each channel's members (others: DEFAULT_MEMBERS); a channel
         # mapped to None answers channel_not_found (a private channel the bot is not in).
         self.members: dict[str, list[str] | None] = {}
+        # users.info: the workspace's admins and owners (`is_admin`, `is_owner`); others are
+        # members (both false)
+        self.admins: set[str] = set()
+        self.owners: set[str] = set()
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
@@ -187,7 +191,13 @@ class FakeSlack:
             locale = self.locales.get(user, DEFAULT_LOCALE)
             if locale is None:
                 return {"ok": False, "error": "user_not_found"}
-            answer: dict[str, Any] = {"id": user, "name": user.lower(), "tz": "America/Bogota"}
+            answer: dict[str, Any] = {
+                "id": user,
+                "name": user.lower(),
+                "tz": "America/Bogota",
+                "is_admin": user in self.admins or user in self.owners,  # as Slack: owners too
+                "is_owner": user in self.owners,
+            }
             if str(body.get("include_locale")).lower() in ("1", "true"):
                 answer["locale"] = locale
             return {"ok": True, "user": answer}

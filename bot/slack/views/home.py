@@ -1,4 +1,5 @@
-"""The App Home tab: recent syncs and this workspace's subscriptions, or a refusal (pure)."""
+"""The App Home tab: the Wolkvox operations, recent syncs and this workspace's subscriptions,
+or a refusal (pure)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.commands import COMMAND, words
 from bot.database.records import Subscription, SyncRecord
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import escape, plain
+from bot.slack.admin.views import OperationsPanel, operations_blocks
 from bot.slack.views.changes import who
 from bot.slack.views.history import record_changes
 from bot.slack.views.kit import MAX_VIEW_BLOCKS, context, section
@@ -20,9 +22,15 @@ APP_NAME = "Wolkvox Sync"
 
 
 def home_view(
-    recent: Sequence[SyncRecord], subs: Sequence[Subscription], *, now: datetime, t: Translator
+    recent: Sequence[SyncRecord],
+    subs: Sequence[Subscription],
+    *,
+    now: datetime,
+    t: Translator,
+    operations: OperationsPanel | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab: recent syncs across connectors and this workspace's subscriptions."""
+    """The App Home tab: the operations (`operations`, when given), recent syncs across
+    connectors and this workspace's subscriptions."""
     help_command = f"`{COMMAND} {words(t).help}`"
     blocks: list[Block] = [HeaderBlock(text=APP_NAME)]
     blocks.append(
@@ -30,6 +38,8 @@ def home_view(
             t._("Type {command} in any channel for what I can do.").format(command=help_command)
         )
     )
+    if operations is not None:
+        blocks += operations_blocks(operations, t)
     blocks.append(HeaderBlock(text=t._("Recent syncs")))
     blocks += _recent_syncs(recent, now, t)
     blocks.append(DividerBlock())
@@ -55,7 +65,7 @@ def _recent_syncs(recent: Sequence[SyncRecord], now: datetime, t: Translator) ->
                 "*Connector {connector}* · {count} template · {changes}\n{moment} ({age}) · {who}",
                 "*Connector {connector}* · {count} templates · {changes}\n{moment} ({age}) · {who}",
                 r.template_count,
-                connector=escape(r.connector),
+                connector=escape(t.connector(r.connector)),
                 changes=record_changes(r, t),
                 moment=t.moment(r.synced_at),
                 age=t.ago(now - r.synced_at),
@@ -78,7 +88,7 @@ def _subscriptions(subs: Sequence[Subscription], t: Translator) -> list[Block]:
     lines = [
         "• "
         + t._("{channel} ← connector *{connector}*").format(
-            channel=f"<#{s.channel_id}>", connector=escape(s.connector)
+            channel=f"<#{s.channel_id}>", connector=escape(t.connector(s.connector))
         )
         for s in subs[:200]
     ]
@@ -91,12 +101,16 @@ def refused_home_view(text: str) -> dict[str, Any]:
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
 
 
-def channels_home_view(channels: Sequence[str], t: Translator) -> dict[str, Any]:
-    """The Home tab when only WOLKVOX_ALLOWED_CHANNELS is set: where the bot can be used, and
-    no history (it belongs to those channels)."""
+def channels_home_view(
+    channels: Sequence[str], t: Translator, *, operations: OperationsPanel | None = None
+) -> dict[str, Any]:
+    """The Home tab when only WOLKVOX_ALLOWED_CHANNELS is set: where the bot can be used, the
+    operations (`operations`, when given), and no history (it belongs to those channels)."""
     where = ", ".join(f"<#{c}>" for c in sorted(channels)[:50])
     text = t._(
         "I answer in these channels: {channels}. Type {command} there for what I can do."
     ).format(channels=where, command=f"`{COMMAND} {words(t).help}`")
     blocks: list[Block] = [HeaderBlock(text=APP_NAME), section(text)]
+    if operations is not None:
+        blocks += operations_blocks(operations, t)
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}

@@ -21,17 +21,20 @@ from bot.i18n import Translator
 from bot.i18n.messages import quota_resets
 from bot.i18n.mrkdwn import escape, plain
 from bot.ops.health import PartHealth
-from bot.ops.status import StatusFacts
+from bot.ops.status import OperationsFacts, StatusFacts
+from bot.slack.admin.views import calls_today, changes_text
 from bot.slack.views.changes import who
 from bot.slack.views.kit import MAX_FIELD_TEXT, Message, context, message, section
 
 MAX_LISTED = 30  # connectors named in one list
 MAX_LAST_SYNCS = 20
+MAX_OPERATIONS = 30  # operations listed with their calls today
 
 
 def status_message(facts: StatusFacts, t: Translator, *, now: datetime) -> Message:
     """Calls today against the quota, syncs in flight and waiting, cached connectors, the last
-    sync per connector, and the health of the database and Redis."""
+    sync per connector, and the health of the database and Redis; with several operations,
+    each one's calls today against its quota; the last changes to the operations."""
     fields = [
         _field(t._("*Wolkvox calls today (UTC)*"), quota_line(facts, t)),
         _field(t._("*Syncs now*"), _syncs_line(facts, t)),
@@ -44,6 +47,7 @@ def status_message(facts: StatusFacts, t: Translator, *, now: datetime) -> Messa
         section(t._("*Cached connectors:* {connectors}").format(
             connectors=_listed(facts.cached, t)
         )),
+        *_operations(facts.operations, t),
         DividerBlock(),
         section(_last_syncs(facts.last_syncs, t, now)),
         context(t._("Times are shown in your time zone; the quota day is the UTC day.")),
@@ -103,7 +107,7 @@ def _health(part: PartHealth, t: Translator) -> str:
 def _listed(connectors: Sequence[str], t: Translator) -> str:
     if not connectors:
         return t._("none")
-    shown = ", ".join(f"*{escape(c)}*" for c in connectors[:MAX_LISTED])
+    shown = ", ".join(f"*{escape(t.connector(c))}*" for c in connectors[:MAX_LISTED])
     more = len(connectors) - MAX_LISTED
     return shown + (
         " " + t.nformat("and {count} more", "and {count} more", more) if more > 0 else ""
@@ -121,13 +125,35 @@ def _last_syncs(last: Sequence[LastSync], t: Translator, now: datetime) -> str:
                 "*{connector}* · {when} ({ago}) · {who} · {count} template",
                 "*{connector}* · {when} ({ago}) · {who} · {count} templates",
                 sync.template_count,
-                connector=escape(sync.connector),
+                connector=escape(t.connector(sync.connector)),
                 when=t.moment(sync.synced_at),
                 ago=t.ago(now - sync.synced_at),
                 who=who(t, "", plain(sync.user_name, 60), sync.source),
             )
         )
     return "\n".join(lines)
+
+
+def _operations(operations: OperationsFacts, t: Translator) -> list[Block]:
+    """Each operation's calls today against its quota (when there are several), and the last
+    changes to the operations (people named by their id: this is a message, and a mention
+    in it would notify them)."""
+    blocks: list[Block] = []
+    if len(operations.operations) > 1:
+        lines = [t._("*Wolkvox calls today per operation:*")]
+        for usage in operations.operations[:MAX_OPERATIONS]:
+            lines.append(
+                t._("• *{operation}* · {calls}").format(
+                    operation=escape(usage.name), calls=calls_today(usage, t)
+                )
+            )
+        more = len(operations.operations) - MAX_OPERATIONS
+        if more > 0:
+            lines.append(t.nformat("and {count} more", "and {count} more", more))
+        blocks.append(section("\n".join(lines)))
+    if operations.changes:
+        blocks.append(section(changes_text(operations.changes, t, mentions=False)))
+    return blocks
 
 
 def _field(title: str, value: str) -> MarkdownTextObject:

@@ -1,0 +1,114 @@
+"""Who may add, edit and remove Wolkvox operations: the workspace's admins and owners in
+Slack (`users.info`: `is_admin` or `is_owner`) and the people in WOLKVOX_ADMINS.
+
+Slack's answer is kept per person for ADMIN_SECONDS (someone who stops being an admin loses
+the buttons within minutes, and every change re-checks), one `users.info` in flight per person
+however many of their requests arrive at once. A lookup that fails or takes longer than
+LOOKUP_SECONDS means "not an admin" (kept RETRY_SECONDS before asking again): refusing an
+admin for a moment is safe, letting someone else change a token is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from cachetools import TTLCache
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.views.kit import is_user_id
+
+if TYPE_CHECKING:
+    from bot.slack.door import SlackDoor
+
+log = logging.getLogger(__name__)
+
+ADMIN_SECONDS = 300.0  # Slack's answer is asked again after 5 minutes
+RETRY_SECONDS = 30.0  # after a failed lookup, "not an admin" this long
+LOOKUP_SECONDS = 1.0  # a submission has 3 s in all: the check takes at most this
+MAX_PEOPLE = 10_000
+
+
+class SlackAdmins:
+    """Whether Slack says a person is an admin or an owner of the workspace, cached."""
+
+    def __init__(
+        self,
+        web: AsyncWebClient,
+        *,
+        remember_seconds: float = ADMIN_SECONDS,
+        lookup_seconds: float = LOOKUP_SECONDS,
+    ) -> None:
+        self.web = web
+        self.lookup_seconds = lookup_seconds
+        self._known: TTLCache[str, bool] = TTLCache(MAX_PEOPLE, remember_seconds)
+        self._failed: TTLCache[str, bool] = TTLCache(MAX_PEOPLE, RETRY_SECONDS)
+        self._flights: dict[str, asyncio.Task[bool]] = {}
+
+    async def is_admin(self, user_id: str) -> bool:
+        """True when Slack says `user_id` is an admin or owner; False otherwise, and when it
+        could not be asked."""
+        if not is_user_id(user_id):
+            return False
+        known = self._known.get(user_id)
+        if known is not None:
+            return known
+        if user_id in self._failed:
+            return False
+        # shielded: a request that gives up does not cancel the others' lookup
+        return await asyncio.shield(self._flight(user_id))
+
+    def forget(self, user_id: str) -> None:
+        self._known.pop(user_id, None)
+        self._failed.pop(user_id, None)
+
+    def _flight(self, user_id: str) -> asyncio.Task[bool]:
+        flight = self._flights.get(user_id)
+        if flight is None:
+            flight = asyncio.create_task(self._lookup(user_id))
+            self._flights[user_id] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(user_id, None))
+        return flight
+
+    async def _lookup(self, user_id: str) -> bool:
+        try:
+            async with asyncio.timeout(self.lookup_seconds):
+                response = await self.web.users_info(user=user_id)
+        except Exception as error:  # refused, unreachable, slow: not an admin, for now
+            log.warning("admin check of %s: users.info failed: %s", user_id, str(error)[:200])
+            self._failed[user_id] = True
+            return False
+        admin = _says_admin(response.get("user") if response else None)
+        self._known[user_id] = admin
+        return admin
+
+
+def _says_admin(user: Any) -> bool:
+    """`users.info`'s user: an admin or owner who is not deactivated (Slack's booleans only)."""
+    if not isinstance(user, dict) or user.get("deleted") is True:
+        return False
+    return user.get("is_admin") is True or user.get("is_owner") is True
+
+
+# One SlackAdmins per Web API client (one per running bot): what Slack said of each person.
+_BY_CLIENT: WeakKeyDictionary[AsyncWebClient, SlackAdmins] = WeakKeyDictionary()
+
+
+def slack_admins(door: SlackDoor) -> SlackAdmins:
+    """The cache of Slack's answers for this bot."""
+    admins = _BY_CLIENT.get(door.web)
+    if admins is None:
+        admins = _BY_CLIENT[door.web] = SlackAdmins(door.web)
+    return admins
+
+
+async def is_admin(door: SlackDoor, user_id: str) -> bool:
+    """Whether `user_id` may add, edit and remove operations: in WOLKVOX_ADMINS, or an admin
+    or owner of the workspace in Slack."""
+    if not is_user_id(user_id):
+        return False
+    if user_id in door.settings.admins:
+        return True
+    return await slack_admins(door).is_admin(user_id)
