@@ -137,6 +137,7 @@ class Core:
             self.require_store(),
             syncing=self.service.syncing,
             cached_here=self.service.cached_here,
+            book=self.book,
         )
 
     async def _queued_notifications(self) -> int:

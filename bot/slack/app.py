@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.core import Core
 from bot.i18n import Language
+from bot.slack.admin import register_operation_admin
 from bot.slack.door import SlackDoor
 from bot.slack.listeners import register
 from bot.slack.user_languages import UserLanguages
@@ -45,4 +46,6 @@ def build_slack(
         languages=UserLanguages(web, default=default_language, redis=redis),
     )
     register(door)
+    # -- the operations section of the App Home and its modal (bot.slack.admin) --
+    register_operation_admin(door)
     return door
