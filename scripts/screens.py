@@ -33,18 +33,22 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bot.database.records import LastSync
+from bot.database.records import LastSync, Subscription, SyncRecord
 from bot.errors import WolkvoxTimeout
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.i18n.messages import describe
+from bot.operations.model import OperationChange
 from bot.ops.health import PartHealth
-from bot.ops.status import StatusFacts
+from bot.ops.status import OperationsFacts, OperationUsage, StatusFacts
 from bot.slack import replies
+from bot.slack.admin.form import Target
+from bot.slack.admin.views import OperationsPanel, Shown, form_view, saved_view
 from bot.slack.modal.state import Chosen
 from bot.slack.modal.views import Found, find_view, ready_status, shared_message
 from bot.slack.values import TemplateRef
 from bot.slack.views.changes import change_notification, changes_note
 from bot.slack.views.compare import Sides
+from bot.slack.views.home import home_view
 from bot.slack.views.kit import About, Message
 from bot.slack.views.status import quota_warning
 from bot.templates.compare import compare, comparison_page
@@ -334,8 +338,78 @@ def status_screen(t: Translator) -> Message:
         ],
         database=PartHealth("database", "ok"),
         redis=PartHealth("redis", "down", "connection refused"),
+        operations=operations(),
     )
     return replies.status_reply(facts, t, now=NOW)
+
+
+# the operations (issue 20): a BPO serving two clients besides the deployment's own
+
+ADMIN = "U0ADMIN"
+
+
+def operations() -> OperationsFacts:
+    """Three operations and the last changes to them (never a token: only its last 4)."""
+    usage = [
+        OperationUsage("default", "0032", "6789", True, CALLS_TODAY, QUOTA, "warn", 3),
+        OperationUsage("cliente_a", "0077", "7Q9Z", False, 120, 5000, "ok", 2),
+        OperationUsage("cliente_b", "0104", "k2Lm", False, 0, 0, "ok", 0),
+    ]
+    changes = [
+        OperationChange(NOW - timedelta(minutes=3), ADMIN, "cliente_b", "added",
+                        ("server", "token", "daily_quota", "aliases")),
+        OperationChange(NOW - timedelta(hours=2), ADMIN, "cliente_a", "edited",
+                        ("token", "daily_quota")),
+        OperationChange(NOW - timedelta(days=1), "console", "cliente_a", "added",
+                        ("server", "token", "daily_quota", "aliases")),
+    ]  # fmt: skip
+    return OperationsFacts(usage, changes)
+
+
+def _record(connector: str, minutes: int, count: int, changed: int) -> SyncRecord:
+    at = NOW - timedelta(minutes=minutes)
+    return SyncRecord(
+        f"r{minutes}", connector, at, "slack", ASKER, ASKER_NAME, count, 0, False, 0, 0, changed
+    )
+
+
+def home_operations_screen(t: Translator) -> dict[str, Any]:
+    """The App Home as an admin sees it: the operations with Add, Edit and Remove (the
+    environment's without), the last changes, recent syncs, subscriptions."""
+    t = t.with_operations(True)
+    panel = OperationsPanel(operations(), admin=True)
+    recent = [
+        _record("default:3004", 1, 5000, 3),
+        _record("cliente_a:1234", 4, 600, 0),
+        _record("default:5678", 12, 588, 2),
+    ]
+    subs = [Subscription("T0001", CHANNEL, "default:3004", ASKER, NOW - timedelta(days=3))]
+    return home_view(recent, subs, now=NOW, t=t, operations=panel)
+
+
+def home_member_screen(t: Translator) -> dict[str, Any]:
+    """The same Home for someone who is not an admin: no buttons."""
+    t = t.with_operations(True)
+    panel = OperationsPanel(operations(), admin=False)
+    return home_view([], [], now=NOW, t=t, operations=panel)
+
+
+def operation_modal_screen(t: Translator) -> dict[str, Any]:
+    """Edit cliente_a: its fields filled, the token never (left empty, it is kept)."""
+    shown = Shown(
+        name="cliente_a",
+        server="0077",
+        daily_quota="5000",
+        aliases="ventas=1234, soporte=5678",
+        test_connector="1234",
+        token_tail="7Q9Z",  # noqa: S106 (a token's last 4 characters)
+    )
+    return form_view(Target("cliente_a"), shown, t)
+
+
+def operation_saved_screen(t: Translator) -> dict[str, Any]:
+    """Saved after the test sync: Wolkvox's answer in the modal."""
+    return saved_view("cliente_b", t, connector="1234", templates=600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +433,10 @@ SCREENS = (
     Screen("find-template-modal", find_template_modal_screen, EVERY),
     Screen("find-template-shared", find_template_shared_screen, EVERY),
     Screen("status", status_screen, EVERY),
+    Screen("home-operations", home_operations_screen, EVERY),
+    Screen("home-member", home_member_screen, ("en",)),
+    Screen("operation-modal", operation_modal_screen, EVERY),
+    Screen("operation-saved", operation_saved_screen, EVERY),
 )
 
 
