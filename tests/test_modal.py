@@ -161,14 +161,18 @@ def test_connector_menu_offers_a_typed_id_then_aliases_then_recent_syncs() -> No
     aliases = {"ventas": "1234", "soporte": "0567"}
 
     def texts(typed: str, recent: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-        return [
-            (o["text"]["text"], o["value"]) for o in connector_options(typed, aliases, recent, EN)
-        ]
+        options = connector_options(typed, aliases, recent, EN, ("default",))
+        return [(o["text"]["text"], o["value"]) for o in options]
 
-    assert texts("") == [("soporte (567)", "567"), ("ventas (1234)", "1234")]
-    assert texts("VEN") == [("ventas (1234)", "1234")]
-    assert texts("0042", ("4200", "999")) == [("Connector 42", "42"), ("Connector 4200", "4200")]
-    assert texts("1234") == [("ventas (1234)", "1234")]
+    # each option's value is the connector's key; with one operation its label is the id alone
+    assert texts("") == [("soporte (567)", "default:567"), ("ventas (1234)", "default:1234")]
+    assert texts("VEN") == [("ventas (1234)", "default:1234")]
+    recent = ("default:4200", "default:999")
+    assert texts("0042", recent) == [
+        ("Connector 42", "default:42"),
+        ("Connector 4200", "default:4200"),
+    ]
+    assert texts("1234") == [("ventas (1234)", "default:1234")]
     [(hint, value)] = texts("nada")
     assert value == ids.HINT_VALUE and "digits" in hint
 
@@ -311,7 +315,7 @@ def test_someone_finds_a_template_they_half_remember_and_shares_it(
     modal = Modal(bot, slack)
     modal.open()
     ventas = modal.connector("ven")
-    assert (ventas["text"]["text"], ventas["value"]) == ("ventas (1234)", "1234")
+    assert (ventas["text"]["text"], ventas["value"]) == ("ventas (1234)", "default:1234")
     view = modal.choose(ids.CONNECTOR_MENU, ids.CONNECTOR_BLOCK, ventas)
     assert "Connector *1234*: 10 templates · :package: Cached, synced" in all_text(view)
     block = template_block(view)
@@ -408,7 +412,7 @@ def test_choosing_a_connector_not_synced_yet_says_so_then_shows_its_templates(
         (200, {"ok": True, "view": {"id": "V0MODAL1", "hash": "h-new"}})
     ]
     option = modal.connector("01234")
-    assert (option["text"]["text"], option["value"]) == ("Connector 1234", "1234")
+    assert (option["text"]["text"], option["value"]) == ("Connector 1234", "default:1234")
     modal.choose(ids.CONNECTOR_MENU, ids.CONNECTOR_BLOCK, option, updates=2)
     first, last = slack.calls("views.update")
     assert "Syncing connector *1234* with Wolkvox" in all_text(first.body["view"])
@@ -416,7 +420,7 @@ def test_choosing_a_connector_not_synced_yet_says_so_then_shows_its_templates(
         last.body["view"]
     )
     assert last.body["hash"] == "h-new"
-    assert template_block(modal.view) == "find_template:1234"
+    assert template_block(modal.view) == "find_template:default:1234"
 
 
 def test_a_late_sync_never_overwrites_a_newer_choice(

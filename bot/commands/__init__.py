@@ -11,8 +11,11 @@
     /wolkvox-sync subscriptions                      what this channel is subscribed to
     /wolkvox-sync status                             calls today, syncs, cache, database, Redis
     /wolkvox-sync idioma [es|pt|en|auto]             the language the bot speaks to you
+    /wolkvox-sync use [<operation>|none]             this channel's default operation
 
-<connector> is 1 to 20 digits or an alias from WOLKVOX_CONNECTORS. Every command word is read
+<connector> is 1 to 20 digits, `operation:digits` (`cliente_a:1234`) or an alias (from
+WOLKVOX_CONNECTORS or an operation's own); which operation a bare id means is decided by the
+door (`resolving.py`, `bot.operations.addressing`). Every command word is read
 in English, Spanish and Portuguese, whatever the person's language (`Words` lists them); help
 shows the words of the reader's language.
 
@@ -29,6 +32,7 @@ from bot.commands.grammar import parse
 from bot.commands.help import help_text
 from bot.commands.kinds import *  # noqa: F403  (every Command, listed in kinds.__all__)
 from bot.commands.reading import MAX_ECHO, echo, read_connector
+from bot.commands.resolving import connectors_of, needs_operation, resolved
 from bot.commands.tokens import MAX_COMMAND_CHARS, unescape_command_text
 from bot.i18n.command_words import COMMAND, WORDS, Words, words
 
@@ -40,12 +44,15 @@ __all__ = [
     "MAX_WORD",
     "WORDS",
     "Words",
+    "connectors_of",
     "echo",
     "help_text",
+    "needs_operation",
     "parse",
     "parse_query",
     "parse_query_text",
     "read_connector",
+    "resolved",
     "unescape_command_text",
     "words",
 ]

@@ -28,14 +28,17 @@ from bot.i18n.command_words import (
     HISTORY,
     LANGUAGE_CODES,
     LANGUAGE_COMMAND,
+    NO_OPERATION,
     REFRESH,
     SHOW,
     STATUS,
     SUBSCRIBE,
     SUBSCRIPTIONS,
     UNSUBSCRIBE,
+    USE,
     words,
 )
+from bot.templates.connectors import is_operation_name
 from bot.templates.query import fold
 
 _NAME = re.compile(r"[^\s]{1,512}")
@@ -65,6 +68,8 @@ def parse(
         return _choose_language(first, rest.split(), t)
     if keyword in STATUS and not rest.strip():
         return kinds.Status()
+    if keyword in USE:
+        return _use(first, rest.split(), t)
     if keyword in COMPARE:
         return _compare(first, tokens(rest), aliases, t)
     return _on_connector(read_connector(first, aliases, t), tokens(rest), t)
@@ -179,11 +184,40 @@ def _compare(
         )
     left, right = (read_connector(x, aliases, t) for x in found[:2])
     if left == right:
-        raise InputError(
-            t._(
-                "Both sides are connector {connector}: compare two different connectors, as "
-                "in {example}."
-            ).format(connector=echo(left), example=example)
-        )
+        raise same_sides(left, t, typed)
     query = parse_query(found[2:], left, t)
     return kinds.Compare(left=left, right=right, query=query, refresh=refresh)
+
+
+def same_sides(connector: str, t: Translator, typed: str = "") -> InputError:
+    """Both sides of `compare` (typed as `typed`) are the same connector, as typed or once
+    resolved."""
+    word = typed.lower() or words(t).compare
+    example = f"`{COMMAND} {word} 1234 5678 {words(t).lang}es`"
+    return InputError(
+        t._(
+            "Both sides are connector {connector}: compare two different connectors, as "
+            "in {example}."
+        ).format(connector=echo(connector), example=example)
+    )
+
+
+def _use(typed: str, rest: list[str], t: Translator) -> kinds.Use:
+    """`use` alone, `use none`, or `use <operation>`."""
+    if not rest:
+        return kinds.Use()
+    if len(rest) == 1 and fold(rest[0]) in NO_OPERATION:
+        return kinds.Use(clear=True)
+    name = rest[0].lower()
+    if len(rest) == 1 and is_operation_name(name):
+        return kinds.Use(name)
+    raise InputError(
+        t._(
+            "{word} takes one operation's name (lowercase letters, digits, _ and -), as in "
+            "{example}, or {none} to clear this channel's default."
+        ).format(
+            word=echo(typed.lower()),
+            example=f"`{COMMAND} {typed.lower()} cliente_a`",
+            none=f"`{COMMAND} {typed.lower()} {words(t).none}`",
+        )
+    )

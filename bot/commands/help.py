@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.i18n import Translator, translator
 from bot.i18n.command_words import COMMAND, LANGUAGE_CODES, Words, words
+from bot.i18n.mrkdwn import escape
 
 
-def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = None) -> str:
+def help_text(
+    aliases: Mapping[str, str] | None = None,
+    t: Translator | None = None,
+    operations: Sequence[str] = (),
+) -> str:
     """Usage in `t`'s language, with that language's command words, examples and the
-    configured aliases."""
+    configured aliases (alias -> connector id or key). With several `operations`, how to name
+    one (`cliente_a:1234`) and `use`; with one, nothing about operations (as before)."""
     t = t or translator("en")
     w = words(t)
     lines = [
@@ -19,12 +25,16 @@ def help_text(aliases: Mapping[str, str] | None = None, t: Translator | None = N
     ]  # fmt: skip
     for section in (_sync, _look_up, _plan, _changes, _service, _language):
         lines += ["", *section(t, w)]
+    if len(operations) > 1:
+        lines += ["", *_operations(t, w, operations)]
     lines += [
         "",
         t._("The connector is the WhatsApp connector's id in Wolkvox Manager (digits only)."),
     ]
     if aliases:
-        listed = ", ".join(f"`{name}` ({number})" for name, number in sorted(aliases.items()))
+        listed = ", ".join(
+            f"`{name}` ({escape(t.connector(target))})" for name, target in sorted(aliases.items())
+        )
         lines.append(
             t._("*Aliases:* {aliases}, as in {example}.").format(
                 aliases=listed, example=_run(min(aliases), w.lang + "es")
@@ -95,6 +105,24 @@ def _service(t: Translator, w: Words) -> list[str]:
         "• " + t._("{command} Wolkvox calls today against the daily quota, syncs running, "
                    "cached connectors, the last sync of each, database and Redis")
         .format(command=_run(w.status)),
+    ]  # fmt: skip
+
+
+def _operations(t: Translator, w: Words, operations: Sequence[str]) -> list[str]:
+    """How to say which operation a connector is in, when there are several."""
+    first = operations[0]
+    return [
+        t._("*Operations* ({names})").format(names=", ".join(f"`{x}`" for x in operations)),
+        "• " + t._("{command} connector 1234 of operation {operation}")
+        .format(command=_run(f"{first}:1234"), operation=f"`{first}`"),
+        "• " + t._("{command} in this channel, a connector id alone means {operation}'s · "
+                   "{show} says which operation that is · {clear} forgets it")
+        .format(
+            command=_run(w.use, first),
+            operation=f"`{first}`",
+            show=_run(w.use),
+            clear=_run(w.use, w.none),
+        ),
     ]  # fmt: skip
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Subscribe",
     "Subscriptions",
     "Unsubscribe",
+    "Use",
 ]
 
 
@@ -116,6 +117,16 @@ class ChooseLanguage:
     language: Language | Literal["auto"] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Use:
+    """`use cliente_a`: a bare connector id typed in this channel means that operation's
+    (kept); `use none` (`clear`): it no longer does; `use` alone: say which one does, and list
+    the operations."""
+
+    operation: str | None = None
+    clear: bool = False
+
+
 Command = (
     Help
     | Lookup
@@ -129,4 +140,5 @@ Command = (
     | Subscriptions
     | ChooseLanguage
     | Status
+    | Use
 )

@@ -1,5 +1,6 @@
-"""Reading a connector the person typed (an id or an alias), and quoting input back in the
-errors that refuse it."""
+"""Reading a connector the person typed (an id, `operation:id` or an alias), and quoting input
+back in the errors that refuse it. Which operation a bare id means is decided later, by the
+door that knows the operations and the channel (`bot.operations.addressing`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from bot.errors import InputError
 from bot.i18n import Translator, translator
 from bot.i18n.command_words import COMMAND
 from bot.i18n.mrkdwn import code
-from bot.templates.connectors import MAX_CONNECTOR_DIGITS, canonical_connector, is_connector_id
+from bot.templates.connectors import (
+    KEY_SEPARATOR,
+    MAX_CONNECTOR_DIGITS,
+    canonical_connector,
+    is_connector_id,
+    is_connector_key,
+)
 
 MAX_ECHO = 40  # how much of a bad word is quoted back
 
@@ -17,11 +24,23 @@ MAX_ECHO = 40  # how much of a bad word is quoted back
 def read_connector(
     word: str, aliases: Mapping[str, str] | None = None, t: Translator | None = None
 ) -> str:
-    """A connector id (1 to 20 ASCII digits, leading zeros dropped: `01234` is `1234`) or a
-    known alias's id; else InputError (in `t`'s language)."""
+    """A connector id (1 to 20 ASCII digits, leading zeros dropped: `01234` is `1234`), a
+    connector key (`cliente_a:1234`, the operation's name in any case) or a known alias's
+    connector (`aliases` maps each to an id or a key); else InputError (in `t`'s language)."""
     if is_connector_id(word):
         return canonical_connector(word)
     t = t or translator("en")
+    if is_connector_key(word.lower()):
+        return canonical_connector(word.lower())
+    _, sep, number = word.rpartition(KEY_SEPARATOR)
+    if sep and number.isascii() and number.isdigit():  # meant as operation:id, malformed
+        raise InputError(
+            t._(
+                "{word} is not a connector: write the operation's name, a colon and the "
+                "connector's id, like {example} (a name has lowercase letters, digits, _ and -; "
+                "an id has 1 to {most} digits)."
+            ).format(word=echo(word), example="`cliente_a:1234`", most=MAX_CONNECTOR_DIGITS)
+        )
     if word.isascii() and word.isdigit():
         raise InputError(
             t._(

@@ -30,6 +30,8 @@ UNSUBSCRIBE = (
 SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
 LANGUAGE_COMMAND = ("language", "idioma")
 STATUS = ("status", "estado")
+USE = ("use", "usar")  # `use cliente_a`: the channel's default operation
+NO_OPERATION = ("none", "ninguna", "ninguno", "nenhuma", "nenhum")  # `use none` clears it
 LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
 CATEGORY_KEYS = ("category", "cat", "categoria")  # folded: categoría
 # Meta's categories (what replies show) as people write them in Spanish and Portuguese
@@ -68,6 +70,8 @@ class Words:
     check: str = "check"
     compare: str = "compare"
     status: str = "status"
+    use: str = "use"
+    none: str = "none"
 
 
 WORDS: dict[Language, Words] = {
@@ -75,18 +79,21 @@ WORDS: dict[Language, Words] = {
         "help", "show", "history", "subscribe", "unsubscribe", "subscriptions", "language",
         "--refresh", "lang:", "category:", "navidad", "feliz navidad", "recordatorio_pago",
         coverage="coverage", check="check", compare="compare", status="status",
+        use="use", none="none",
     ),
     "es": Words(
         "ayuda", "mostrar", "historial", "suscribir", "desuscribir", "suscripciones", "idioma",
         "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
         categories=("marketing", "utilidad", "autenticación"),
         coverage="cobertura", check="revisar", compare="comparar", status="estado",
+        use="usar", none="ninguna",
     ),
     "pt_BR": Words(
         "ajuda", "ver", "histórico", "assinar", "cancelar", "assinaturas", "idioma",
         "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
         categories=("marketing", "utilidade", "autenticação"),
         coverage="cobertura", check="verificar", compare="comparar", status="status",
+        use="usar", none="nenhuma",
     ),
 }  # fmt: skip
 

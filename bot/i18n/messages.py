@@ -20,21 +20,26 @@ from bot.errors import (
     InputError,
     InvalidToken,
     MissingToken,
+    NoOperations,
+    NotAdmin,
+    OperationNeeded,
     QuotaExceeded,
     QuotaSpent,
     QuotaUnknown,
+    SecretKeyError,
     SharedStateUnavailable,
     SyncLimitReached,
     TooManyAtOnce,
     TooManyRequests,
     Unavailable,
+    UnknownOperation,
     WolkvoxError,
     WolkvoxRejected,
     WolkvoxTimeout,
 )
 from bot.i18n import N_, Translator
-from bot.i18n.command_words import words
-from bot.i18n.mrkdwn import escape, plain
+from bot.i18n.command_words import COMMAND, words
+from bot.i18n.mrkdwn import code, escape, plain
 
 INVITE = "`/invite @Wolkvox Sync`"
 
@@ -48,10 +53,10 @@ def describe(error: BotError, t: Translator) -> str:
         return t._(
             ":hourglass: The data behind this message for connector *{connector}* is no longer "
             "kept. Press *Refresh* to sync it again."
-        ).format(connector=escape(error.connector))
+        ).format(connector=escape(t.connector(error.connector)))
     if isinstance(error, WolkvoxError):
         return t._(":x: Could not sync connector *{connector}*: {cause}").format(
-            connector=escape(error.connector), cause=cause(error, t)
+            connector=escape(t.connector(error.connector)), cause=cause(error, t)
         )
     if isinstance(error, SyncLimitReached):
         return limit_reached(error, t)
@@ -60,7 +65,77 @@ def describe(error: BotError, t: Translator) -> str:
             ":x: I can't reach my shared storage right now, so I won't call Wolkvox: that "
             "could break its limit of 2 calls at once. Nothing was lost; try again in a minute."
         )
+    if isinstance(error, NoOperations | UnknownOperation | OperationNeeded | NotAdmin):
+        return _operation_problem(error, t)
+    if isinstance(error, SecretKeyError):
+        return t._(
+            ":x: I can't store or read a Wolkvox token: my WOLKVOX_SECRET_KEY setting is "
+            "missing or is not the key the tokens were stored with. Ask whoever runs this bot "
+            "to check it."
+        )
     return t._(":x: Something went wrong.")
+
+
+def _operation_problem(
+    error: NoOperations | UnknownOperation | OperationNeeded | NotAdmin, t: Translator
+) -> str:
+    """No operation at all, none of that name, which one (a bare id), not an admin."""
+    if isinstance(error, NoOperations) or (isinstance(error, UnknownOperation) and not error.known):
+        return no_operations(t)
+    if isinstance(error, UnknownOperation):
+        return t._(
+            ":grey_question: There is no Wolkvox operation named {name}. The operations are "
+            "{operations}."
+        ).format(name=code(error.name, 40), operations=_names(error.known))
+    if isinstance(error, OperationNeeded):
+        return t._(
+            ":grey_question: Several Wolkvox operations are set up ({operations}): which one "
+            "is connector *{connector}* in? Write it as {example}, or make one the default "
+            "of the channel with {use}."
+        ).format(
+            operations=_names(error.names),
+            connector=escape(error.connector),
+            example=f"`{error.names[0]}:{escape(error.connector)}`",
+            use=f"`{COMMAND} {words(t).use} {error.names[0]}`",
+        )
+    return t._(
+        ":lock: Adding, editing and removing Wolkvox operations is for this workspace's admins "
+        "and owners."
+    )
+
+
+def no_operations(t: Translator) -> str:
+    """No Wolkvox operation is set up yet: who adds one, and where."""
+    return t._(
+        ":wrench: No Wolkvox operation is set up yet: an admin adds one in the app's Home tab "
+        "(or with {console})."
+    ).format(console="`wolkvox-sync operation add`")
+
+
+def operation_question(error: OperationNeeded, t: Translator) -> str:
+    """The question a bare connector id gets when several operations exist and the channel
+    has no default; one button per operation follows it."""
+    return t._(
+        ":grey_question: Several Wolkvox operations are set up: which one is connector "
+        "*{connector}* in?"
+    ).format(connector=escape(error.connector))
+
+
+def operation_question_hint(error: OperationNeeded, t: Translator) -> str:
+    """Under the question's buttons: how to skip the question next time."""
+    return t._("Or write {example}; {use} makes one the default of this channel.").format(
+        example=f"`{error.names[0]}:{escape(error.connector)}`",
+        use=f"`{COMMAND} {words(t).use} {error.names[0]}`",
+    )
+
+
+MAX_NAMES_LISTED = 25
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """Operations' names as code, the first MAX_NAMES_LISTED of them."""
+    shown = ", ".join(code(name, 40) for name in names[:MAX_NAMES_LISTED])
+    return shown + (", …" if len(names) > MAX_NAMES_LISTED else "")
 
 
 def limit_reached(error: SyncLimitReached, t: Translator) -> str:

@@ -18,13 +18,13 @@ def results_header(result: LookupResult, t: Translator) -> str:
             "Connector {connector} · {count} template",
             "Connector {connector} · {count} templates",
             snapshot.count,
-            connector=snapshot.connector,
+            connector=t.connector(snapshot.connector),
         )
     return t.nformat(
         "Connector {connector} · {matches} of {count} template matches",
         "Connector {connector} · {matches} of {count} templates match",
         snapshot.count,
-        connector=snapshot.connector,
+        connector=t.connector(snapshot.connector),
         matches=t.number(result.count),
     )
 

@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, Language
+from bot.templates.connectors import connector_label, split_key
 
 LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "wolkvox"
@@ -30,15 +31,49 @@ def catalog_path(language: Language) -> Path:
 
 class Translator:
     """The sentences and formats of one language. `_` and `ngettext` as gettext has them;
-    `nformat` fills a plural sentence's {count} with the number written for this language."""
+    `nformat` fills a plural sentence's {count} with the number written for this language.
 
-    def __init__(self, language: Language, translations: gettext.NullTranslations) -> None:
+    `several`: more than one Wolkvox operation exists, so a connector is named with its
+    operation ("1234 · cliente_a"); with one, by its id alone, as before operations existed.
+    `with_operations(several)` gives the (cached) translator that says so."""
+
+    def __init__(
+        self,
+        language: Language,
+        translations: gettext.NullTranslations,
+        *,
+        several: bool = False,
+    ) -> None:
         self.language = language
+        self.several = several
         self._translations = translations
         self._locale = {"en": "en", "es": "es", "pt_BR": "pt_BR"}[language]
 
     def __repr__(self) -> str:
-        return f"Translator({self.language!r})"
+        return f"Translator({self.language!r}{', several' if self.several else ''})"
+
+    def with_operations(self, several: bool) -> Translator:
+        """This language's translator naming (`several`) or not the operation of connectors."""
+        if several == self.several:
+            return self
+        return _variant(self.language, several)
+
+    def connector(self, key: str) -> str:
+        """How a reply names a connector (plain text: escape it for mrkdwn): "1234", or
+        "1234 · cliente_a" when several operations exist."""
+        return connector_label(key, with_operation=self.several)
+
+    def connector_word(self, key: str) -> str:
+        """How a command names a connector, to copy: "1234", or "cliente_a:1234" when several
+        operations exist (plain text)."""
+        operation, number = split_key(key)
+        return f"{operation}:{number}" if self.several and operation else number
+
+    def connector_file(self, key: str) -> str:
+        """How a file's name says the connector: "1234", or "cliente_a-1234" when several
+        operations exist."""
+        operation, number = split_key(key)
+        return f"{operation}-{number}" if self.several and operation else number
 
     @property
     def name(self) -> str:
@@ -85,6 +120,15 @@ def translator(language: str = DEFAULT_LANGUAGE) -> Translator:
         return Translator("en", gettext.NullTranslations())
     known: Language = next(x for x in LANGUAGES if x == language)
     return Translator(known, load_catalog(known))
+
+
+@cache
+def _variant(language: str, several: bool) -> Translator:
+    """`translator(language)`'s sentences, naming (`several`) or not connectors' operations."""
+    base = translator(language)
+    if not several:
+        return base
+    return Translator(base.language, base._translations, several=True)
 
 
 def load_catalog(language: Language) -> Translations:

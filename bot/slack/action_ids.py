@@ -3,6 +3,8 @@ listeners register for. Old messages keep their buttons, so an id never changes.
 
 from __future__ import annotations
 
+import re
+
 # A lookup's result.
 ACTION_PREVIOUS = "wolkvox_page_previous"
 ACTION_NEXT = "wolkvox_page_next"
@@ -29,6 +31,16 @@ ACTION_COMPARE_JUMP = {
     "only_right": "wolkvox_compare_jump_right",
     "differing": "wolkvox_compare_jump_differing",
 }
+
+# Which operation a bare connector id is in: one button per operation (ids unique in a block).
+ACTION_OPERATION = "wolkvox_operation"
+OPERATION_ACTIONS = re.compile(rf"{ACTION_OPERATION}_[0-9]{{1,2}}")
+
+
+def operation_action(index: int) -> str:
+    """The action id of the question's `index`th operation button."""
+    return f"{ACTION_OPERATION}_{index}"
+
 
 # The buttons that show a page of a kept result (Previous, Next, Share and the comparison's
 # jumps): one listener serves those of each kind of result.

@@ -43,7 +43,9 @@ def build_slack(
         core=core,
         app=AsyncApp(client=web, signing_secret=settings.slack_signing_secret),
         web=web,
-        languages=UserLanguages(web, default=default_language, redis=redis),
+        languages=UserLanguages(
+            web, default=default_language, redis=redis, several=lambda: core.book.several
+        ),
     )
     register(door)
     # -- the operations section of the App Home and its modal (bot.slack.admin) --

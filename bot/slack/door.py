@@ -1,18 +1,29 @@
 """The Slack door: the Bolt app and its Web API client, whose language each person reads,
 the notifier, the replies still owed, on top of the core (`bot.core.Core`). Listeners,
-the modal and workflow steps receive it; `bot.assembly` builds it."""
+the modal and workflow steps receive it; `bot.assembly` builds it.
+
+It also says which operation's connector a command means (`resolve`): every Slack entry that
+takes a connector (the slash command, the modal's picker, the workflow steps) goes through it
+before any cache is read or Wolkvox is called; and which one a button means (`button_key`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands import Command, needs_operation, resolved
 from bot.config import Settings
 from bot.core import Core
 from bot.database.store import Store
+from bot.errors import UnknownOperation
+from bot.i18n import Translator
+from bot.operations.addressing import resolve_connector
 from bot.operations.book import OperationBook
 from bot.ops.operations import Operations
 from bot.shutdown import Deadline
@@ -20,6 +31,11 @@ from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
 from bot.slack.user_languages import UserLanguages
 from bot.sync.service import TemplateService
+from bot.templates.connectors import is_connector_key, qualify, split_key
+
+log = logging.getLogger(__name__)
+
+CHANNEL_DEFAULT_SECONDS = 1.0  # the most a command waits to read its channel's default operation
 
 
 @dataclass
@@ -84,3 +100,49 @@ class SlackDoor:
 
     def require_store(self) -> Store:
         return self.core.require_store()
+
+    # which operation a connector is in
+
+    async def resolve(self, command: Command, channel_id: str, t: Translator) -> Command:
+        """`command` with its connectors as keys: an id alone is the only operation's, else
+        the channel's default's (read only then); raises NoOperations, UnknownOperation or
+        OperationNeeded (nothing was read or called)."""
+        names = self.book.names()
+        default = None
+        if len(names) > 1 and needs_operation(command):
+            default = await self.channel_operation(channel_id)
+        return resolved(command, lambda word: resolve_connector(word, names, default), t)
+
+    async def connector_key(self, word: str, channel_id: str = "") -> str:
+        """The key of one connector typed as `word` (an id or `cliente_a:1234`), as
+        `resolve` reads a command's (a workflow step's `connector` input)."""
+        names = self.book.names()
+        default = None
+        if len(names) > 1 and not is_connector_key(word):
+            default = await self.channel_operation(channel_id)
+        return resolve_connector(word, names, default)
+
+    async def channel_operation(self, channel_id: str) -> str | None:
+        """The channel's default operation (`use cliente_a`), if any. When the database can't
+        say within CHANNEL_DEFAULT_SECONDS, none: the command then asks which operation."""
+        preferences = self.languages.preferences
+        if preferences is None or not channel_id:
+            return None
+        try:
+            async with asyncio.timeout(CHANNEL_DEFAULT_SECONDS):
+                return await preferences.channel_operation(channel_id)
+        except Exception as error:  # the database is down or slow: ask, never guess
+            log.warning("default operation of %s: database: %s", channel_id, str(error)[:200])
+            return None
+
+    def button_key(self, connector: str) -> str:
+        """The key of a connector a button, a menu or a modal carries. A bare id comes from a
+        message made before operations existed: it is the environment's operation's (its rows
+        were given WOLKVOX_OPERATION_NAME when the database was upgraded). UnknownOperation when
+        that operation is gone: a button never shows another operation's data."""
+        operation, number = split_key(connector)
+        operation = operation or self.settings.operation_name
+        names = self.book.names()
+        if operation not in names:
+            raise UnknownOperation(operation, names)
+        return qualify(operation, number)

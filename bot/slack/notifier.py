@@ -200,4 +200,4 @@ class Notifier:
 
 
 def details_name(connector: str, synced_at: datetime, t: Translator) -> str:
-    return changes_filename(connector, synced_at.strftime("%Y-%m-%d %H%M"), t)
+    return changes_filename(t.connector_file(connector), synced_at.strftime("%Y-%m-%d %H%M"), t)

@@ -3,7 +3,8 @@ pages a result's buttons show come from here too. The listeners compute (the cac
 the store) and respond; `bot.slack.listeners.answers` says which reply answers which kind of
 command.
 
-- short replies: help, progress, a line of text, "data expired", the language choice;
+- short replies: help, progress, a line of text, "data expired", the language choice, which
+  operation a connector id is in (the question) and the channel's default operation (`use`);
 - replies over a snapshot: a lookup, `show`, `coverage`, `check` (computed in
   `bot.templates.{lookup,coverage,readiness}`), `compare` over two (`bot.templates.compare`);
   the Block Kit parts come from `bot.slack.views`;
@@ -21,6 +22,7 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.commands import (
     COMMAND,
@@ -32,19 +34,22 @@ from bot.commands import (
     Show,
     Subscribe,
     Unsubscribe,
+    Use,
     help_text,
     words,
 )
 from bot.database.records import Subscription, SyncRecord
+from bot.errors import OperationNeeded
 from bot.i18n import Translator
-from bot.i18n.mrkdwn import escape
+from bot.i18n.messages import operation_question, operation_question_hint
+from bot.i18n.mrkdwn import code, escape
 from bot.ops.status import StatusFacts
-from bot.slack.action_ids import ACTION_REFRESH
-from bot.slack.values import ViewRef, encode_view
+from bot.slack.action_ids import ACTION_REFRESH, operation_action
+from bot.slack.values import ChoiceRef, ViewRef, encode_choice, encode_view
 from bot.slack.views.compare import Sides, comparison_message
 from bot.slack.views.coverage import coverage_message
 from bot.slack.views.history import history_message, subscriptions_message
-from bot.slack.views.kit import About, Message, button, message, section
+from bot.slack.views.kit import About, Message, button, context, message, section
 from bot.slack.views.listing import expired_offer
 from bot.slack.views.readiness import readiness_message
 from bot.slack.views.results import ResultsView, results_message, results_view
@@ -58,8 +63,9 @@ from bot.templates.query import Query
 from bot.templates.readiness import readiness
 
 MAX_VIEWS_PER_SNAPSHOT = 64
+MAX_OPERATION_BUTTONS = 25  # Slack's most in one actions block
 
-_VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool, str], ResultsView]] = (
+_VIEWS: WeakKeyDictionary[Snapshot, LRUCache[tuple[Query, int, bool, str, bool], ResultsView]] = (
     WeakKeyDictionary()
 )
 
@@ -73,10 +79,73 @@ def text_message(text: str) -> Message:
     return message(text, [section(text)])
 
 
-def help_message(t: Translator, aliases: Mapping[str, str] | None = None) -> Message:
+def help_message(
+    t: Translator, aliases: Mapping[str, str] | None = None, operations: Sequence[str] = ()
+) -> Message:
     return message(
-        t._("How to use {command}").format(command=COMMAND), [section(help_text(aliases, t))]
+        t._("How to use {command}").format(command=COMMAND),
+        [section(help_text(aliases, t, operations))],
     )
+
+
+def operation_question_message(error: OperationNeeded, text: str, t: Translator) -> Message:
+    """A connector id alone, several operations, no default in the channel: which operation?
+    One button per operation (the first MAX_OPERATION_BUTTONS), each running the command
+    `text` (as Slack sent it) again with the id meaning that operation's; none when the
+    command is too long for a button to carry. Nothing was synced."""
+    head = operation_question(error, t)
+    buttons: list[ButtonElement] = []
+    for index, name in enumerate(error.names[:MAX_OPERATION_BUTTONS]):
+        value = encode_choice(ChoiceRef(name, text))
+        if value is None:
+            buttons = []
+            break
+        buttons.append(button(name, operation_action(index), value))
+    blocks: list[Block] = [section(head)]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    blocks.append(context(operation_question_hint(error, t)))
+    return message(head, blocks)
+
+
+def use_reply(command: Use, names: Sequence[str], current: str | None, t: Translator) -> Message:
+    """`use`: the channel's default operation set (`command.operation`), cleared, or shown
+    (`current`, among the operations `names`)."""
+    w = words(t)
+    use, clear = f"`{COMMAND} {w.use} {names[0]}`", f"`{COMMAND} {w.use} {w.none}`"
+    listed = ", ".join(code(name, 40) for name in names)
+    if command.operation is not None:
+        text = t._(
+            ":pushpin: In this channel, a connector id alone now means operation {operation}'s: "
+            "{example} is connector 1234 of {operation}. Another operation's connector is "
+            "written {other}; {clear} forgets this."
+        ).format(
+            operation=code(command.operation, 40),
+            example=f"`{COMMAND} 1234`",
+            other=f"`{next((x for x in names if x != command.operation), 'cliente_b')}:1234`",
+            clear=clear,
+        )
+    elif command.clear:
+        text = t._(
+            ":pushpin: This channel has no default operation now: with several operations, a "
+            "connector id alone asks which one it is in."
+        )
+    elif len(names) == 1:
+        text = t._(
+            ":pushpin: One Wolkvox operation is set up, {operation}: a connector id alone "
+            "always means its connector."
+        ).format(operation=listed)
+    elif current is not None:
+        text = t._(
+            ":pushpin: In this channel, a connector id alone means operation {operation}'s. "
+            "The operations: {operations}. {use} changes it; {clear} forgets it."
+        ).format(operation=code(current, 40), operations=listed, use=use, clear=clear)
+    else:
+        text = t._(
+            ":pushpin: This channel has no default operation: a connector id alone asks which "
+            "operation it is in. The operations: {operations}. {use} makes one the default."
+        ).format(operations=listed, use=use)
+    return text_message(text)
 
 
 def progress_message(connector: str, t: Translator) -> Message:
@@ -86,7 +155,7 @@ def progress_message(connector: str, t: Translator) -> Message:
 def syncing_text(connector: str, t: Translator) -> str:
     """ ":hourglass_flowing_sand: Syncing connector *1234* with Wolkvox…" (a reply, the modal)."""
     return t._(":hourglass_flowing_sand: Syncing connector *{connector}* with Wolkvox…").format(
-        connector=escape(connector)
+        connector=escape(t.connector(connector))
     )
 
 
@@ -95,7 +164,7 @@ def compare_progress_message(command: Compare, t: Translator) -> Message:
     return text_message(
         t._(
             ":hourglass_flowing_sand: Syncing connectors *{left}* and *{right}* with Wolkvox…"
-        ).format(left=escape(command.left), right=escape(command.right))
+        ).format(left=escape(t.connector(command.left)), right=escape(t.connector(command.right)))
     )
 
 
@@ -226,7 +295,7 @@ def channels_only_reply(t: Translator) -> Message:
 
 def subscribe_reply(command: Subscribe, added: bool, t: Translator) -> Message:
     """`subscribe`: the channel now gets the connector's changes (`added`), or did already."""
-    connector = escape(command.connector)
+    connector = escape(t.connector(command.connector))
     if not added:
         text = t._("This channel already gets the changes of connector *{connector}*.")
         return text_message(text.format(connector=connector))
@@ -245,14 +314,14 @@ def unsubscribe_reply(command: Unsubscribe, removed: bool, t: Translator) -> Mes
         text = t._(":no_bell: This channel no longer gets the changes of connector *{connector}*.")
     else:
         text = t._("This channel was not subscribed to connector *{connector}*.")
-    return text_message(text.format(connector=escape(command.connector)))
+    return text_message(text.format(connector=escape(t.connector(command.connector))))
 
 
 def _view(snapshot: Snapshot, query: Query, page: int, shared: bool, t: Translator) -> ResultsView:
     views = _VIEWS.get(snapshot)
     if views is None:
         views = _VIEWS[snapshot] = LRUCache(maxsize=MAX_VIEWS_PER_SNAPSHOT)
-    key = (query, page, shared, t.language)
+    key = (query, page, shared, t.language, t.several)
     view = views.get(key)
     if view is None:
         view = views[key] = results_view(lookup(snapshot, query, page), t, shared=shared)

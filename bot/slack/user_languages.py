@@ -7,6 +7,9 @@ an acknowledgement may wait for. Finding a language out is one flight per person
 many of their requests arrive at once: one in the process, and one across instances sharing
 Redis (a lock that expires, the others reading what its holder found). It is bounded to about
 a second: when Slack or the database is slow, the default is used and the request goes on.
+
+Every translator handed out names connectors' operations ("1234 · cliente_a") when `several`
+says more than one operation exists (asked each time: operations come and go).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -80,8 +84,10 @@ class UserLanguages:
         default: Language,
         redis: Redis | None = None,
         lookup_seconds: float = LOOKUP_SECONDS,
+        several: Callable[[], bool] = lambda: False,
     ) -> None:
         self.web = web
+        self.several = several
         self.default = default
         self.redis = redis
         self.lookup_seconds = lookup_seconds
@@ -104,7 +110,13 @@ class UserLanguages:
 
     async def translator(self, user_id: str) -> Translator:
         """The translator for `user_id` (WOLKVOX_LANGUAGE for "" or when it can't be found)."""
-        return (await self.of(user_id)).t
+        return self.speaking(await self.of(user_id))
+
+    def speaking(self, found: UserLanguage | Translator) -> Translator:
+        """The translator of a language found (`UserLanguage.t`), naming connectors'
+        operations when several exist."""
+        t = found if isinstance(found, Translator) else found.t
+        return t.with_operations(self.several())
 
     async def known(self, user_id: str) -> UserLanguage | None:
         """`user_id`'s language if the cache holds it (memory, or Redis when set), else None.
@@ -156,7 +168,7 @@ class UserLanguages:
         if subscriber:
             return await self.translator(subscriber)
         if channel_id and channel_id == notify_channel:
-            return translator(self.default)
+            return self.speaking(translator(self.default))
         return await self.translator(poster)
 
     async def choose(self, user_id: str, language: Language | None, now: datetime) -> UserLanguage:

@@ -16,9 +16,10 @@ from typing import Any
 
 from bot.errors import InputError
 from bot.i18n import N_
-from bot.templates.connectors import canonical_connector, is_connector_id
+from bot.templates.connectors import canonical_connector, is_connector_word, is_operation_name
 
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
+MAX_VALUE_BYTES = 2000  # and what an operation button carries at most, in UTF-8
 MAX_OPTION_VALUE = 150  # Slack's limit for a select option value
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 100_000
@@ -138,6 +139,36 @@ def decode_check(value: object) -> CheckRef:
     return CheckRef(_connector(raw), name, _snapshot_id(raw.get("s", "")))
 
 
+@dataclass(frozen=True, slots=True)
+class ChoiceRef:
+    """An answer to "which operation?": the operation, and the command's text as typed
+    (Slack's escaping kept), run again with a connector id alone meaning that operation's."""
+
+    operation: str
+    text: str
+
+
+def encode_choice(ref: ChoiceRef) -> str | None:
+    """The value of an operation button; None when the command is too long to carry (the
+    question then says how to write it instead)."""
+    value = json.dumps(
+        {"o": ref.operation, "x": ref.text}, separators=(",", ":"), ensure_ascii=False
+    )
+    return value if len(value.encode()) <= MAX_VALUE_BYTES else None
+
+
+def decode_choice(value: object) -> ChoiceRef:
+    """Read an operation button back; anything unexpected is an InputError. The command's
+    text is checked again by the grammar, and the operation against those in effect."""
+    raw = _object(value)
+    operation, text = raw.get("o"), raw.get("x")
+    if not isinstance(operation, str) or not is_operation_name(operation):
+        raise InputError(_UNREADABLE)
+    if not isinstance(text, str) or not text.strip() or len(text.encode()) > MAX_VALUE_BYTES:
+        raise InputError(_UNREADABLE)
+    return ChoiceRef(operation, text)
+
+
 def _snapshot_id(value: object) -> str:
     """A kept snapshot's id, or "" (sync again)."""
     if not isinstance(value, str) or (value and not _SNAPSHOT_ID.fullmatch(value)):
@@ -175,8 +206,10 @@ def _object(value: object) -> dict[str, Any]:
 
 
 def _connector(raw: dict[str, Any], key: str = "c") -> str:
+    """A connector's key (`cliente_a:1234`), or a bare id from a button made before there
+    were operations (the listener gives it its operation: `SlackDoor.button_key`)."""
     connector = raw.get(key)
-    if not isinstance(connector, str) or not is_connector_id(connector):
+    if not isinstance(connector, str) or not is_connector_word(connector):
         raise InputError(_UNREADABLE)
     return canonical_connector(connector)
 

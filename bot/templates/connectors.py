@@ -28,7 +28,7 @@ COMMAND_WORDS = frozenset(
         *("ajuda", "ver", "historico", "assinar", "desassinar", "cancelar-assinatura"),
         *("assinaturas", "inscrever", "inscrever-se", "seguir", "cancelar", "cancelar-inscricao"),
         *("coverage", "check", "compare", "cobertura", "revisar", "verificar", "comparar"),
-        *("status", "estado"),
+        *("status", "estado", "use", "usar"),
     }
 )
 

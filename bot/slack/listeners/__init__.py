@@ -4,6 +4,7 @@ commands.py   /wolkvox-sync …: parse, check access, answer as answers.py says
 answers.py    how each kind of command is answered (ANSWERS, the one dispatch on its kind)
 syncing.py    a command on templates: from the cache, or synced, with the quota warning (also
               the Refresh buttons)
+choosing.py   the buttons of the question "which operation?" (a connector id alone)
 actions.py    buttons and menus on a lookup's result
 campaign.py   buttons on a coverage grid, a readiness card or a comparison
 clicks.py     what those buttons share: page, refresh, CSV export, the kept snapshot
@@ -23,6 +24,7 @@ from bot.slack import action_ids as ids
 from bot.slack.action_ids import ACTION_EXPORT, ACTION_OPEN, ACTION_REFRESH, PAGE_ACTIONS
 from bot.slack.listeners.actions import ActionListeners
 from bot.slack.listeners.campaign import CampaignActions
+from bot.slack.listeners.choosing import OperationChoice
 from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ErrorHandler, Guard
@@ -39,6 +41,7 @@ def register(door: SlackDoor) -> None:
     actions = ActionListeners(door)
     app.middleware(Guard(door))  # first: nothing below sees a malformed id
     app.command(COMMAND)(CommandListener(door))
+    app.action(ids.OPERATION_ACTIONS)(OperationChoice(door))
     for action_id in PAGE_ACTIONS:
         app.action(action_id)(actions.page)
     app.action(ACTION_REFRESH)(actions.refresh)

@@ -68,13 +68,13 @@ class ActionListeners(KeptClicks):
         matches = lookup(snapshot, query).matches
 
         def upload(posted: Translator, who: str) -> Upload:
-            filename = csv_filename(snapshot.connector, query.text(), posted)
+            filename = csv_filename(posted.connector_file(snapshot.connector), query.text(), posted)
             if query.empty:
                 comment = posted.nformat(
                     "Templates of connector {connector}: {count} row, exported by {user}",
                     "Templates of connector {connector}: {count} rows, exported by {user}",
                     len(matches),
-                    connector=escape(snapshot.connector),
+                    connector=escape(posted.connector(snapshot.connector)),
                     user=f"<@{who}>",
                 )
             else:
@@ -84,7 +84,7 @@ class ActionListeners(KeptClicks):
                     "Templates of connector {connector} ({filters}): {count} rows, exported by "
                     "{user}",
                     len(matches),
-                    connector=escape(snapshot.connector),
+                    connector=escape(posted.connector(snapshot.connector)),
                     filters=escape(query.text()),
                     user=f"<@{who}>",
                 )

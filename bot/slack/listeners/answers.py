@@ -25,7 +25,10 @@ from bot.commands import (
     Subscribe,
     Subscriptions,
     Unsubscribe,
+    Use,
 )
+from bot.errors import NoOperations, UnknownOperation
+from bot.i18n.messages import describe
 from bot.slack import replies
 from bot.slack.listeners.respond import Asked
 from bot.slack.listeners.syncing import BothConnectors, OneConnector
@@ -65,7 +68,7 @@ def after_ack(make: Make[K]) -> Answer:
 
 
 async def help_(door: SlackDoor, command: Help, asked: Asked) -> Message:
-    return replies.help_message(asked.t, door.settings.aliases)
+    return replies.help_message(asked.t, door.book.aliases(), door.book.names())
 
 
 async def status(door: SlackDoor, command: Status, asked: Asked) -> Message:
@@ -121,6 +124,28 @@ async def unsubscribe(door: SlackDoor, command: Unsubscribe, asked: Asked) -> Me
     return replies.unsubscribe_reply(command, removed, asked.t)
 
 
+async def use(door: SlackDoor, command: Use, asked: Asked) -> Message:
+    """`use cliente_a` makes it the channel's default operation, `use none` forgets it,
+    `use` alone says which it is and lists the operations."""
+    t, names = asked.t, door.book.names()
+    if not names:
+        return replies.text_message(describe(NoOperations(), t))
+    if command.operation is not None and command.operation not in names:
+        return replies.text_message(describe(UnknownOperation(command.operation, names), t))
+    current = None
+    if command.operation is not None or command.clear:
+        preferences = door.languages.preferences
+        if preferences is None:
+            door.require_store()  # raises: the database is not open
+            raise RuntimeError("the preferences are not open")
+        await preferences.use_operation(
+            asked.channel_id, command.operation, asked.user_id, door.now()
+        )
+    else:
+        current = await door.channel_operation(asked.channel_id)
+    return replies.use_reply(command, names, current if current in names else None, t)
+
+
 def _in_channel(asked: Asked) -> bool:
     """Subscriptions are for channels (public or private), not direct messages."""
     return asked.channel_id.startswith(("C", "G"))
@@ -139,4 +164,5 @@ ANSWERS: dict[type[Command], Answer] = {
     Subscriptions: after_ack(subscriptions),
     Subscribe: after_ack(subscribe),
     Unsubscribe: after_ack(unsubscribe),
+    Use: after_ack(use),
 }

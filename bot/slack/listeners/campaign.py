@@ -70,7 +70,7 @@ class CampaignActions(KeptClicks):
 
         def upload(posted: Translator, who: str) -> Upload:
             values = {
-                "connector": escape(snapshot.connector),
+                "connector": escape(posted.connector(snapshot.connector)),
                 "user": f"<@{who}>",
                 "filters": escape(query.text()),
             }
@@ -91,7 +91,9 @@ class CampaignActions(KeptClicks):
                     **values,
                 )
             what = posted._("coverage")
-            filename = csv_filename(snapshot.connector, f"{what} {query.text()}")
+            filename = csv_filename(
+                posted.connector_file(snapshot.connector), f"{what} {query.text()}"
+            )
             return Upload(filename, coverage_csv(grid, posted), comment)
 
         return upload
@@ -118,12 +120,14 @@ class CampaignActions(KeptClicks):
                 "Connectors {left} and {right} compared: {count} difference, exported by {user}",
                 "Connectors {left} and {right} compared: {count} differences, exported by {user}",
                 comparison.count,
-                left=escape(left.connector),
-                right=escape(right.connector),
+                left=escape(posted.connector(left.connector)),
+                right=escape(posted.connector(right.connector)),
                 user=f"<@{who}>",
             )
             what = posted._("comparison")
-            connectors = f"{left.connector}-{right.connector}"
+            connectors = (
+                f"{posted.connector_file(left.connector)}-{posted.connector_file(right.connector)}"
+            )
             filename = csv_filename(connectors, f"{what} {query.text()}")
             return Upload(filename, comparison_csv(comparison, posted), comment)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import Check, Compare, Coverage, Lookup, parse_query_text
+from bot.commands import Check, Compare, Coverage, Lookup, parse_query_text, resolved
 from bot.errors import BotError, ExpiredError
 from bot.i18n import Translator
 from bot.i18n.messages import describe, slack_problem
@@ -136,8 +136,8 @@ class KeptClicks:
     ) -> None:
         """Refresh: run the button's command again, asking Wolkvox, keeping its filters."""
         t = await self.door.languages.translator(clicker(body))
-        try:
-            command = read(action.get("value"), t)
+        try:  # a button made before operations existed names the environment's
+            command = resolved(read(action.get("value"), t), self.door.button_key, t)
         except BotError as error:
             await reply(respond, text_message(describe(error, t)))
             return
@@ -197,8 +197,11 @@ class KeptClicks:
 
     async def kept(self, connector: str, snapshot_id: str, query: str = "") -> Snapshot:
         """The kept snapshot a button points to; ExpiredError when it is gone, or when it is
-        another connector's (a button naming 5678 with 1234's snapshot id). Every click that
-        loads a kept snapshot by id comes through here (tests/test_cross_connector_buttons.py)."""
+        another connector's (a button naming 5678 with 1234's snapshot id, or cliente_b:1234
+        with cliente_a:1234's); UnknownOperation when the button's operation is gone. Every
+        click that loads a kept snapshot by id comes through here
+        (tests/test_cross_connector_buttons.py, tests/test_operation_addressing.py)."""
+        connector = self.door.button_key(connector)
         snapshot = await self.door.service.kept(snapshot_id) if snapshot_id else None
         if snapshot is None or snapshot.connector != connector:
             raise ExpiredError(connector, query)

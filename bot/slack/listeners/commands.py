@@ -1,5 +1,6 @@
 """What happens when someone types `/wolkvox-sync …`: find the person's language, parse, check
-access, then answer as `answers.ANSWERS` says for the kind of command.
+access, say which operation each connector is in (or ask), then answer as `answers.ANSWERS`
+says for the kind of command.
 
 The acknowledgement never waits for Slack to tell a person's language (`users.info`): when it
 is not cached yet (someone's first command of the day), the command is acknowledged at once
@@ -18,8 +19,10 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot import commands
 from bot.commands import Help
-from bot.errors import InputError
+from bot.errors import BotError, InputError, OperationError, OperationNeeded
+from bot.i18n import translator
 from bot.i18n.messages import describe
+from bot.operations.addressing import resolve_connector
 from bot.ops import metrics
 from bot.slack import replies
 from bot.slack.access import allowed, refusal
@@ -57,7 +60,14 @@ class CommandListener:
         team_id = str(command.get("team_id") or "")
         known = await self.door.languages.known(user_id)  # the cache only, never Slack
         if known is not None:  # the answer may be the acknowledgement itself
-            asked = Asked(known.t, trigger, respond, ack, channel_id=channel_id, team_id=team_id)
+            asked = Asked(
+                self.door.languages.speaking(known),
+                trigger,
+                respond,
+                ack,
+                channel_id=channel_id,
+                team_id=team_id,
+            )
         else:
             shown = await self.acknowledge_early(ack, text, user_id, channel_id)
             await asyncio.sleep(ACK_LEAVES_SECONDS)  # it leaves before the lookup's work
@@ -68,7 +78,7 @@ class CommandListener:
     async def answer(self, text: str, asked: Asked) -> None:
         t = asked.t
         try:
-            parsed = commands.parse(text, self.door.settings.aliases, t)
+            parsed = commands.parse(text, self.door.book.aliases(), t)
         except InputError as error:
             metrics.command("unreadable", "bad_input")
             await asked.acknowledge(replies.text_message(describe(error, t)))
@@ -80,6 +90,14 @@ class CommandListener:
                 await asked.acknowledge(replies.text_message(refusal(t)))
                 return
             metrics.command(kind, "accepted")
+        try:  # before any cache is read or Wolkvox called
+            parsed = await self.door.resolve(parsed, asked.channel_id, t)
+        except OperationNeeded as error:
+            await asked.acknowledge(replies.operation_question_message(error, text, t))
+            return
+        except (OperationError, InputError) as error:
+            await asked.acknowledge(replies.text_message(describe(error, t)))
+            return
         await ANSWERS[type(parsed)](self.door, parsed, asked)
 
     async def acknowledge_early(
@@ -88,9 +106,13 @@ class CommandListener:
         """The acknowledgement before the person's language is known: a "syncing" without
         words when the command will sync (its answer takes seconds), else nothing (the answer
         follows within about a second)."""
-        try:
-            parsed = commands.parse(text, self.door.settings.aliases)  # read again in theirs
-        except InputError:
+        names = self.door.book.names()
+        try:  # read again in theirs; a channel's default is not read before this acknowledgement
+            parsed = commands.parse(text, self.door.book.aliases())
+            parsed = commands.resolved(
+                parsed, lambda word: resolve_connector(word, names), translator()
+            )
+        except BotError:
             parsed = None
         answer = ANSWERS.get(type(parsed)) if parsed is not None else None
         if (
@@ -98,7 +120,7 @@ class CommandListener:
             and allowed(self.door.settings, user_id=user_id, channel_id=channel_id)
             and answer.will_sync(self.door, parsed)
         ):
-            await ack_with(ack, answer.wordless_progress(parsed))
+            await ack_with(ack, answer.wordless_progress(parsed, self.door.book.several))
             return "progress"
         await ack()
         return "nothing"

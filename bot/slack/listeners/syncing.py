@@ -36,7 +36,7 @@ from bot.slack.views.compare import Sides
 from bot.slack.views.kit import About, Message
 from bot.slack.views.status import quota_warning
 from bot.sync.service import SyncOutcome
-from bot.templates.connectors import canonical_connector
+from bot.templates.connectors import canonical_connector, connector_label
 from bot.templates.model import Snapshot
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ class Synced(ABC, Generic[C]):
         if cached is not None:
             await asked.acknowledge(cached)
             return
-        async with door.pending.owe(self.connectors(command)[0], asked.respond, asked.t) as owed:
+        first = asked.t.connector(self.connectors(command)[0])  # named if a shutdown tells them
+        async with door.pending.owe(first, asked.respond, asked.t) as owed:
             if asked.shown != "progress":  # else a "syncing" without words stands for it
                 await asked.acknowledge(self.progress(command, asked.t))
             message = await self.synced(door, command, asked)
@@ -75,11 +76,14 @@ class Synced(ABC, Generic[C]):
         fresh = set(door.service.cached_here)
         return any(canonical_connector(c) not in fresh for c in self.connectors(command))
 
-    def wordless_progress(self, command: C) -> Message:
+    def wordless_progress(self, command: C, several: bool = False) -> Message:
         """The acknowledgement of a command that will sync, sent before its person's language
-        is known: an hourglass, the connectors and Wolkvox, words in no language. The answer
-        replaces it."""
-        connectors = " · ".join(f"*{escape(c)}*" for c in self.connectors(command))
+        is known: an hourglass, the connectors (with their operation when `several` exist)
+        and Wolkvox, words in no language. The answer replaces it."""
+        connectors = " · ".join(
+            f"*{escape(connector_label(c, with_operation=several))}*"
+            for c in self.connectors(command)
+        )
         return replies.text_message(f":hourglass_flowing_sand: {connectors} · Wolkvox…")
 
     @abstractmethod
@@ -203,7 +207,7 @@ class BothConnectors(Synced[Compare]):
         left, right = outcomes
         warnings = [
             t._("*{connector}:* {warning}").format(
-                connector=escape(outcome.snapshot.connector),
+                connector=escape(t.connector(outcome.snapshot.connector)),
                 warning=stale_warning(outcome.error, t),
             )
             for outcome in outcomes

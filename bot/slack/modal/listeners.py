@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
+from bot.errors import SharedStateUnavailable, SyncLimitReached, UnknownOperation, WolkvoxError
 from bot.i18n import Translator
 from bot.i18n.messages import describe, slack_problem, stale_warning
 from bot.i18n.mrkdwn import clip
@@ -107,10 +108,11 @@ class FindTemplate:
         if not self._allowed(user_id):
             await ack(options=[])
             return
-        t = (await self.door.languages.now_or_default(user_id)).t
+        t = self.door.languages.speaking(await self.door.languages.now_or_default(user_id))
         typed = str(body.get("value") or "")[:MAX_TYPED]
+        book = self.door.book
         options = connector_options(
-            typed, self.door.settings.aliases, self.door.service.cached_here, t
+            typed, book.aliases(), self.door.service.cached_here, t, book.names()
         )
         await ack(options=options)
 
@@ -121,14 +123,15 @@ class FindTemplate:
         if not self._allowed(user_id):
             await ack(options=[])
             return
-        connector = chosen_connector(view_of(body))
+        connector, gone = self._key(chosen_connector(view_of(body)))
         snapshot = await self._cached(connector) if connector else None
         if snapshot is None and connector:
             snapshot = await self._last_known(connector)
             self._sync_later(connector, user_id, clicker_name(body))
         if snapshot is None:
-            t = (await self.door.languages.now_or_default(user_id)).t
-            await ack(options=[hint_option(self._waiting(connector, t))])
+            t = self.door.languages.speaking(await self.door.languages.now_or_default(user_id))
+            hint = plain_fallback(describe(gone, t)) if gone else self._waiting(connector, t)
+            await ack(options=[hint_option(hint)])
             return
         typed = str(body.get("value") or "")  # find() reads only its first MAX_TYPED characters
         await ack(options=template_options(snapshot, find(snapshot, typed)))
@@ -139,12 +142,16 @@ class FindTemplate:
         """A connector chosen: show how many templates it has, syncing it first if needed."""
         await ack()
         value, label = selected_option(action)
-        connector = read_connector_value(value)
+        connector, gone = self._key(read_connector_value(value))
+        user_id, view = clicker(body), view_of(body)
+        if gone is not None:  # an operation removed since the menu was shown
+            t = await self.door.languages.translator(user_id)
+            await self._update(view, find_view(Found(status=describe(gone, t)), t))
+            return
         if not connector:
             return  # the hint option
-        user_id, view = clicker(body), view_of(body)
         t = await self.door.languages.translator(user_id)
-        chosen = Chosen(connector, label or connector)
+        chosen = Chosen(connector, label or t.connector(connector))
         now = self.door.now()
         cached = await self._cached(connector)
         if cached is not None:
@@ -168,8 +175,13 @@ class FindTemplate:
             return  # the hint option
         user_id, view = clicker(body), view_of(body)
         t = await self.door.languages.translator(user_id)
+        key, gone = self._key(ref.connector)
+        if gone is not None:
+            await self._update(view, find_view(Found(status=describe(gone, t)), t))
+            return
+        ref = replace(ref, connector=key)
         before = read_metadata(view)
-        label = before.label if before.connector == ref.connector else ref.connector
+        label = before.label if before.connector == ref.connector else t.connector(ref.connector)
         found = await self._template(ref.connector, ref.snapshot_id, ref.index)
         if found is None:
             status = t._(
@@ -190,7 +202,7 @@ class FindTemplate:
         who shared it; close the modal, or say under the channel picker why not."""
         user_id, view = clicker(body), view_of(body)
         # known since the modal opened, usually; Share has no second of its 3 s to wait for it
-        t = (await self.door.languages.now_or_default(user_id)).t
+        t = self.door.languages.speaking(await self.door.languages.now_or_default(user_id))
         problem = await self._post(user_id, view, t)
         if problem:
             errors = {CHANNEL_BLOCK: clip(plain_fallback(problem), MAX_ERROR)}
@@ -206,6 +218,11 @@ class FindTemplate:
         if not allowed(self.door.settings, user_id=user_id, channel_id=channel):
             return refusal(t)
         ref = read_metadata(view).template
+        if ref is not None:
+            key, gone = self._key(ref.connector)
+            if gone is not None:
+                return describe(gone, t)
+            ref = replace(ref, connector=key)
         found = await self._template(ref.connector, ref.snapshot_id, ref.index) if ref else None
         if found is None:
             return t._(
@@ -271,6 +288,16 @@ class FindTemplate:
             if not cursor or not isinstance(cursor, str):
                 return False
         return None
+
+    def _key(self, connector: str) -> tuple[str, UnknownOperation | None]:
+        """The key of a connector the modal carries ("" for none), or the error when its
+        operation is gone (`SlackDoor.button_key`)."""
+        if not connector:
+            return "", None
+        try:
+            return self.door.button_key(connector), None
+        except UnknownOperation as error:
+            return "", error
 
     def _allowed(self, user_id: str) -> bool:
         """The modal is in no channel: WOLKVOX_ALLOWED_CHANNELS, when set, refuses it."""
@@ -343,9 +370,11 @@ class FindTemplate:
             return t._("Choose a connector first")
         if connector in self._failed:
             return t._("Could not sync {connector}: choose it again to see why").format(
-                connector=connector
+                connector=t.connector(connector)
             )
-        return t._("Syncing {connector}… type again in a moment").format(connector=connector)
+        return t._("Syncing {connector}… type again in a moment").format(
+            connector=t.connector(connector)
+        )
 
     async def _update(self, view: dict[str, Any], new: dict[str, Any]) -> tuple[bool, str | None]:
         """views.update with the view's hash: whether Slack took it, and the new hash. A

@@ -1,7 +1,7 @@
 """What the modal carries between requests, written small and read back defensively (pure).
 
-- A template option's value: `<connector>.<snapshot id>.<position>` (about 20 characters,
-  well inside Slack's 150), read back strictly.
+- A template option's value: `<connector>.<snapshot id>.<position>` (at most 93 characters,
+  the connector a key `cliente_a:1234`, inside Slack's 150), read back strictly.
 - The view's `private_metadata`: the connector chosen (and how its menu showed it), and the
   template chosen, as compact JSON.
 - The view's state: which connector, which channel.
@@ -17,12 +17,12 @@ from typing import Any
 
 from bot.slack.modal.ids import CHANNEL_BLOCK, CHANNEL_MENU, CONNECTOR_BLOCK, CONNECTOR_MENU
 from bot.slack.values import TemplateRef
-from bot.templates.connectors import canonical_connector, is_connector_id
+from bot.templates.connectors import canonical_connector, is_connector_word
 
 MAX_OPTION_VALUE = 150  # Slack's limit for a menu option's value
 MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
 MAX_LABEL = 75  # an option's text
-_TEMPLATE_VALUE = re.compile(r"([0-9]{1,20})\.([0-9a-f]{1,32})\.([0-9]{1,6})")
+_TEMPLATE_VALUE = re.compile(r"((?:[a-z0-9_-]{1,32}:)?[0-9]{1,20})\.([0-9a-f]{1,32})\.([0-9]{1,6})")
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,20}")
 
 
@@ -30,7 +30,7 @@ _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,20}")
 class Chosen:
     """What the person has chosen in the modal so far."""
 
-    connector: str = ""  # canonical id, "" for none yet
+    connector: str = ""  # a key (`cliente_a:1234`), "" for none yet
     label: str = ""  # how the connector menu shows it ("ventas (1234)")
     template: TemplateRef | None = None
 
@@ -52,8 +52,9 @@ def read_template_value(value: object) -> TemplateRef | None:
 
 
 def read_connector_value(value: object) -> str:
-    """A connector menu option's value: a canonical id, or "" (a hint, or junk)."""
-    if isinstance(value, str) and is_connector_id(value):
+    """A connector menu option's value: a key (`cliente_a:1234`; a bare id from a modal
+    opened before operations existed), or "" (a hint, or junk)."""
+    if isinstance(value, str) and is_connector_word(value):
         return canonical_connector(value)
     return ""
 

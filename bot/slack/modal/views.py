@@ -26,8 +26,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.errors import OperationError
 from bot.i18n import Translator
 from bot.i18n.mrkdwn import clip, escape, one_line, plain
+from bot.operations.addressing import resolve_connector
 from bot.slack.modal.ids import (
     CHANNEL_BLOCK,
     CHANNEL_MENU,
@@ -52,6 +54,12 @@ from bot.slack.views.kit import (
     user_ref,
 )
 from bot.slack.views.template import detail_blocks, detail_card
+from bot.templates.connectors import (
+    MAX_CONNECTOR_DIGITS,
+    connector_id,
+    operation_of,
+    qualify,
+)
 from bot.templates.model import Snapshot, Template
 
 MAX_TITLE = 24  # a modal's title, submit and close texts
@@ -120,7 +128,7 @@ def ready_status(snapshot: Snapshot, origin: str, now: datetime, t: Translator) 
         "Connector *{connector}*: {count} template · {freshness}",
         "Connector *{connector}*: {count} templates · {freshness}",
         snapshot.count,
-        connector=escape(snapshot.connector),
+        connector=escape(t.connector(snapshot.connector)),
         freshness=synced_phrase(t, snapshot.synced_at, now, origin),
     )
 
@@ -131,26 +139,61 @@ def syncing_status(connector: str, t: Translator) -> str:
 
 
 def connector_options(
-    typed: str, aliases: Mapping[str, str], recent: Iterable[str], t: Translator
+    typed: str,
+    aliases: Mapping[str, str],
+    recent: Iterable[str],
+    t: Translator,
+    operations: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """The connector menu: a typed id first, then the aliases and the connectors synced
-    recently that match what is typed; a hint when nothing does."""
+    """The connector menu, each option's value a connector's key: what is typed first (an id
+    alone: one option per operation when there are several, since the modal has no channel
+    to take a default from; `cliente_a:1234`: that one), then the aliases and the connectors
+    synced recently that match what is typed; a hint when nothing does, or when no operation
+    is set up or the one typed does not exist."""
+    if not operations:
+        return [hint_option(t._("No Wolkvox operation is set up yet: ask an admin"))]
     wanted = typed.strip().casefold()
-    digits = wanted.lstrip("0") or wanted
-    named = {number.lstrip("0") or "0": alias for alias, number in aliases.items()}
+    operation, _, number = wanted.rpartition(":") if ":" in wanted else ("", "", wanted)
+    digits = number.lstrip("0") or number
+    named: dict[str, str] = {}  # key -> alias
+    for alias, target in aliases.items():
+        key = _key(target, operations)
+        if key:
+            named.setdefault(key, alias)
     listed: dict[str, str] = {}  # value -> text
-    if wanted.isascii() and wanted.isdigit() and len(wanted) <= 20:
-        listed[digits] = _connector_label(digits, named, t)
-    for alias, number in sorted(aliases.items()):
-        canonical = number.lstrip("0") or "0"
-        if not wanted or wanted in alias or canonical.startswith(digits):
-            listed.setdefault(canonical, _connector_label(canonical, named, t))
-    for connector in sorted(recent):
-        if not wanted or connector.startswith(digits):
-            listed.setdefault(connector, _connector_label(connector, named, t))
+    if number.isascii() and number.isdigit() and len(number) <= MAX_CONNECTOR_DIGITS:
+        if operation and operation not in operations:
+            return [hint_option(t._("No operation is named {name}").format(name=operation))]
+        for name in [operation] if operation else operations:
+            key = qualify(name, digits)
+            listed[key] = _connector_label(key, named, t)
+
+    def matches(key: str, alias: str = "") -> bool:
+        return (
+            not wanted
+            or (bool(alias) and wanted in alias)
+            or key.startswith(wanted)
+            or (not operation and connector_id(key).startswith(digits))
+        )
+
+    for alias, target in sorted(aliases.items()):
+        key = _key(target, operations)
+        if key and matches(key, alias):
+            listed.setdefault(key, _connector_label(key, named, t))
+    for key in sorted(recent):
+        if operation_of(key) in operations and matches(key):
+            listed.setdefault(key, _connector_label(key, named, t))
     if not listed:
         return [hint_option(t._("Type the connector's id (digits), like 1234"))]
     return [_option_json(text, value) for value, text in list(listed.items())[:MAX_OPTIONS]]
+
+
+def _key(target: str, operations: Sequence[str]) -> str:
+    """An alias's connector as a key; "" when its operation is not (or no longer) set up."""
+    try:
+        return resolve_connector(target, operations)
+    except OperationError:
+        return ""
 
 
 def template_options(snapshot: Snapshot, positions: Sequence[int]) -> list[dict[str, Any]]:
@@ -218,11 +261,12 @@ def _channel_picker(t: Translator) -> InputBlock:
     )
 
 
-def _connector_label(connector: str, named: Mapping[str, str], t: Translator) -> str:
-    alias = named.get(connector)
+def _connector_label(key: str, named: Mapping[str, str], t: Translator) -> str:
+    """ "ventas (1234)", "Connector 1234"; with several operations "Connector 1234 · cliente_a"."""
+    alias = named.get(key)
     if alias:
-        return clip(f"{alias} ({connector})", MAX_LABEL)
-    return clip(t._("Connector {connector}").format(connector=connector), MAX_LABEL)
+        return clip(f"{alias} ({t.connector(key)})", MAX_LABEL)
+    return clip(t._("Connector {connector}").format(connector=t.connector(key)), MAX_LABEL)
 
 
 def _title(text: str) -> PlainTextObject:

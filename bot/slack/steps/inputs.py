@@ -43,7 +43,8 @@ def read_runner(inputs: Mapping[str, Any]) -> Runner:
 def read_step_connector(
     inputs: Mapping[str, Any], aliases: Mapping[str, str], t: Translator
 ) -> str:
-    """The `connector` input: an id or an alias, read as the command reads it."""
+    """The `connector` input: an id, `cliente_a:1234` or an alias, read as the command reads
+    it (which operation an id alone is in is decided by `StepRun.connector`)."""
     word = text_input(inputs, "connector")
     if not word:
         raise InputError(

@@ -21,6 +21,7 @@ from slack_bolt.context.fail.async_fail import AsyncFail
 
 from bot.errors import (
     InputError,
+    OperationError,
     SharedStateUnavailable,
     SyncLimitReached,
     WolkvoxError,
@@ -29,7 +30,7 @@ from bot.errors import (
 from bot.i18n import Translator
 from bot.i18n.messages import describe, operator_hint
 from bot.slack.access import allowed, refusal
-from bot.slack.steps.inputs import Runner, read_runner
+from bot.slack.steps.inputs import Runner, read_runner, read_step_connector
 from bot.slack.steps.wording import plain_text, runner_needed
 from bot.sync.service import SyncTrigger
 
@@ -74,6 +75,13 @@ class StepRun:
             team_id=self.team_id,
             runner=self.runner.user_id or self.runner.channel_id,
         )
+
+    async def connector(self) -> str:
+        """The `connector` input as a key: an id, `cliente_a:1234` or an alias, an id alone
+        meaning the only operation's, else the default of the channel the step was told
+        (`channel_id`); raises OperationError (the step fails saying how to name it)."""
+        word = read_step_connector(self.inputs, self.door.book.aliases(), self.t)
+        return await self.door.connector_key(word, self.runner.channel_id)
 
     async def bounded(self, connector: str, work: Awaitable[T]) -> T:
         """`work`, given up after WOLKVOX_TIMEOUT plus a margin (WolkvoxTimeout). A sync it
@@ -129,7 +137,13 @@ async def run_step(
         outputs = await work(StepRun(door, inputs, runner, t, team_id))
     except StepFailure as failure:
         text = failure.text
-    except (InputError, WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
+    except (
+        InputError,
+        OperationError,
+        WolkvoxError,
+        SharedStateUnavailable,
+        SyncLimitReached,
+    ) as error:
         _log_failure(name, error)
         text = describe(error, t)
     except Exception:  # a step must end, whatever happened: say so, with a reference

@@ -12,7 +12,6 @@ What the counts mean:
 
 from __future__ import annotations
 
-from bot.slack.steps.inputs import read_step_connector
 from bot.slack.steps.run import Outputs, Step, StepRun
 from bot.slack.steps.wording import SyncCounts, fresh_summary, unsynced_summary
 from bot.sync.service import SyncOutcome
@@ -29,7 +28,7 @@ class SyncStep(Step):
     async def answer(self, run: StepRun) -> Outputs:
         """Refresh the connector and report the counts and a one-line summary."""
         door, t = run.door, run.t
-        connector = read_step_connector(run.inputs, door.settings.aliases, t)
+        connector = await run.connector()
         trigger = run.trigger(SYNC_STEP)
         outcome = await run.bounded(connector, door.service.sync(connector, trigger, refresh=True))
         if outcome.error is not None:  # "stale": an older copy is kept, but this sync failed
@@ -38,10 +37,10 @@ class SyncStep(Step):
         count = outcome.snapshot.count
         if outcome.origin in ("cooldown", "quota"):  # no new sync ran
             counts = SyncCounts(count)
-            text = unsynced_summary(outcome.origin, connector, count, age, t)
+            text = unsynced_summary(outcome.origin, t.connector(connector), count, age, t)
         else:  # "wolkvox" or "shared" (refresh=True never answers from the cache)
             counts = await self.counts(outcome)
-            text = fresh_summary(connector, counts, t)
+            text = fresh_summary(t.connector(connector), counts, t)
         return {
             "template_count": counts.template_count,
             "added": counts.added,

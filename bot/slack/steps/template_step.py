@@ -18,7 +18,6 @@ from bot.i18n import Translator
 from bot.i18n.mrkdwn import code, escape, plain
 from bot.slack.steps.inputs import (
     read_language_code,
-    read_step_connector,
     read_template_name,
     text_input,
 )
@@ -41,7 +40,7 @@ class TemplateStep(Step):
     async def answer(self, run: StepRun) -> Outputs:
         """Find the template and one of its language versions."""
         door, t = run.door, run.t
-        connector = read_step_connector(run.inputs, door.settings.aliases, t)
+        connector = await run.connector()
         name = read_template_name(run.inputs, t)
         wanted = read_language_code(run.inputs, t)
         trigger = run.trigger(TEMPLATE_STEP)
@@ -86,7 +85,7 @@ def missing_language(found: TemplateVersions, wanted: str, t: Translator) -> str
         "Template {name} of connector *{connector}* has no {language} version. It has: {languages}."
     ).format(
         name=code(found.versions[0].name, MAX_NAME_SHOWN),
-        connector=escape(found.snapshot.connector),
+        connector=escape(t.connector(found.snapshot.connector)),
         language=code(wanted, 16),
         languages=", ".join(plain(v.language, 16) for v in found.versions),
     )

@@ -73,7 +73,7 @@ def change_notification(
 ) -> tuple[Message, str | None]:
     """The channel post after a fresh sync, in the channel's language, and a CSV of every
     change when the post lists only some of them (posted in the thread)."""
-    connector = escape(snapshot.connector)
+    connector = escape(t.connector(snapshot.connector))
     # a name, not a mention: a channel post should not ping the person for their own sync
     by = who(t, "", plain(user_name, 80), source) if user_name else who(t, user_id, "", source)
     when = context(t._("Synced {moment}").format(moment=t.moment(snapshot.synced_at)))
@@ -115,7 +115,7 @@ def _first_sync_notification(
     snapshot: Snapshot, by: str, when: ContextBlock, t: Translator
 ) -> Message:
     """The channel post after a connector's first sync: how many templates it has."""
-    connector = escape(snapshot.connector)
+    connector = escape(t.connector(snapshot.connector))
     head = t.nformat(
         ":new: Connector *{connector}* synced for the first time by {who}: *{count} "
         "template* found.",
@@ -141,7 +141,9 @@ def subscriber_warning(channel_id: str, connector: str, reason: str, t: Translat
         ":warning: I could not post the changes of connector *{connector}* to {channel} "
         "({reason}). Invite me there with `/invite @Wolkvox Sync`; I will send what is waiting "
         "at the next sync."
-    ).format(connector=escape(connector), channel=f"<#{channel_id}>", reason=escape(reason))
+    ).format(
+        connector=escape(t.connector(connector)), channel=f"<#{channel_id}>", reason=escape(reason)
+    )
     return message(t._("I could not post to a subscribed channel"), [section(text)])
 
 

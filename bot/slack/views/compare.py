@@ -57,7 +57,7 @@ def comparison_message(page: ComparisonPage, about: About, sides: Sides | None =
     """The counts and one page of differences, with when each side was synced and who asked
     (or shared) it; buttons unless shared."""
     t, comparison = about.t, page.comparison
-    left, right = comparison.left.connector, comparison.right.connector
+    left, right = t.connector(comparison.left.connector), t.connector(comparison.right.connector)
     header = t._("Connectors {left} and {right} compared").format(
         left=one_line(left), right=one_line(right)
     )
@@ -87,8 +87,8 @@ def comparison_expired(ref: CompareRef, text: str, t: Translator) -> Message:
 def _line(comparison: Comparison, about: About, sides: Sides) -> str:
     t = about.t
     freshness = t._("*{left}:* {left_freshness} · *{right}:* {right_freshness}").format(
-        left=escape(comparison.left.connector),
-        right=escape(comparison.right.connector),
+        left=escape(t.connector(comparison.left.connector)),
+        right=escape(t.connector(comparison.right.connector)),
         left_freshness=synced_phrase(t, comparison.left.synced_at, about.now, sides.left),
         right_freshness=synced_phrase(t, comparison.right.synced_at, about.now, sides.right),
     )
@@ -96,7 +96,7 @@ def _line(comparison: Comparison, about: About, sides: Sides) -> str:
 
 
 def _identical(comparison: Comparison, t: Translator) -> str:
-    left, right = escape(comparison.left.connector), escape(comparison.right.connector)
+    left, right = _names(comparison, t)
     if not comparison.same:
         if comparison.query.empty:
             return t._("Neither connector *{left}* nor *{right}* has any template.").format(
@@ -116,8 +116,16 @@ def _identical(comparison: Comparison, t: Translator) -> str:
     )
 
 
+def _names(comparison: Comparison, t: Translator) -> tuple[str, str]:
+    """Both sides' connectors as mrkdwn names them."""
+    return (
+        escape(t.connector(comparison.left.connector)),
+        escape(t.connector(comparison.right.connector)),
+    )
+
+
 def _counts(comparison: Comparison, t: Translator) -> SectionBlock:
-    left, right = escape(comparison.left.connector), escape(comparison.right.connector)
+    left, right = _names(comparison, t)
     fields = [
         (t._("*Only in {connector}*").format(connector=left), len(comparison.only_left)),
         (t._("*Only in {connector}*").format(connector=right), len(comparison.only_right)),
@@ -151,10 +159,10 @@ def _parts(page: ComparisonPage, t: Translator) -> list[str]:
 
 def _part_title(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
     if kind is EntryKind.ONLY_LEFT:
-        connector = escape(comparison.left.connector)
+        connector = escape(t.connector(comparison.left.connector))
         return t._(":arrow_left: *Only in {connector}*").format(connector=connector)
     if kind is EntryKind.ONLY_RIGHT:
-        connector = escape(comparison.right.connector)
+        connector = escape(t.connector(comparison.right.connector))
         return t._(":arrow_right: *Only in {connector}*").format(connector=connector)
     return t._(":left_right_arrow: *In both, but different*")
 
@@ -198,9 +206,13 @@ def _part_pages(page: ComparisonPage) -> list[tuple[EntryKind, int]]:
 
 def _jump_label(kind: EntryKind, comparison: Comparison, t: Translator) -> str:
     if kind is EntryKind.ONLY_LEFT:
-        return t._("» Only in {connector}").format(connector=one_line(comparison.left.connector))
+        return t._("» Only in {connector}").format(
+            connector=one_line(t.connector(comparison.left.connector))
+        )
     if kind is EntryKind.ONLY_RIGHT:
-        return t._("» Only in {connector}").format(connector=one_line(comparison.right.connector))
+        return t._("» Only in {connector}").format(
+            connector=one_line(t.connector(comparison.right.connector))
+        )
     return t._("» Different in both")
 
 
@@ -210,8 +222,8 @@ def _fallback(page: ComparisonPage, t: Translator) -> str:
         "Connectors {left} and {right}: {count} difference",
         "Connectors {left} and {right}: {count} differences",
         comparison.count,
-        left=escape(comparison.left.connector),
-        right=escape(comparison.right.connector),
+        left=escape(t.connector(comparison.left.connector)),
+        right=escape(t.connector(comparison.right.connector)),
     )
     return paged(text, page.page, page.pages, t)
 

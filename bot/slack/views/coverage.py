@@ -51,11 +51,13 @@ def coverage_message(result: CoverageResult, about: About) -> Message:
     """The summary and one page of the grid, with who asked (or shared) it and when it was
     synced; buttons unless shared."""
     t, snapshot = about.t, result.snapshot
-    header = t._("Coverage · connector {connector}").format(connector=one_line(snapshot.connector))
+    header = t._("Coverage · connector {connector}").format(
+        connector=one_line(t.connector(snapshot.connector))
+    )
     if result.rows:
         body: list[Block] = [section(_summary(result, t)), section(_page_text(result, t))]
     else:
-        command_words = (snapshot.connector, words(t).coverage)
+        command_words = (t.connector_word(snapshot.connector), words(t).coverage)
         body = [nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)]
     return result_message(
         header,
@@ -159,7 +161,7 @@ def _cell(text: str, width: int = MAX_NAME_WIDTH) -> str:
 
 
 def _fallback(result: CoverageResult, t: Translator) -> str:
-    connector = escape(result.snapshot.connector)
+    connector = escape(t.connector(result.snapshot.connector))
     text = t.nformat(
         "Coverage of connector {connector}: {complete} of {count} template in every language",
         "Coverage of connector {connector}: {complete} of {count} templates in every language",

@@ -23,18 +23,25 @@ def history_message(
     if not records:
         text = t._(
             "No sync of connector *{connector}* is stored yet. Run {command} to make the first."
-        ).format(connector=escape(connector), command=f"`{COMMAND} {escape(connector)}`")
-        fallback = t._("No history for connector {connector}").format(connector=escape(connector))
+        ).format(
+            connector=escape(t.connector(connector)),
+            command=f"`{COMMAND} {escape(t.connector_word(connector))}`",
+        )
+        fallback = t._("No history for connector {connector}").format(
+            connector=escape(t.connector(connector))
+        )
         return message(fallback, [section(text)])
     lines = [f"• {record_line(r, now=now, t=t)}" for r in records]
     header = t.nformat(
         "Connector {connector} · last sync",
         "Connector {connector} · last {count} syncs",
         len(records),
-        connector=connector,
+        connector=t.connector(connector),
     )
     blocks: list[Block] = [HeaderBlock(text=clip(header, MAX_HEADER)), section("\n".join(lines))]
-    fallback = t._("History of connector {connector}").format(connector=escape(connector))
+    fallback = t._("History of connector {connector}").format(
+        connector=escape(t.connector(connector))
+    )
     return message(fallback, blocks)
 
 
@@ -62,7 +69,7 @@ def subscriptions_message(channel_id: str, subs: Sequence[Subscription], t: Tran
     lines = [
         "• "
         + t._("Connector *{connector}*, subscribed by {user} · {moment}").format(
-            connector=escape(s.connector),
+            connector=escape(t.connector(s.connector)),
             user=user_ref(s.created_by, t._("someone")),
             moment=t.moment(s.created_at),
         )

@@ -85,7 +85,7 @@ def _no_match_lines(
             "No template matches these filters among the {count} templates of connector "
             "*{connector}*.",
             count,
-            connector=escape(connector),
+            connector=escape(t.connector(connector)),
         )
     ]
     if relaxation is not None:
@@ -109,7 +109,7 @@ def _no_templates_text(connector: str, t: Translator) -> str:
     return t._(
         "Wolkvox returned *no templates* for connector *{connector}*. Check in "
         "Meta Business Manager that this WhatsApp number has approved templates."
-    ).format(connector=escape(connector))
+    ).format(connector=escape(t.connector(connector)))
 
 
 def expired_offer(text: str, refresh: ButtonElement) -> Message:

@@ -132,7 +132,7 @@ def _body(result: LookupResult, t: Translator, shared: bool) -> list[Block]:
         lines = [_template_line(x) for x in result.shown_templates]
         body.append(section("\n".join([title, *lines])))
     else:
-        command_words = (snapshot.connector,)
+        command_words = (t.connector_word(snapshot.connector),)
         body.append(
             nothing_listed(snapshot, result.relaxation, result.close_names, command_words, t)
         )
@@ -151,14 +151,14 @@ def _fallback(result: LookupResult, t: Translator) -> str:
             "Connector {connector}: {count} template",
             "Connector {connector}: {count} templates",
             snapshot.count,
-            connector=escape(snapshot.connector),
+            connector=escape(t.connector(snapshot.connector)),
         )
     else:
         fallback = t.nformat(
             "Connector {connector}: {matches} of {count} template matches",
             "Connector {connector}: {matches} of {count} templates match",
             snapshot.count,
-            connector=escape(snapshot.connector),
+            connector=escape(t.connector(snapshot.connector)),
             matches=t.number(result.count),
         )
     return paged(fallback, result.page, result.pages, t)

@@ -82,7 +82,7 @@ def detail_card(
 ) -> Message:
     """One template in full, then its connector and `freshness` (the Open menu, Share)."""
     line = t._("Connector {connector} · {freshness}").format(
-        connector=escape(snapshot.connector), freshness=freshness
+        connector=escape(t.connector(snapshot.connector)), freshness=freshness
     )
     return message(fallback, [*detail_blocks(template, t), context(line)])
 
@@ -149,7 +149,7 @@ def name_not_found_text(
 ) -> str:
     """ "Connector *1234* has no template named `x` (among 57 templates). Closest names: …"
     (the `show` and `check` replies, and the template step's failure)."""
-    values = {"connector": escape(snapshot.connector), "name": code(name, LISTED.name)}
+    values = {"connector": escape(t.connector(snapshot.connector)), "name": code(name, LISTED.name)}
     if not close_names:
         return t.nformat(
             "Connector *{connector}* has no template named {name} (it has just one).",
@@ -169,7 +169,8 @@ def name_not_found_text(
 
 def _left_out_note(snapshot: Snapshot, first: Template, left_out: list[str], t: Translator) -> str:
     listed = ", ".join(plain(x, LISTED.language) for x in left_out[:20])
-    command = f"`{COMMAND} {escape(snapshot.connector)} {plain(first.name, LISTED.name)}`"
+    connector = escape(t.connector_word(snapshot.connector))
+    command = f"`{COMMAND} {connector} {plain(first.name, LISTED.name)}`"
     return t.nformat(
         "{count} more language not shown here ({listed}): list it with {command} and open it "
         "from the menu.",
