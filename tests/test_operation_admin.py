@@ -484,3 +484,28 @@ def test_a_failed_test_sync_is_told_under_the_field_to_fix() -> None:
     )
     block, text = trial_failed(WolkvoxTimeout("1234", 30), "0077", t)
     assert block == ids.SERVER_BLOCK and "0077" in text
+
+
+def test_slack_is_asked_once_per_person_and_a_failure_means_not_admin(slack: FakeSlack) -> None:
+    import asyncio
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.admin.who import SlackAdmins
+
+    slack.admins.add(ADMIN)
+
+    async def ask() -> tuple[list[bool], bool, bool]:
+        admins = SlackAdmins(AsyncWebClient(token="xoxb-x", base_url=slack.api_url))
+        slack.hold_users_info()
+        together = asyncio.gather(*(admins.is_admin(ADMIN) for _ in range(5)))
+        await asyncio.sleep(0.2)
+        slack.release_users_info()
+        answers = list(await together)
+        again = await admins.is_admin(ADMIN)  # cached
+        slack.users_info_fails = True
+        return answers, again, await admins.is_admin(MEMBER)
+
+    answers, again, member = asyncio.run(ask())
+    assert answers == [True] * 5 and again is True and member is False
+    assert [c.body.get("user") for c in slack.calls("users.info")] == [ADMIN, MEMBER]
