@@ -33,6 +33,7 @@ TOKEN_B = "tok-CLIENTEB-0b8e2f6c4a"
 
 @pytest.fixture
 def workdir(tmp_path: Path, wolkvox: FakeWolkvox, slack: FakeSlack) -> Path:
+    wolkvox.add_server("0032", TOKEN)  # the environment's operation
     wolkvox.add_server("0040", TOKEN_A)
     wolkvox.add_server("0041", TOKEN_B)
     write_env(tmp_path, wolkvox, slack, *env_lines(wolkvox, KEY), connectors="ventas=1234")
@@ -218,26 +219,27 @@ def test_on_a_terminal_the_token_is_asked_for_and_not_echoed(workdir: Path) -> N
     """A pseudo-terminal as the process's controlling terminal: the prompt shows, what is
     typed does not (getpass turns echo off), and the operation is added."""
     leader, follower = pty.openpty()
-    name = os.ttyname(follower)
-
-    def controlling_terminal() -> None:
-        os.setsid()
-        fd = os.open(name, os.O_RDWR)  # the first terminal a session leader opens: its own
-        os.close(fd)
-
+    add_cliente_a = ["operation", "add", "cliente_a", "--server", "40"]
+    # a new session whose leader opens the terminal first makes it its controlling terminal
+    # (start_new_session: setsid, done safely however many threads the tests run)
+    takes_the_terminal = (
+        "import os, sys; os.close(os.open(sys.argv[1], os.O_RDWR)); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'bot', *sys.argv[2:]])"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "operation", "add", "cliente_a", "--server", "40"],
+        [sys.executable, "-c", takes_the_terminal, os.ttyname(follower), *add_cliente_a],
         cwd=workdir,
         env=base_env(),
         stdin=follower,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=controlling_terminal,  # noqa: PLW1509 (single-threaded test process)
+        start_new_session=True,
     )
     os.close(follower)
     shown = _read_until(leader, b"(not shown): ")
     assert b"Wolkvox token of operation cliente_a (not shown): " in shown
     os.write(leader, TOKEN_A.encode() + b"\n")
+    shown += _read_until(leader, b"\n")  # getpass's new line (or the echo, were it on)
     out, err = process.communicate(timeout=60)
     shown += _read_all(leader)
     os.close(leader)
@@ -330,9 +332,9 @@ def test_a_second_process_syncs_an_added_operation_with_its_own_token(
         "connector 77 · cliente_a: 3 templates, first sync",
         "connector 1234 · default: 3 templates, first sync",
     ]
-    assert sorted(wolkvox.server_calls) == [("", "1234"), ("0040", "1234"), ("0040", "77")]
-    tokens = {r["headers"].get("wolkvox-token") for r in wolkvox.requests}
-    assert TOKEN_A in tokens
+    assert sorted(wolkvox.server_calls) == [("0032", "1234"), ("0040", "1234"), ("0040", "77")]
+    used = {(r["path"].split("/")[1], r["headers"].get("wolkvox-token")) for r in wolkvox.requests}
+    assert used == {("wv0032", TOKEN), ("wv0040", TOKEN_A)}
     assert TOKEN_A not in result.stdout + result.stderr
 
 
