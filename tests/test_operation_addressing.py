@@ -35,7 +35,7 @@ from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok, template
 from tests.blockkit import all_text, buttons, check_message
 from tests.harness import BotServer, final_answer
-from tests.slash import said
+from tests.slash import said, settle
 from tests.test_modal import Modal
 from tests.test_steps import ERROR, SUCCESS, run
 
@@ -417,3 +417,19 @@ def test_the_question_fits_slack_and_its_values_are_bounded() -> None:
     check_message(message)
     assert question_buttons(message) == []
     assert "`cliente_a:1234`" in all_text(message)
+
+
+def test_subscriptions_and_their_posts_name_the_operation(
+    several: BotServer, slack: FakeSlack, wolkvox: FakeWolkvox
+) -> None:
+    subscribed = said(several, slack, "subscribe cliente_b:1234", "sub", channel_id="C0SALES")
+    assert "now gets what changes in connector *1234 · cliente_b*" in subscribed
+    listed = said(several, slack, "subscriptions", "subs", channel_id="C0SALES")
+    assert "Connector *1234 · cliente_b*, subscribed by" in listed
+    final_answer(several, slack, "cliente_a:1234", "a")  # another operation's 1234: no post
+    final_answer(several, slack, "cliente_b:1234", "b")
+    [post] = settle(slack, 1)
+    assert post["channel"] == "C0SALES"
+    assert "Connector *1234 · cliente_b* synced for the first time" in all_text(post)
+    gone = said(several, slack, "unsubscribe cliente_b:1234", "unsub", channel_id="C0SALES")
+    assert "no longer gets the changes of connector *1234 · cliente_b*" in gone
