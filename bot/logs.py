@@ -5,13 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+# Secrets learnt after start-up (the Wolkvox tokens of stored operations, opened when the
+# operations are loaded): every RedactSecrets filter hides them too.
+_LEARNT: set[str] = set()
+
+
+def keep_out_of_logs(secret: str) -> None:
+    """Hide `secret` from every log line from now on (shorter than 6 characters: ignored)."""
+    if len(secret) >= 6:
+        _LEARNT.add(secret)
+
 
 class RedactSecrets(logging.Filter):
     """Replace any configured secret that reaches a log record with [redacted]."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 6]
+        self._given = [s for s in secrets if len(s) >= 6]
+
+    @property
+    def _secrets(self) -> list[str]:
+        return [*self._given, *_LEARNT]
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -68,3 +68,34 @@ def test_database_and_redis_passwords_are_found_in_their_urls() -> None:
         "p@ss",
         "redispw",
     ]
+
+
+async def test_a_stored_operations_token_is_redacted_once_the_operations_are_loaded(
+    tmp_path: Path,
+) -> None:
+    """Tokens stored by admins are not in the environment the log filter was given at start:
+    loading the operations teaches every filter each token."""
+    import logging
+
+    from bot.database.store import Store
+    from bot.logs import RedactSecrets
+    from bot.operations.book import OperationBook
+    from bot.operations.model import Operation
+    from bot.operations.secrets import SecretBox, new_secret_key
+
+    token = "tok-STORED-9b2e4c7a1f"
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}")
+    try:
+        box = SecretBox((new_secret_key(),))
+        await OperationBook(None, store.operations, box).save(
+            Operation("cliente_a", "0032", token), who="console"
+        )
+        fresh = OperationBook(None, store.operations, box)  # another process, at start
+        log_filter = RedactSecrets([])
+        record = logging.LogRecord("x", logging.WARNING, "", 0, "Wolkvox said %s", (token,), None)
+        await fresh.load()
+        log_filter.filter(record)
+        assert token not in record.getMessage()
+        assert "[redacted]" in record.getMessage()
+    finally:
+        await store.aclose()

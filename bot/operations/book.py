@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.errors import OperationInvalid, UnknownOperation
+from bot.logs import keep_out_of_logs
 from bot.operations.model import Operation, OperationChange, StoredOperation
 from bot.operations.secrets import SecretBox
 from bot.templates.connectors import operation_of, qualify
@@ -143,10 +144,12 @@ class OperationBook:
             await self._tell_removed(removed)
 
     def _open(self, row: StoredOperation) -> Operation:
+        token = self._box.open(row.sealed_token)
+        keep_out_of_logs(token)
         return Operation(
             name=row.name,
             server=row.server,
-            token=self._box.open(row.sealed_token),
+            token=token,
             daily_quota=row.daily_quota,
             aliases=row.aliases,
         )
