@@ -1,16 +1,23 @@
 """A fake Wolkvox `sync_templates` API on 127.0.0.1, with every answer shape the docs list.
 
-Like Wolkvox it checks the token, refuses a third simultaneous request with 403, and answers
-with {"code", "error", "msg", "data"}. Tests script per-connector replies with `Reply`.
+Like Wolkvox it checks the token, refuses a third simultaneous request per token with 403, and
+answers with {"code", "error", "msg", "data"}. Tests script per-connector replies with `Reply`.
+
+Several operations: each server code (`add_server("0032", token)`) is served at
+`/wv0032/api/v2/whatsapp.php` (a base URL of `{url}/wv{server}`) with the tokens it accepts
+and its own replies; `/api/v2/whatsapp.php` is the one server of the older tests (`token`).
+Requests in flight are counted per token, and the most seen per token is kept.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 from testkit.http import LoopbackServer, QuietHandler
 
 TOKEN = "wv-token-SECRET-0123456789"
+SYNC_PATH = "/api/v2/whatsapp.php"
+SERVER_PATH = re.compile(r"/wv(\d{1,4})" + re.escape(SYNC_PATH))
 SIMULTANEOUS = {
     "code": 403,
     "error": "FORBIDDEN",
@@ -59,16 +68,25 @@ def ok(data: Any) -> dict[str, Any]:
 
 
 class FakeWolkvox:
+    """`calls` lists every connector id called (any server); `server_calls` (server, id) pairs
+    ("" for the older path). `in_flight`/`max_in_flight` count every token together (one token
+    in the older tests); `in_flight_for(token)`/`max_in_flight_for(token)` one token's."""
+
     def __init__(self, *, limit: int = 2, token: str = TOKEN) -> None:
         self.token = token
-        self.limit = limit
+        self.limit = limit  # requests in flight per token
+        self.servers: dict[str, set[str]] = {}  # server code -> the tokens it accepts
         self.replies: dict[str, Reply] = {}
+        self.server_replies: dict[tuple[str, str], Reply] = {}
         self.default = Reply(templates=3)
         self.calls: list[str] = []
+        self.server_calls: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
         self.refused = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        self._by_token: Counter[str] = Counter()
+        self._max_by_token: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.server = LoopbackServer(_Handler, self).start()
@@ -77,23 +95,54 @@ class FakeWolkvox:
     def url(self) -> str:
         return self.server.url
 
+    @property
+    def base_url(self) -> str:
+        """WOLKVOX_BASE_URL for operations on the servers added here."""
+        return f"{self.server.url}/wv{{server}}"
+
+    def add_server(self, server: str, *tokens: str) -> None:
+        """Serve `server` (four digits) at /wv{server}/..., accepting `tokens`."""
+        self.servers.setdefault(server, set()).update(tokens)
+
     def stop(self) -> None:
         self._stopping.set()
         self.server.stop()
 
-    def reply(self, connector: str, reply: Reply) -> None:
-        self.replies[connector] = reply
+    def reply(self, connector: str, reply: Reply, *, server: str | None = None) -> None:
+        """How `connector` is answered (on `server` only, when given)."""
+        if server is None:
+            self.replies[connector] = reply
+        else:
+            self.server_replies[(server, connector)] = reply
 
-    def calls_for(self, connector: str) -> int:
-        return self.calls.count(connector)
+    def calls_for(self, connector: str, *, server: str | None = None) -> int:
+        if server is None:
+            return self.calls.count(connector)
+        return self.server_calls.count((server, connector))
+
+    def in_flight_for(self, token: str) -> int:
+        with self._lock:
+            return self._by_token[token]
+
+    def max_in_flight_for(self, token: str) -> int:
+        with self._lock:
+            return self._max_by_token[token]
+
+    @property
+    def max_in_flight_per_token(self) -> int:
+        """The most requests seen in flight at once for any one token."""
+        with self._lock:
+            return max(self._max_by_token.values(), default=0)
 
     def answer(self, handler: _Handler) -> None:
         url = urlsplit(handler.path)
         raw = handler.read_body()
         self.requests.append({"path": handler.path, "headers": dict(handler.headers), "body": raw})
-        if url.path != "/api/v2/whatsapp.php" or parse_qs(url.query).get("api") != [
-            "sync_templates"
-        ]:
+        server_path = SERVER_PATH.fullmatch(url.path)
+        server = server_path.group(1) if server_path else ""
+        accepted = {self.token} if not server else self.servers.get(server)
+        known = accepted is not None and (server_path is not None or url.path == SYNC_PATH)
+        if not known or parse_qs(url.query).get("api") != ["sync_templates"]:
             return handler.send(
                 400,
                 _json(
@@ -112,7 +161,7 @@ class FakeWolkvox:
                     {"code": 401, "error": "UNAUTHORIZED", "msg": "PLEASE ENTER THE WOLKVOX-TOKEN"}
                 ),
             )
-        if token != self.token:
+        if token not in (accepted or ()):
             return handler.send(
                 403, _json({"code": 403, "error": "FORBIDDEN", "msg": "PLEASE VALIDATE TOKEN"})
             )
@@ -124,21 +173,28 @@ class FakeWolkvox:
                 _json({"code": 400, "error": "BAD REQUEST", "msg": "SOME PARAMETERS ARE REQUIRED"}),
             )
         with self._lock:
-            if self.in_flight >= self.limit:
+            if self._by_token[token] >= self.limit:
                 self.refused += 1
                 refuse = True
             else:
                 refuse = False
+                self._by_token[token] += 1
+                self._max_by_token[token] = max(self._max_by_token[token], self._by_token[token])
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
                 self.calls.append(connector)
+                self.server_calls.append((server, connector))
         if refuse:
             return handler.send(403, _json(SIMULTANEOUS))
+        reply = self.server_replies.get((server, connector)) or self.replies.get(
+            connector, self.default
+        )
         try:
-            self._answer(handler, connector, self.replies.get(connector, self.default))
+            self._answer(handler, connector, reply)
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self._by_token[token] -= 1
 
     def _answer(self, handler: _Handler, connector: str, reply: Reply) -> None:
         if reply.delay:
