@@ -12,6 +12,7 @@ import pytest
 
 from bot import errors
 from bot.database.redis import connect
+from bot.operations.model import token_key
 from bot.sync.shared_cache import SharedState, dump_error, load_error
 from bot.templates.model import Snapshot, Template
 from bot.wolkvox.redis_slots import RedisSlots
@@ -27,7 +28,7 @@ NOW_SNAPSHOT = Snapshot(
 
 async def test_slots_never_exceed_two_across_instances(redis_url: str) -> None:
     instances = [connect(redis_url) for _ in range(3)]  # three processes' clients
-    slots = [RedisSlots(r, "the-token", limit=2, lease_seconds=30) for r in instances]
+    slots = [RedisSlots(r, token_key("the-token"), limit=2, lease_seconds=30) for r in instances]
     holding = 0
     most = 0
 
@@ -47,7 +48,7 @@ async def test_slots_never_exceed_two_across_instances(redis_url: str) -> None:
 
 async def test_a_crashed_holder_frees_its_slot_when_the_lease_ends(redis_url: str) -> None:
     redis = connect(redis_url)
-    slots = RedisSlots(redis, "the-token", limit=2, lease_seconds=0.5)
+    slots = RedisSlots(redis, token_key("the-token"), limit=2, lease_seconds=0.5)
     for dead in ("dead-1|a", "dead-2|b"):  # two processes took both slots and died holding them
         assert await slots._acquire(keys=slots.keys, args=[2, 500, dead, 1, 2000])
     started = time.monotonic()

@@ -16,6 +16,7 @@ import pytest
 
 from bot.database.redis import connect
 from bot.errors import Busy, WolkvoxError
+from bot.operations.model import token_key
 from bot.sync.kept import snapshot_bytes
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.sync.shared_cache import SharedState
@@ -216,7 +217,7 @@ async def test_no_free_redis_slot_within_the_timeout_means_busy(
     redis_url: str, wolkvox: FakeWolkvox
 ) -> None:
     redis = connect(redis_url)
-    slots = RedisSlots(redis, TOKEN, limit=2, lease_seconds=60)
+    slots = RedisSlots(redis, token_key(TOKEN), limit=2, lease_seconds=60)
     busy_client = WolkvoxClient(wolkvox.url, TOKEN, timeout=0.3, slots=slots)
     async with AsyncExitStack() as held:
         await hold_both(slots, held)  # held by syncs on other instances

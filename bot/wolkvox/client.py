@@ -1,11 +1,14 @@
-"""The Wolkvox `sync_templates` call over HTTP: one client, its limits and its slots.
+"""The Wolkvox `sync_templates` call over HTTP: one client per operation's server and token,
+its limits and its slots.
 
-Knows nothing of Slack. Never more than 2 requests at once for the token (Wolkvox refuses a
-third with 403), handed out in turn among callers (`bot.wolkvox.slots`); the others wait, but
+Knows nothing of Slack. A connector is given by its key (`cliente_a:1234`, or a bare id):
+Wolkvox is sent the id, errors and logs name the key. Never more than 2 requests at once for
+the token (Wolkvox refuses a third with 403), handed out in turn among callers
+(`bot.wolkvox.slots`, one set per token: `bot.wolkvox.token_slots`); the others wait, but
 not for ever: the whole sync (waiting for a slot, then the call) ends within `timeout`, and at
-most `max_waiting` syncs wait at once (per process). A sync that gets no slot raises Busy.
-Only with a slot held is one call of the day's quota reserved (`admit`); a call that never
-went out gives it back. Reading the answer is `bot.wolkvox.answer`'s job.
+most `max_waiting` syncs wait at once (per process and client). A sync that gets no slot
+raises Busy. Only with a slot held is one call of the day's quota reserved (`admit`); a call
+that never went out gives it back. Reading the answer is `bot.wolkvox.answer`'s job.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import httpx
 
 from bot.errors import BadResponse, Busy, ConnectionFailed, WolkvoxError, WolkvoxTimeout
 from bot.ops import metrics
+from bot.templates.connectors import connector_id
 from bot.wolkvox.answer import SyncAnswer, parse_sync_answer
 from bot.wolkvox.slots import MAX_IN_FLIGHT, FairSlots, Slots
 
@@ -42,7 +46,8 @@ Admit = Callable[[str], Awaitable[Reservation]]
 
 
 class WolkvoxClient:
-    """Calls `sync_templates` for one operation and token."""
+    """Calls `sync_templates` for one operation's server and token; `slots` are the token's
+    (shared by every client of that token: `bot.wolkvox.token_slots`)."""
 
     def __init__(
         self,
@@ -157,7 +162,7 @@ class WolkvoxClient:
                     "POST",
                     SYNC_PATH,
                     params={"api": "sync_templates"},
-                    json={"connector_id": connector},
+                    json={"connector_id": connector_id(connector)},
                 ) as response:
                     got_headers = True
                     content = bytearray()

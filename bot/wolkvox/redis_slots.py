@@ -3,15 +3,15 @@ out in turn (the cross-instance form of `bot.wolkvox.slots.FairSlots`).
 
 Every slot has a lease, so a crashed instance never holds one for ever. Redis's own clock
 (TIME in Lua) times the slots, so instances' clocks need not agree. Keys never contain the
-token: slots are named by a hash of it.
+token: slots are named by its key, a hash of it (`bot.operations.model.token_key`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import random
+import re
 import secrets
 from collections.abc import AsyncIterator
 
@@ -22,6 +22,7 @@ from bot.database.redis import PREFIX
 from bot.errors import SharedStateUnavailable
 from bot.wolkvox.slots import MAX_IN_FLIGHT, PER_CALLER
 
+TOKEN_KEY = re.compile(r"[0-9a-f]{16}")
 WAITER_HEARTBEAT_MS = 2000  # a waiter that stops polling this long leaves the slot queue
 
 # Fair slots (bot.wolkvox.slots, across instances). KEYS: [1] slots (member -> lease expiry ms),
@@ -73,20 +74,23 @@ return 0
 
 
 class RedisSlots:
-    """At most `limit` holders at once across every instance sharing `redis` (per token), at
-    most `per_caller` of them one caller's, handed out in turn (`bot.wolkvox.slots`)."""
+    """At most `limit` holders at once across every instance sharing `redis` for the token
+    named by `token_key` (`bot.operations.model.token_key`: never the token itself), at most
+    `per_caller` of them one caller's, handed out in turn (`bot.wolkvox.slots`)."""
 
     def __init__(
         self,
         redis: Redis,
-        token: str,
+        token_key: str,
         *,
         limit: int = MAX_IN_FLIGHT,
         lease_seconds: float,
         per_caller: int = PER_CALLER,
     ) -> None:
+        if not TOKEN_KEY.fullmatch(token_key):  # a token would end up in Redis's keys
+            raise ValueError("RedisSlots takes a token's key (token_key(token)), not a token")
         self.redis = redis
-        name = hashlib.sha256(token.encode()).hexdigest()[:16]
+        name = token_key
         self.keys = [f"{PREFIX}slots:{name}", f"{PREFIX}slotq:{name}", f"{PREFIX}slotw:{name}"]
         self.key = self.keys[0]
         self.limit = limit

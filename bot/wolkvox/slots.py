@@ -6,8 +6,11 @@ console) holds at most `per_caller` of them at once, and when one comes free it 
 caller who has waited longest among those who hold none. One member who sends twenty syncs
 can hold one slot; the other stays free for everyone else.
 
+The limit is per token: operations sharing a token share its 2 slots, operations with
+different tokens call side by side (`bot.wolkvox.token_slots` hands out one set per token).
 `FairSlots` counts in this process; `bot.wolkvox.redis_slots.RedisSlots` does the same across every
-instance sharing Redis.
+instance sharing Redis; without Redis, `bot.wolkvox.database_slots.DatabaseSlots` across the
+processes sharing a database, behind this process's `FairSlots` (`LocalThenShared`).
 """
 
 from __future__ import annotations
@@ -93,3 +96,18 @@ class FairSlots:
                 self._waiting.remove(waiter)
                 self._held[waiter.caller] += 1
                 waiter.granted.set_result(None)
+
+
+class LocalThenShared:
+    """A slot of this process's fair share first (`local`, served in turn), then one of the
+    slots shared with other processes (`shared`): the callers of this process wait in turn
+    here, and at most `local.limit` of them ask the shared slots at once."""
+
+    def __init__(self, local: Slots, shared: Slots) -> None:
+        self.local = local
+        self.shared = shared
+
+    @contextlib.asynccontextmanager
+    async def hold(self, caller: str) -> AsyncIterator[None]:
+        async with self.local.hold(caller), self.shared.hold(caller):
+            yield
