@@ -1,10 +1,12 @@
 """The composition root: the one place the running bot is put together from the settings.
 
 Who answers a sync: `TemplateService` (cache -> single flight -> kept snapshots) over a
-`TemplateSource`, which is `WolkvoxClient` (2 calls in flight per token, across instances
-through Redis when REDIS_URL is set), or what a test passes. The core (`bot.core.Core`) holds
-them with the database and operating parts; the Slack door (`bot.slack.door.SlackDoor`)
-stands on the core, and the console and the web entry use that.
+`TemplateSource`, which is `OperationsSource` (each connector key's operation: its server,
+its token, a `WolkvoxClient` per server and token; 2 calls in flight per token, across
+instances through Redis when REDIS_URL is set, else through the database), or what a test
+passes. The core (`bot.core.Core`) holds them with the operations (the book), the database
+and operating parts; the Slack door (`bot.slack.door.SlackDoor`) stands on the core, and the
+console and the web entry use that.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from bot.database.store import Store
 from bot.i18n import LANGUAGES, read_language, translator
 from bot.operations.book import OperationBook
 from bot.operations.secrets import SecretBox
+from bot.operations.source import OperationsSource
 from bot.slack.app import build_slack
 from bot.slack.door import SlackDoor
 from bot.sync.limits import SyncLimits
 from bot.sync.service import TemplateService, TemplateSource
 from bot.sync.shared_cache import SharedState
-from bot.wolkvox.client import WolkvoxClient
-from bot.wolkvox.redis_slots import RedisSlots
+from bot.wolkvox.token_slots import TokenSlots
 
 # How long the shared (Redis) parts outlive one Wolkvox call of `WOLKVOX_TIMEOUT` seconds:
 # a crashed instance's lock on a connector, and its slot of the 2 allowed in flight, expire
@@ -52,35 +54,29 @@ class Shared:
 
     redis: Redis | None = None
     state: SharedState | None = None
-    slots: RedisSlots | None = None
     closers: list[Any] = field(default_factory=list)
 
 
 def build_shared(settings: Settings) -> Shared:
-    """Connect to Redis when configured: the shared cache and flight locks, and the slots."""
+    """Connect to Redis when configured: the shared cache and flight locks (and the slots)."""
     if not settings.redis_url:
         return Shared()
     redis = connect(settings.redis_url)
     state = SharedState(
         redis, cache_ttl=settings.cache_ttl, lock_seconds=settings.timeout + FLIGHT_LOCK_MARGIN
     )
-    slots = RedisSlots(
-        redis,
-        settings.wolkvox_token,
-        lease_seconds=settings.timeout + SLOT_LEASE_MARGIN,
-    )
-    return Shared(redis, state, slots, closers=[state])
+    return Shared(redis, state, closers=[state])
 
 
-def build_wolkvox(settings: Settings, slots: RedisSlots | None) -> WolkvoxClient:
-    """The Wolkvox client, taking its slots of the calls in flight from `slots` when shared."""
-    return WolkvoxClient(
-        settings.wolkvox_base_url,
-        settings.wolkvox_token,
-        server=settings.wolkvox_server,
-        timeout=settings.timeout,
-        slots=slots,
-    )
+def build_slots(settings: Settings, redis: Redis | None) -> TokenSlots:
+    """The 2 Wolkvox slots of each token: in Redis when set, else in this process and (once
+    the core opens the database) in the database, leased a little longer than a call."""
+    return TokenSlots(redis=redis, lease_seconds=settings.timeout + SLOT_LEASE_MARGIN)
+
+
+def build_source(settings: Settings, book: OperationBook, slots: TokenSlots) -> OperationsSource:
+    """Wolkvox, for each connector key's operation (its server and token)."""
+    return OperationsSource(book, settings, slots)
 
 
 def build_service(
@@ -128,18 +124,21 @@ def build_app(
     """
     shared = build_shared(settings)
     closers = shared.closers
+    book = build_book(settings)
+    slots = build_slots(settings, shared.redis)
     if source is None:
-        client = build_wolkvox(settings, shared.slots)
-        closers.append(client)
-        source = client
+        operations = build_source(settings, book, slots)
+        closers.append(operations)
+        source = operations
     for language in LANGUAGES:
         translator(language)  # read the catalogs now, not during someone's first command
     core = Core(
         service=build_service(settings, source, shared.state, now),
         settings=settings,
         now=now,
-        book=build_book(settings),
+        book=book,
         store=store,
+        slots=slots,
         closers=closers,
     )
     default_language = read_language(settings.language) or "en"

@@ -1,6 +1,13 @@
 """The core every door shares (Slack, the console, the web entry): the settings, the template
-service (cache -> single flight -> Wolkvox), the database, operating parts (quota, schedule
-claims, readiness, metrics) and the clock. `bot.assembly` builds it; a door starts and stops it.
+service (cache -> single flight -> Wolkvox), the operations (the book), the database,
+operating parts (quota, schedule claims, readiness, metrics) and the clock. `bot.assembly`
+builds it; a door starts and stops it.
+
+Operations: `open` reads the stored ones (a WOLKVOX_SECRET_KEY that does not open their tokens
+raises SecretKeyError: the start stops with one line naming it); `start` watches for changes
+made anywhere (every 2 s); an operation removed (here or elsewhere) has its cache and kept
+snapshots forgotten (`TemplateService.forget_operation`) and its subscriptions, queued
+notifications, schedule claims and channel defaults deleted (`Store.forget_operation`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from bot.sync.schedule import AutoSync
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot
+from bot.wolkvox.token_slots import TokenSlots
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +71,39 @@ class Core:
     notifications: Notifications | None = None
     scheduler: AutoSync | None = None
     retention: Retention | None = None
+    slots: TokenSlots | None = None  # the Wolkvox slots per token (None: the source's own)
     closers: list[Any] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.book.on_removed(self._operations_removed)
+
     async def open(self) -> Store:
-        """Open the database (create or upgrade the schema) and the operating parts; the
-        service spends the daily quota from now on."""
+        """Open the database (create or upgrade the schema), read the stored operations
+        (SecretKeyError when WOLKVOX_SECRET_KEY does not open their tokens) and open the
+        operating parts; the service spends each token's daily quota from now on, and without
+        Redis the Wolkvox slots are counted in the database too."""
         if self.store is None:
             self.store = await Store.open(self.settings.database_url)
-            self.closers.append(self.store)
-        self.ops = Operations(self.settings, self.store)
+            # closed last: the Wolkvox clients release their database slots as they close
+            self.closers.insert(0, self.store)
+        self.book.attach(self.store.operations)
+        await self.book.load()
+        if self.slots is not None and self.slots.redis is None:
+            self.slots.use_database(self.store.engine)
+        self.ops = Operations(self.settings, self.store, operations=self.book)
         self.service.spend_quota_with(self.ops.quota)
         return self.store
+
+    async def _operations_removed(self, names: Sequence[str]) -> None:
+        """Operations removed here or on another instance: stop serving and notifying them."""
+        for name in names:
+            await self.service.forget_operation(name)
+            if self.store is not None:
+                try:
+                    await self.store.forget_operation(name)
+                except Exception as error:  # the removing instance deleted them already
+                    log.warning("could not delete what operation %s left: %s", name, error)
+            log.info("operation %s removed: its cache, schedule and subscriptions stop", name)
 
     async def start(self, notifications: Notifications, *, schedule: bool = True) -> None:
         """Record each fresh sync with its notifications, send what is still queued, keep the
@@ -88,17 +118,23 @@ class Core:
         notifications.start_sweeping()
         self.retention = Retention(store, self.settings.history_days, self.now)
         self.retention.start()
+        self.book.start_watching()
         if schedule and self.settings.auto_sync and self.ops is not None:
+            environment = self.book.environment
             self.scheduler = AutoSync(
                 self.service,
                 self.settings.auto_sync,
                 self.settings.auto_sync_minutes * 60,
                 claims=self.ops.claims,
+                operations=self.book.names,
+                environment=environment.name if environment is not None else None,
             )
             self.scheduler.start()
 
     async def stop_background(self) -> None:
-        """Stop the schedule and the retention sweep: no new work starts by itself."""
+        """Stop the schedule, watching the operations and the retention sweep: no new work
+        starts by itself."""
+        await self.book.stop_watching()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.retention is not None:

@@ -19,7 +19,7 @@ from bot.database.store import Store
 from bot.ops import metrics
 from bot.ops.claims import DatabaseClaims
 from bot.ops.health import Readiness, readiness
-from bot.ops.quota import DailyCounter, DatabaseCounter, Quota, RedisCounter
+from bot.ops.quota import DailyCounter, DatabaseCounter, OperationLookup, Quota, RedisCounter
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,18 @@ SCRAPE_SECONDS = 2.0  # the most a scrape waits for one number it reads from a s
 
 
 class Operations:
-    """Quota, claims, readiness and metrics for one bot."""
+    """Quota, claims, readiness and metrics for one bot. `operations` (the book) says which
+    token and daily quota each connector key's sync is counted against; without it, the
+    environment's token (WOLKVOX_TOKEN) only."""
 
-    def __init__(self, settings: Settings, store: Store, *, redis: Redis | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        redis: Redis | None = None,
+        operations: OperationLookup | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self._own_redis = redis is None and bool(settings.redis_url)
@@ -37,7 +46,11 @@ class Operations:
         counter: DailyCounter = (
             RedisCounter(self.redis) if self.redis is not None else DatabaseCounter(store.engine)
         )
-        self.quota = Quota(counter, settings.wolkvox_token, settings.daily_quota)
+        self.quota = Quota(
+            counter,
+            operations if operations is not None else settings.wolkvox_token,
+            settings.daily_quota,
+        )
         self.claims = DatabaseClaims(store.engine)
         self._unready: list[str] = []
 

@@ -1,5 +1,10 @@
 """The daily Wolkvox quota: calls per token per day, counted across instances.
 
+Each operation (`bot.operations`) has its token and its daily quota (its own, or
+WOLKVOX_DAILY_QUOTA when it sets none): a sync of a connector key (`cliente_a:1234`) is counted
+against its operation's token. Operations sharing a token share its count (each stops at its
+own daily figure); operations with different tokens are counted apart.
+
 Wolkvox allows licenses x 1,000 calls per token per day (WOLKVOX_DAILY_QUOTA) and refuses the
 rest with TOKEN LIMIT EXCEEDED. The bot counts its own calls as reservations: a call that holds
 one of the token's 2 slots takes one of the day's calls atomically (a Lua script on a Redis key
@@ -18,9 +23,8 @@ same token are not counted.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -28,8 +32,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import bookkeeping
-from bot.errors import QuotaSpent, QuotaUnknown
+from bot.errors import NoOperations, QuotaSpent, QuotaUnknown, UnknownOperation
+from bot.operations.model import Operation
+from bot.operations.model import token_key as token_key
 from bot.ops.health import first_line
+from bot.templates.connectors import split_key
 
 log = logging.getLogger(__name__)
 
@@ -103,41 +110,113 @@ class DatabaseCounter:
         return await bookkeeping.calls_on(self.engine, token_key, day)
 
 
+class OperationLookup(Protocol):
+    """The operations in effect (`bot.operations.book.OperationBook`)."""
+
+    def get(self, name: str) -> Operation | None: ...
+
+    def all(self) -> tuple[Operation, ...]: ...
+
+
+class _OneToken:
+    """One nameless operation of `token`: a Quota made for a token (tests, older callers)."""
+
+    def __init__(self, token: str, daily: int) -> None:
+        self._operation = Operation(name="", server="", token=token, daily_quota=daily)
+
+    def get(self, name: str) -> Operation | None:
+        return self._operation
+
+    def all(self) -> tuple[Operation, ...]:
+        return (self._operation,)
+
+
 class Quota:
-    """Wolkvox calls today against WOLKVOX_DAILY_QUOTA (`daily`, 0 when unknown)."""
+    """Wolkvox calls today per token, against each operation's daily quota.
+
+    `operations` looks the operations up (the book); `daily` is WOLKVOX_DAILY_QUOTA, the quota
+    of an operation that sets none (0 when unknown). A token string in place of `operations`
+    counts that one token (a bare connector id is then its).
+
+    Where no operation is named (`used_today()`, `daily`, `state(used)`, the metrics):
+    with one operation, its figures; with several, the sum over their distinct tokens (each
+    token once, however many operations share it; the daily sum is 0, unknown, when any
+    token's quota is unknown); with none, 0.
+    """
 
     def __init__(
         self,
         counter: DailyCounter,
-        token: str,
+        operations: OperationLookup | str,
         daily: int,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.counter = counter
-        self.daily = daily
-        self.token_key = token_key(token)
+        self.default_daily = daily
+        self.operations: OperationLookup = (
+            _OneToken(operations, daily) if isinstance(operations, str) else operations
+        )
         self._now = now
 
     def today(self) -> str:
         """The UTC day now, as YYYY-MM-DD."""
         return self._now().astimezone(UTC).date().isoformat()
 
+    # which operation, which token
+
+    def operation_for(self, connector: str) -> Operation:
+        """The operation whose token a sync of `connector` (a key, or a bare id: the
+        environment's or only operation's) is counted against."""
+        name, _ = split_key(connector)
+        operations = self.operations.all()
+        if not operations:
+            raise NoOperations()
+        found = self.operations.get(name) if name else _default(operations)
+        if found is None:
+            raise UnknownOperation(name or connector, tuple(op.name for op in operations))
+        return found
+
+    def daily_for(self, operation: Operation) -> int:
+        """An operation's calls per day: its own quota, else WOLKVOX_DAILY_QUOTA (0: unknown)."""
+        return operation.daily_quota or self.default_daily
+
+    def daily_of(self, connector: str) -> int:
+        """The daily quota a sync of `connector` is held to (0: unknown or no operation)."""
+        try:
+            return self.daily_for(self.operation_for(connector))
+        except (NoOperations, UnknownOperation):
+            return 0
+
+    @property
+    def daily(self) -> int:
+        """The daily quota where no operation is named (see the class)."""
+        tokens = _distinct_tokens(self.operations.all())
+        if len(tokens) == 1:
+            return self.daily_for(tokens[0])
+        dailies = [self.daily_for(op) for op in tokens]
+        return 0 if not dailies or 0 in dailies else sum(dailies)
+
+    # counting
+
     async def reserve(self, connector: str) -> Reservation:
-        """Take one of today's calls for a sync of `connector`, or raise QuotaSpent (none
-        left) or QuotaUnknown (the counter can't be reached and a quota is set: refused rather
-        than overspent). Without a quota, calls are still counted (for `status`), and one the
-        counter misses is only logged."""
+        """Take one of today's calls of the token of `connector`'s operation, or raise
+        QuotaSpent (none left) or QuotaUnknown (the counter can't be reached and a quota is
+        set: refused rather than overspent). Without a quota, calls are still counted (for
+        `status`), and one the counter misses is only logged."""
+        operation = self.operation_for(connector)
+        daily = self.daily_for(operation)
+        key = operation.token_key
         day = self.today()
         try:
             async with asyncio.timeout(COUNTER_SECONDS):
-                taken = await self.counter.reserve(self.token_key, day, self.daily)
+                taken = await self.counter.reserve(key, day, daily)
         except Exception as error:
-            if self.daily <= 0:
+            if daily <= 0:
                 log.warning(
                     "could not count a Wolkvox call (no quota set): %s", first_line(error)[:200]
                 )
-                return Reservation(self, day, counted=False)
+                return Reservation(self, day, key, counted=False)
             log.warning(
                 "refused a Wolkvox call of connector %s: the daily quota counter could not be "
                 "read (%s)",
@@ -146,39 +225,72 @@ class Quota:
             )
             raise QuotaUnknown(connector, "the daily quota counter could not be read") from None
         if not taken:
-            raise QuotaSpent(connector, self.daily)
-        return Reservation(self, day)
+            raise QuotaSpent(connector, daily)
+        return Reservation(self, day, key)
 
-    async def used_today(self) -> int:
-        """Calls made today with the token, by every instance (raises if the counter can't be
-        reached)."""
-        return await self.counter.get(self.token_key, self.today())
+    async def used_today(self, operation: Operation | None = None) -> int:
+        """Calls made today with `operation`'s token, by every instance and every operation
+        sharing it; without an operation, see the class. Raises if the counter can't be
+        reached."""
+        day = self.today()
+        if operation is not None:
+            return await self.counter.get(operation.token_key, day)
+        counts = [
+            await self.counter.get(op.token_key, day)
+            for op in _distinct_tokens(self.operations.all())
+        ]
+        return sum(counts)
 
-    def state(self, used: int) -> QuotaState:
+    def state(self, used: int, operation: Operation | None = None) -> QuotaState:
         """ "ok", "warn" past 80 % of the quota, "spent" at 100 %; "ok" when it is unknown."""
-        if self.daily <= 0:
+        daily = self.daily if operation is None else self.daily_for(operation)
+        if daily <= 0:
             return "ok"
-        if used >= self.daily:
+        if used >= daily:
             return "spent"
-        return "warn" if used > self.daily * WARN_FROM else "ok"
+        return "warn" if used > daily * WARN_FROM else "ok"
 
-    async def spent(self) -> bool:
-        """True when today's quota is known to be spent; False when unknown or unreadable."""
-        if self.daily <= 0:
+    async def spent(self, connector: str = "") -> bool:
+        """True when today's quota of `connector`'s operation ("": the environment's or only
+        one) is known to be spent; False when unknown, unreadable, or the operation is gone."""
+        try:
+            operation = self.operation_for(connector)
+        except (NoOperations, UnknownOperation):
+            return False
+        if self.daily_for(operation) <= 0:
             return False
         try:
-            return self.state(await self.used_today()) == "spent"
+            used = await self.used_today(operation)
         except Exception as error:
             log.warning("could not read the calls made today: %s", error)
             return False
+        return self.state(used, operation) == "spent"
+
+
+def _default(operations: Sequence[Operation]) -> Operation | None:
+    """The operation a bare connector id means: the environment's, or the only one."""
+    for operation in operations:
+        if operation.from_environment:
+            return operation
+    return operations[0] if len(operations) == 1 else None
+
+
+def _distinct_tokens(operations: Sequence[Operation]) -> list[Operation]:
+    """One operation per token (the first of those sharing one)."""
+    seen: dict[str, Operation] = {}
+    for operation in operations:
+        seen.setdefault(operation.token_key, operation)
+    return list(seen.values())
 
 
 class Reservation:
-    """One call taken from the day's quota; `give_back` when it never reached Wolkvox."""
+    """One call taken from the day's quota of a token; `give_back` when it never reached
+    Wolkvox."""
 
-    def __init__(self, quota: Quota, day: str, *, counted: bool = True) -> None:
+    def __init__(self, quota: Quota, day: str, token_key: str, *, counted: bool = True) -> None:
         self.quota = quota
         self.day = day
+        self.token_key = token_key
         self.counted = counted
 
     async def give_back(self) -> None:
@@ -187,13 +299,8 @@ class Reservation:
         self.counted = False
         try:
             async with asyncio.timeout(COUNTER_SECONDS):
-                await self.quota.counter.give_back(self.quota.token_key, self.day)
+                await self.quota.counter.give_back(self.token_key, self.day)
         except Exception as error:  # counted once too many: safe, only the quota is stricter
             log.warning(
                 "could not give back a Wolkvox call never made: %s", first_line(error)[:200]
             )
-
-
-def token_key(token: str) -> str:
-    """A short hash naming the token in keys and rows."""
-    return hashlib.sha256(token.encode()).hexdigest()[:16]

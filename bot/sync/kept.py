@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cachetools import LRUCache
@@ -91,6 +91,14 @@ class KeptSnapshots:
         finally:
             self._recent[snapshot.connector] = tuple(s.id for s in recent[: self._per_connector])
         return True
+
+    def forget_connectors(self, which: Callable[[str], bool]) -> int:
+        """Stop answering `newest`/`of` for the connectors `which` says (an operation removed);
+        their snapshots stay readable by id until they age out. How many connectors."""
+        gone = [connector for connector in self._recent if which(connector)]
+        for connector in gone:
+            self._recent.pop(connector, None)
+        return len(gone)
 
     async def share(
         self, connector: str, templates: tuple[Template, ...]

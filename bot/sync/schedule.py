@@ -16,6 +16,12 @@ How one schedule holds across instances (the decision):
   Instances' clocks should agree to within a small part of the period (NTP does).
 
 Without claims (one process, or tests) every period is synced here.
+
+Operations: an entry is a connector key (`cliente_a:1234`); a bare id is the environment
+operation's (qualified at start; without an environment operation it is skipped, said once in
+the log). An entry whose operation does not exist (never added, or removed since) is skipped
+each period while it is missing, said once in the log; it is synced again once the operation
+is back.
 """
 
 from __future__ import annotations
@@ -24,14 +30,14 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.errors import WolkvoxError
+from bot.errors import OperationError, WolkvoxError
 from bot.periodic import Periodic
 from bot.sync.service import SyncTrigger, TemplateService
-from bot.templates.connectors import canonical_connector
+from bot.templates.connectors import canonical_connector, operation_of, qualify
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,11 @@ class Claims(Protocol):
 class AutoSync:
     """Syncs a fixed list of connectors at the start of each period of `interval` seconds
     (`01234` and `1234` once: they are one connector), only those it claims when `claims`
-    is given."""
+    is given.
+
+    With `operations` (the names of the operations in effect, asked each period), bare ids
+    are `environment`'s and a connector whose operation is missing is skipped; without it
+    (older callers, tests) every connector is synced as written."""
 
     def __init__(
         self,
@@ -57,9 +67,16 @@ class AutoSync:
         *,
         claims: Claims | None = None,
         clock: Callable[[], float] = time.time,
+        operations: Callable[[], Collection[str]] | None = None,
+        environment: str | None = None,
     ) -> None:
         self.service = service
-        self.connectors = list(dict.fromkeys(canonical_connector(c) for c in connectors))
+        self._operations = operations
+        self._told: set[str] = set()  # connectors whose missing operation the log has named
+        words = [canonical_connector(c) for c in connectors]
+        if operations is not None:
+            words = [self._qualified(word, environment) for word in words]
+        self.connectors = list(dict.fromkeys(word for word in words if word))
         self.interval = interval
         self.rounds = 0  # periods begun
         self._claims = claims
@@ -69,6 +86,40 @@ class AutoSync:
         self._loop = Periodic(
             "wolkvox-auto-sync", self._run_due_period, failure="auto-sync failed", log=log
         )
+
+    def _qualified(self, connector: str, environment: str | None) -> str:
+        """`1234` -> `environment:1234`; "" when there is no environment operation."""
+        if operation_of(connector):
+            return connector
+        if environment:
+            return qualify(environment, connector)
+        log.warning(
+            "WOLKVOX_AUTO_SYNC: connector %s is skipped: a bare id is the operation of "
+            "WOLKVOX_SERVER/WOLKVOX_TOKEN, and there is none (write operation:%s)",
+            connector,
+            connector,
+        )
+        return ""
+
+    def due(self) -> list[str]:
+        """The connectors to sync this period: those whose operation exists now."""
+        if self._operations is None:
+            return list(self.connectors)
+        names = set(self._operations())
+        due = []
+        for connector in self.connectors:
+            if operation_of(connector) in names:
+                self._told.discard(connector)
+                due.append(connector)
+            elif connector not in self._told:
+                self._told.add(connector)
+                log.warning(
+                    "WOLKVOX_AUTO_SYNC: connector %s is skipped while operation %s does not "
+                    "exist (it was removed, or not added yet)",
+                    connector,
+                    operation_of(connector),
+                )
+        return due
 
     def start(self) -> None:
         if self.connectors and not self._loop.running:
@@ -86,13 +137,14 @@ class AutoSync:
     async def run_once(self) -> None:
         """Sync every connector now (at most 2 at once, as always); failures are logged."""
         self.rounds += 1
-        await self._sync(self.connectors)
+        await self._sync(self.due())
 
     async def run_period(self, period_start: float) -> list[str]:
         """Sync the connectors this instance claims for the period; returns them."""
-        mine = [c for c in self.connectors if await self._claim(c, period_start)]
+        due = self.due()
+        mine = [c for c in due if await self._claim(c, period_start)]
         if self._claims is not None:
-            others = [c for c in self.connectors if c not in mine]
+            others = [c for c in due if c not in mine]
             log.info(
                 "auto-sync, period from %s UTC: syncing here: %s; already claimed: %s",
                 datetime.fromtimestamp(period_start, UTC).strftime("%Y-%m-%d %H:%M:%S"),
@@ -122,7 +174,7 @@ class AutoSync:
             return_exceptions=True,
         )
         for connector, result in zip(connectors, results, strict=True):
-            if isinstance(result, WolkvoxError):
+            if isinstance(result, WolkvoxError | OperationError):
                 log.warning("scheduled sync of connector %s failed: %s", connector, result)
             elif isinstance(result, BaseException):
                 log.error("scheduled sync of connector %s crashed", connector, exc_info=result)

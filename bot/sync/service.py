@@ -10,9 +10,11 @@
 - Whoever starts a Wolkvox call triggers the after-sync listeners once (notifications).
 - `01234` and `1234` are one connector: every connector id is made canonical first.
 - With a daily quota (`spend_quota_with`), every Wolkvox call reserves one of the day's calls
-  once it holds a slot (`bot.ops.quota`); once the day's quota is spent a request that would
-  call answers with the last copy instead ("quota"), or is refused (QuotaSpent) when there is
-  none.
+  of its operation's token once it holds a slot (`bot.ops.quota`); once that quota is spent a
+  request that would call answers with the last copy instead ("quota"), or is refused
+  (QuotaSpent) when there is none.
+- Connectors are keys (`cliente_a:1234`), opaque here but for `forget_operation`: an
+  operation removed has nothing served from memory as fresh or recent any more.
 - Whoever starts a Wolkvox call is charged for it (`bot.sync.limits`): per minute and at once,
   per person, workflow runner and workspace; they also wait their turn for a slot.
 """
@@ -35,7 +37,7 @@ from bot.ops import metrics
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
 from bot.sync.limits import Caller, SyncLimits
 from bot.sync.shared_cache import SharedState
-from bot.templates.connectors import canonical_connector
+from bot.templates.connectors import canonical_connector, operation_of
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
@@ -59,13 +61,13 @@ class TemplateSource(Protocol):
 
 
 class DailyQuota(Protocol):
-    """Wolkvox calls reserved per day (`bot.ops.quota.Quota`)."""
+    """Wolkvox calls reserved per day and token (`bot.ops.quota.Quota`)."""
 
-    daily: int
+    def daily_of(self, connector: str) -> int: ...
 
     async def reserve(self, connector: str) -> Reservation: ...
 
-    async def spent(self) -> bool: ...
+    async def spent(self, connector: str = "") -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,7 @@ class TemplateService:
         self._after_sync: list[AfterSync] = []
         self._background: set[asyncio.Task[None]] = set()
         self._quota: DailyQuota | None = None
+        self._forgotten: dict[str, int] = {}  # operation -> times it was removed (an epoch)
 
     @property
     def kept_bytes(self) -> int:
@@ -300,11 +303,11 @@ class TemplateService:
     async def _quota_spent(self, connector: str) -> SyncOutcome | None:
         """The last copy, when the day's quota is known to be spent; QuotaSpent when no copy
         is kept. (A counter that can't be read is settled by the reservation, which refuses.)"""
-        if self._quota is None or not await self._quota.spent():
+        if self._quota is None or not await self._quota.spent(connector):
             return None
         last = await self._stale(connector)
         if last is None:
-            raise QuotaSpent(connector, self._quota.daily)
+            raise QuotaSpent(connector, self._quota.daily_of(connector))
         return SyncOutcome(last, "quota")
 
     async def _stale(self, connector: str) -> Snapshot | None:
@@ -336,9 +339,13 @@ class TemplateService:
         self, connector: str, trigger: SyncTrigger
     ) -> tuple[Snapshot, Changes | None]:
         admit = self._quota.reserve if self._quota is not None else None
+        operation = operation_of(connector)
+        epoch = self._forgotten.get(operation, 0)
         answer = await self._source.sync_templates(
             connector, caller=trigger.caller.key, admit=admit
         )
+        if self._forgotten.get(operation, 0) != epoch:  # removed meanwhile: answer, keep nothing
+            return self._unkept(connector, answer), None
         templates, index = await self._kept.share(connector, sorted_templates(answer.templates))
         snapshot = Snapshot(
             id=secrets.token_hex(5),
@@ -368,6 +375,32 @@ class TemplateService:
         except Exception:
             log.exception("could not store the sync of connector %s in history", snapshot.connector)
             return None
+
+    def _unkept(self, connector: str, answer: SyncAnswer) -> Snapshot:
+        """The answer of a sync whose operation was removed while it ran: shown to whoever
+        asked, neither cached, kept, published nor recorded."""
+        return Snapshot(
+            id=secrets.token_hex(5),
+            connector=connector,
+            templates=sorted_templates(answer.templates),
+            skipped=answer.skipped,
+            synced_at=self._now(),
+        )
+
+    async def forget_operation(self, name: str) -> None:
+        """An operation was removed: nothing of it is served from memory any more as fresh
+        (the cache, here and in Redis) or as its connectors' last copy (cooldown, stale,
+        quota answers); a sync of it running now is answered but not kept. Snapshots stay
+        readable by id (buttons on older messages, history) until they age out."""
+        self._forgotten[name] = self._forgotten.get(name, 0) + 1
+        for connector in [c for c in self._fresh if operation_of(c) == name]:
+            self._fresh.pop(connector, None)
+        self._kept.forget_connectors(lambda connector: operation_of(connector) == name)
+        if self._shared is not None:
+            try:
+                await self._shared.forget_operation(name)
+            except SharedStateUnavailable as error:  # the cache entries expire by themselves
+                log.warning("could not drop operation %s from the shared cache: %s", name, error)
 
     def _land(self, connector: str, task: Flight, done: Callable[[], None] | None) -> None:
         if done is not None:

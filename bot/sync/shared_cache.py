@@ -119,6 +119,20 @@ class SharedState:
         pipe.set(f"{PREFIX}latest:{snapshot.connector}", snapshot.id, px=KEEP_SECONDS * 1000)
         await self._call(pipe.execute())
 
+    async def forget_operation(self, name: str) -> int:
+        """Drop the fresh and latest marks of an operation's connectors (`name:*`) for every
+        instance; the snapshots stay fetchable by id until they expire. How many keys."""
+        keys: list[bytes] = []
+        try:
+            for kind in ("cache", "latest"):
+                pattern = f"{PREFIX}{kind}:{name}:*"  # names are a-z 0-9 _ -: no glob
+                keys.extend([key async for key in self.redis.scan_iter(match=pattern, count=500)])
+        except RedisError as error:
+            raise SharedStateUnavailable(str(error)) from error
+        if keys:
+            await self._call(self.redis.delete(*keys))
+        return len(keys)
+
     async def once(
         self,
         connector: str,
