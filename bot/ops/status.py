@@ -126,7 +126,7 @@ async def operations_facts(
         _within(book.changes(changes)),
     )
     counted = _connectors_per_operation(last or (), book)
-    default_quota = ops.quota.daily if ops is not None else 0
+    default_quota = ops.quota.default_daily if ops is not None else 0  # WOLKVOX_DAILY_QUOTA
     usage = []
     for op, calls in zip(operations, used, strict=True):
         daily = op.daily_quota or default_quota
