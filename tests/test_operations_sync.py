@@ -21,6 +21,7 @@ import pytest
 
 from bot.assembly import build_app
 from bot.config import Settings
+from bot.database.redis import PREFIX
 from bot.errors import QuotaSpent, SecretKeyError, UnknownOperation
 from bot.operations.model import Operation, token_key
 from bot.operations.secrets import new_secret_key
@@ -219,8 +220,17 @@ async def test_two_instances_with_redis_never_exceed_two_per_token(
     two: SlackDoor = await start(env)
     assert one.core.slots is not None and one.core.slots.where == "redis"
     await burst_two_processes(one, two, wolkvox, env)
-    keys = [k.decode() for k in await one.core.slots.redis.keys("*")]  # type: ignore[union-attr]
+    redis = one.core.slots.redis
+    assert redis is not None
+    keys = [k.decode() if isinstance(k, bytes) else k for k in await redis.keys("*")]
     assert not any(TOKEN_B in k or TOKEN in k for k in keys)
+    # removed on one instance: no instance serves its cached copies any more
+    assert await two.service.cached("cliente_b:1") is not None  # synced by the other one
+    await one.book.remove("cliente_b", who="console")
+    assert not await redis.keys(f"{PREFIX}cache:cliente_b:*")
+    assert not await redis.keys(f"{PREFIX}latest:cliente_b:*")
+    assert await two.service.cached("cliente_b:1") is None
+    await until(lambda: "cliente_b:16" not in two.service.cached_here, "the other forgets it")
 
 
 async def test_removing_an_operation_stops_its_cache_and_its_schedule(

@@ -5,6 +5,7 @@ fake Wolkvox."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,7 @@ from bot.sync.kept import snapshot_bytes
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.templates.model import Snapshot
 from bot.wolkvox import WolkvoxClient
-from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, wait_until
 
 WHO = SyncTrigger(user_id="U1", user_name="maria")
 
@@ -122,3 +123,24 @@ async def test_kept_snapshots_are_bounded_in_bytes(wolkvox: FakeWolkvox) -> None
     assert await service.kept(ids[0]) is None  # evicted, least recently used
     assert await service.kept(ids[1]) is not None and await service.kept(ids[2]) is not None
     assert service.kept_bytes <= 2 * one + one // 2
+
+
+async def test_a_removed_operation_is_forgotten_even_by_a_sync_running_meanwhile(
+    service: TemplateService, wolkvox: FakeWolkvox
+) -> None:
+    first = await service.sync("cliente_b:1", WHO)
+    await service.sync("cliente_c:1", WHO)
+    held = threading.Event()
+    wolkvox.reply("2", Reply(templates=2, release=held))
+    running = asyncio.create_task(service.sync("cliente_b:2", WHO))
+    assert await asyncio.to_thread(wait_until, lambda: wolkvox.in_flight == 1)
+    await service.forget_operation("cliente_b")
+    held.set()
+    late = await running
+    assert late.origin == "wolkvox" and late.snapshot.count == 2  # whoever asked is answered
+    for key in ("cliente_b:1", "cliente_b:2"):  # nothing of it is served as fresh or recent
+        assert await service.cached(key) is None
+        assert await service.last_known(key) is None
+    assert await service.kept(first.snapshot.id) is first.snapshot  # older messages' buttons
+    assert (await service.sync("cliente_c:1", WHO)).origin == "cache"  # another operation's
+    assert wolkvox.calls == ["1", "1", "2"]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from bot import errors
@@ -17,7 +19,15 @@ from bot.i18n import translator
 from bot.i18n.messages import describe as describe_for_user
 from bot.i18n.messages import operator_hint
 from bot.wolkvox import WolkvoxClient, parse_sync_answer
-from testkit.fake_wolkvox import SIMULTANEOUS, TOKEN, FakeWolkvox, Reply, make_templates, ok
+from testkit.fake_wolkvox import (
+    SIMULTANEOUS,
+    TOKEN,
+    FakeWolkvox,
+    Reply,
+    make_templates,
+    ok,
+    wait_until,
+)
 
 
 def describe(error: errors.WolkvoxError) -> str:
@@ -296,3 +306,69 @@ async def test_a_call_given_up_on_keeps_its_slot_while_wolkvox_may_still_run_it(
         assert sorted(wolkvox.calls) == ["1", "2"]
     finally:
         await client.aclose()  # gives the held slots back
+
+
+# Several operations: each server its own tokens, 2 in flight per token
+
+
+async def test_each_server_checks_its_own_tokens_and_counts_in_flight_per_token(
+    wolkvox: FakeWolkvox,
+) -> None:
+    other = "wv-token-OTHER-SECRET-99999"
+    wolkvox.add_server("0002", other)
+    base = wolkvox.base_url.replace("{server}", "0002")
+    right = WolkvoxClient(base, other, server="0002", timeout=5)
+    wrong = WolkvoxClient(base, TOKEN, server="0002", timeout=5)  # the other server's token
+    try:
+        answer = await right.sync_templates("cliente_b:1234")  # Wolkvox is sent the id
+        assert len(answer.templates) == 3
+        assert json.loads(wolkvox.requests[-1]["body"]) == {"connector_id": "1234"}
+        assert wolkvox.requests[-1]["path"] == "/wv0002/api/v2/whatsapp.php?api=sync_templates"
+        with pytest.raises(errors.InvalidToken) as refused:
+            await wrong.sync_templates("cliente_b:1234")
+        assert refused.value.connector == "cliente_b:1234"  # errors name the key
+        assert TOKEN not in str(refused.value) and other not in str(refused.value)
+    finally:
+        await right.aclose()
+        await wrong.aclose()
+    assert wolkvox.server_calls == [("0002", "1234")]
+
+
+def test_a_third_request_in_flight_on_one_token_is_refused_but_not_on_another(
+    wolkvox: FakeWolkvox,
+) -> None:
+    other = "wv-token-OTHER-SECRET-99999"
+    wolkvox.add_server("0002", other)
+    held = threading.Event()
+    wolkvox.default = Reply(templates=1, release=held)
+
+    def post(server: str, token: str, connector: str) -> httpx.Response:
+        path = f"/wv{server}/api/v2/whatsapp.php" if server else "/api/v2/whatsapp.php"
+        return httpx.post(
+            f"{wolkvox.url}{path}?api=sync_templates",
+            headers={"wolkvox-token": token},
+            json={"connector_id": connector},
+            timeout=10,
+        )
+
+    results: dict[str, httpx.Response] = {}
+    threads = [
+        threading.Thread(target=lambda n=n, a=a: results.__setitem__(n, post(*a)))
+        for n, a in {
+            "a1": ("", TOKEN, "1"),
+            "a2": ("", TOKEN, "2"),
+            "b1": ("0002", other, "3"),
+            "b2": ("0002", other, "4"),
+        }.items()
+    ]
+    for thread in threads:
+        thread.start()
+    assert wait_until(lambda: wolkvox.in_flight == 4)  # 2 per token, side by side
+    third = post("", TOKEN, "5")
+    assert third.status_code == 403 and third.json() == SIMULTANEOUS
+    held.set()
+    for thread in threads:
+        thread.join(10)
+    assert {n: r.status_code for n, r in results.items()} == dict.fromkeys(results, 200)
+    assert wolkvox.max_in_flight_for(TOKEN) == wolkvox.max_in_flight_for(other) == 2
+    assert wolkvox.max_in_flight == 4 and wolkvox.refused == 1
