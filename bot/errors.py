@@ -6,7 +6,7 @@
     ├── ExpiredError           a button whose data is no longer kept
     ├── SyncLimitReached       syncs per minute of one person, workflow runner or workspace
     │   └── TooManyAtOnce      one caller's syncs running or waiting at once
-    ├── SharedStateUnavailable Redis (REDIS_URL) could not be reached
+    ├── SharedStateUnavailable Redis (REDIS_URL), or the database's Wolkvox slots, unreachable
     ├── OperationError         a Wolkvox operation can't be used, added or changed as asked
     │   ├── NoOperations           none is set up yet: an admin has to add one
     │   ├── UnknownOperation       no operation has that name (or it was removed)
@@ -91,7 +91,8 @@ class TooManyAtOnce(SyncLimitReached):
 
 
 class SharedStateUnavailable(BotError):
-    """Redis, which several instances share, did not answer (after its client's retries)."""
+    """What several instances share did not answer: Redis (after its client's retries), or the
+    database's table of Wolkvox slots per token (without Redis)."""
 
 
 class OperationError(BotError):
