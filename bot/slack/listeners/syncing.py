@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.commands import Check, Compare, Coverage, Lookup, Show
-from bot.errors import SharedStateUnavailable, SyncLimitReached, WolkvoxError
+from bot.errors import OperationError, SharedStateUnavailable, SyncLimitReached, WolkvoxError
 from bot.i18n import Translator
 from bot.i18n.messages import (
     cooldown_note,
@@ -145,7 +145,7 @@ class OneConnector(Synced[One]):
             note = cooldown_note(outcome.retry_in or 0.0, door.settings.refresh_cooldown, t)
         if outcome.origin == "quota":
             note = quota_spent_note(t)
-        note = "\n".join(filter(None, [note, await _quota_note(door, t)]))
+        note = "\n".join(filter(None, [note, await _quota_note(door, command.connector, t)]))
         about = About(
             now=door.now(),
             t=t,
@@ -218,20 +218,29 @@ class BothConnectors(Synced[Compare]):
         return self.render(command, left.snapshot, right.snapshot, about, sides)
 
 
-async def _quota_note(door: SlackDoor, t: Translator) -> str:
+async def _quota_note(door: SlackDoor, connector: str, t: Translator) -> str:
     """The warning a reply carries after a sync once more than 80 % of the day's Wolkvox
-    calls are used; "" when no quota is set or under 80 %."""
+    calls of `connector`'s operation (its token) are used; "" when no quota is set or under
+    80 %."""
     ops = door.ops
-    if ops is None or not ops.quota.daily:
+    if ops is None:
+        return ""
+    quota = ops.quota
+    try:
+        operation = quota.operation_for(connector)
+    except OperationError:  # removed meanwhile: nothing to warn about
+        return ""
+    daily = quota.daily_for(operation)
+    if not daily:
         return ""
     try:
-        used = await ops.quota.used_today()
+        used = await quota.used_today(operation)
     except Exception:  # the counter is down: the reply goes out without the warning
         log.warning("could not read today's Wolkvox calls for the quota warning", exc_info=True)
         return ""
-    if ops.quota.state(used) == "ok":
+    if quota.state(used, operation) == "ok":
         return ""
-    return quota_warning(used, ops.quota.daily, t)
+    return quota_warning(used, daily, t)
 
 
 def _log_failure(connector: str, error: Exception) -> None:
