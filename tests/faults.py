@@ -207,9 +207,10 @@ class Database:
 
 
 def stored_syncs(database_url: str) -> Counter[str]:
-    """How many syncs of each connector history holds."""
+    """How many syncs of each connector (by id, as replies name it) history holds."""
     with Database(database_url) as db:
-        return Counter(r["connector"] for r in db.fetch("SELECT connector FROM snapshots"))
+        rows = db.fetch("SELECT connector FROM snapshots")
+        return Counter(r["connector"].rpartition(":")[2] for r in rows)
 
 
 def stored_snapshots(database_url: str) -> set[str]:

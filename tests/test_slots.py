@@ -237,3 +237,39 @@ async def test_a_slot_held_longer_than_its_lease_is_renewed(database: str) -> No
     async with asyncio.timeout(10):
         await waiting
     await engine.dispose()
+
+
+async def test_a_database_that_is_down_leaves_each_process_its_own_two(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without Redis the database counts the slots across processes; when it can't be reached
+    the syncs still go out within this process's own 2 (the database being down keeps history
+    waiting, not the templates), with one warning for the outage."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gone.db'}")
+    key = token_key("token-a")
+    slots = LocalThenShared(FairSlots(2), DatabaseSlots(engine, key, lease_seconds=30))
+    held = 0
+    most = 0
+    release = asyncio.Event()
+
+    async def call(i: int) -> None:
+        nonlocal held, most
+        async with slots.hold(f"user:U{i}"):
+            held += 1
+            most = max(most, held)
+            await release.wait()
+            held -= 1
+
+    calls = [asyncio.create_task(call(i)) for i in range(5)]
+    async with asyncio.timeout(10):
+        while held < 2:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    assert held == 2  # this process's own limit still holds
+    release.set()
+    async with asyncio.timeout(10):
+        await asyncio.gather(*calls)
+    assert most == 2
+    warnings = [r for r in caplog.records if "own 2" in r.getMessage()]
+    assert len(warnings) == 1
+    await engine.dispose()

@@ -16,8 +16,13 @@ A held slot is a row of `token_slots` (token_key, slot, holder, expires_at), slo
 
 Rows are named by the token's key (a hash, `bot.operations.model.token_key`), never the token.
 Times are each process's wall clock (processes on one machine, or clocks kept by NTP).
-A database that can't be reached raises SharedStateUnavailable: no Wolkvox call goes out
-rather than a third one in flight.
+A database that can't be reached does not stop the syncs: the call goes out on this
+process's own slot alone (`LocalThenShared` took it first, so this process still keeps to 2),
+with one warning per outage. A single process, the usual deployment, keeps the limit exactly;
+several processes on one database keep it again once the database answers (while it is down,
+each keeps its own 2, and Wolkvox refuses a third with TOO MANY, which the user reads). The
+database going down already keeps history and notifications waiting, not the templates
+(README, "When something breaks"); Redis, when set, is stricter: a Redis that is down refuses.
 """
 
 from __future__ import annotations
@@ -67,13 +72,30 @@ class DatabaseSlots:
         self.lease_seconds = lease_seconds
         self._clock = clock
         self._cleanups: set[asyncio.Task[None]] = set()
+        self._outage = False
+        self._unreleased: set[str] = set()  # holders whose release failed (database down)
+
+    def _down(self, error: SharedStateUnavailable) -> None:
+        if not self._outage:
+            log.warning(
+                "%s: Wolkvox calls go on within this process's own 2 until it answers", error
+            )
+        self._outage = True
 
     @contextlib.asynccontextmanager
     async def hold(self, caller: str) -> AsyncIterator[None]:
         """Hold one of the token's slots while the block runs (`caller` waits its turn for
         this process's slot before: see LocalThenShared)."""
         holder = f"{os.getpid()}:{secrets.token_hex(8)}"
-        slot = await self._take(holder)
+        try:
+            slot = await self._take(holder)
+        except SharedStateUnavailable as error:
+            self._down(error)
+            yield  # on this process's own slot (LocalThenShared), as one process would
+            return
+        if self._outage:
+            log.info("the database's Wolkvox slots answer again")
+            self._outage = False
         renewing = asyncio.create_task(self._renew(slot, holder), name="token-slot-lease")
         try:
             yield
@@ -105,6 +127,8 @@ class DatabaseSlots:
 
     async def _try(self, holder: str) -> int | None:
         """Take a free slot if there is one: its number, or None when all are held."""
+        if self._unreleased:
+            await self._release_left_over()
         now = self._clock()
         async with self.engine.connect() as conn:
             rows = (
@@ -174,8 +198,21 @@ class DatabaseSlots:
                     )
                     .values(expires_at=0.0)
                 )
-        except (SQLAlchemyError, OSError) as error:  # its lease frees it anyway
+        except (SQLAlchemyError, OSError) as error:
+            self._unreleased.add(holder)  # freed at the next take, or by its lease
             log.warning("could not release a Wolkvox slot: %s", type(error).__name__)
+
+    async def _release_left_over(self) -> None:
+        """Free the slots whose release failed while the database was down: held until their
+        lease ran out, they would keep this token's syncs waiting after it is back."""
+        holders = sorted(self._unreleased)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(token_slots)
+                .where(token_slots.c.token_key == self.token_key, token_slots.c.holder.in_(holders))
+                .values(expires_at=0.0)
+            )
+        self._unreleased.difference_update(holders)
 
     async def _forget(self, attempt: asyncio.Future[int | None], holder: str) -> None:
         """After giving up: let the attempt end, then free whatever it took."""
