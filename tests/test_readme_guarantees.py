@@ -84,7 +84,7 @@ def test_the_redis_cache_key_expires_with_the_cache_ttl(
 ) -> None:
     bot = start_bot(REDIS_URL=redis_url, WOLKVOX_CACHE_TTL="3")
     store = redis.Redis.from_url(redis_url)
-    key = f"{PREFIX}cache:1234"
+    key = f"{PREFIX}cache:default:1234"  # the connector key: operation:id
     sync(bot, slack, "a", "1234")
     ttl_ms = store.pttl(key)
     assert 0 < ttl_ms <= 3000  # -1 would mean "never expires", -2 "never set"
@@ -109,7 +109,7 @@ def test_the_bots_flight_lock_on_redis_expires_after_the_wolkvox_timeout(
     answer_then(wolkvox, hold_the_call)
     bot.command("1234", response_url=slack.response_url("a"))
     assert arrived.wait(30)
-    ttl_ms = store.pttl(f"{PREFIX}lock:1234")  # taken by the bot, while its call is in flight
+    ttl_ms = store.pttl(f"{PREFIX}lock:default:1234")  # taken by the bot, while its call is in flight
     go_on.set()
     timeout = bot.settings.timeout
     assert timeout * 1000 < ttl_ms <= (timeout + FLIGHT_LOCK_MARGIN) * 1000
