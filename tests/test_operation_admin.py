@@ -509,3 +509,33 @@ def test_slack_is_asked_once_per_person_and_a_failure_means_not_admin(slack: Fak
     answers, again, member = asyncio.run(ask())
     assert answers == [True] * 5 and again is True and member is False
     assert [c.body.get("user") for c in slack.calls("users.info")] == [ADMIN, MEMBER]
+
+
+def test_home_buttons_work_when_the_bot_is_kept_to_some_channels(
+    start: Start, slack: FakeSlack
+) -> None:
+    """WOLKVOX_ALLOWED_CHANNELS keeps commands and message buttons to those channels; the App
+    Home's buttons are in no channel, so only WOLKVOX_ALLOWED_USERS applies to them."""
+    bot = start(WOLKVOX_ALLOWED_CHANNELS="C0ALLOWED")
+    before = len(slack.calls("views.open"))
+    assert click(bot, ids.ACTION_ADD, "add", user_id=ADMIN).status == 200
+    assert opened(slack, before)["callback_id"] == ids.MODAL
+    kept = start(WOLKVOX_ALLOWED_USERS=MEMBER)  # an admin the user list leaves out
+    before = len(slack.calls("views.open"))
+    assert click(kept, ids.ACTION_ADD, "add", user_id=ADMIN).status == 200
+    assert not slack.wait(lambda: len(slack.calls("views.open")) > before, 0.5)
+
+
+def test_a_forged_form_with_a_malformed_id_is_closed_and_saves_nothing(
+    start: Start, slack: FakeSlack
+) -> None:
+    bot = start()
+    before = len(slack.calls("views.open"))
+    assert click(bot, ids.ACTION_ADD, "add", user_id=ADMIN).status == 200
+    form = opened(slack, before)
+    view = as_shown(form, typed(name="cliente_z", server="0077", token=NEW_TOKEN))
+    body = submission_body(view, user_id="not-an-id")
+    acked = bot.post(body, sign(body))
+    assert acked.status == 200
+    assert not acked.body or "errors" not in acked.body  # no error under a block it lacks
+    assert bot.bot.book.get("cliente_z") is None

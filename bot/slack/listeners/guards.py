@@ -13,8 +13,10 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot.i18n import translator
 from bot.slack.access import allowed, refusal
+from bot.slack.admin.ids import ADMIN_ACTIONS
 from bot.slack.listeners.respond import channel_of, clicker, reply
 from bot.slack.modal.ids import CHANNEL_BLOCK
+from bot.slack.modal.ids import MODAL as SHARE_MODAL
 from bot.slack.replies import text_message
 from bot.slack.values import is_slack_id
 
@@ -56,12 +58,19 @@ class Guard:
                 "request refused: malformed %s id %r", malformed[0], str(ids[malformed[0]])[:40]
             )
             return await self.refuse_malformed(body, ack, respond)
-        if body.get("type") == "block_actions" and not allowed(
-            self.door.settings, user_id=clicker(body), channel_id=channel_of(body)
-        ):
+        if body.get("type") == "block_actions" and not self.may_click(body):
             return await self.refuse_click(body, ack, respond)
         await next()
         return None
+
+    def may_click(self, body: dict[str, Any]) -> bool:
+        """WOLKVOX_ALLOWED_USERS and WOLKVOX_ALLOWED_CHANNELS decide who may click. The App
+        Home's operation buttons are in no channel: only the user list applies to them (their
+        listeners check that the clicker is an admin)."""
+        settings = self.door.settings
+        if _is_home_admin_click(body):
+            return not settings.allowed_users or clicker(body) in settings.allowed_users
+        return allowed(settings, user_id=clicker(body), channel_id=channel_of(body))
 
     async def refuse_malformed(
         self, body: dict[str, Any], ack: AsyncAck, respond: AsyncRespond
@@ -75,8 +84,11 @@ class Guard:
             return await ack(text=refused["text"], blocks=refused["blocks"])
         if kind == "block_suggestion":
             return await ack(options=[])
-        if kind == "view_submission":  # the one modal with a submit: Share
-            return await ack(response_action="errors", errors={CHANNEL_BLOCK: text})
+        if kind == "view_submission":
+            if (body.get("view") or {}).get("callback_id") == SHARE_MODAL:
+                return await ack(response_action="errors", errors={CHANNEL_BLOCK: text})
+            return await ack()  # the operation form: closed, nothing saved
+
         acknowledged = await ack()  # a click or an event: Slack gets its 200
         if kind == "block_actions" and body.get("response_url"):
             await reply(respond, text_message(text), replace=False)
@@ -111,3 +123,12 @@ class ErrorHandler:
                 ":x: Something went wrong on our side (reference {reference}). Please try again."
             ).format(reference=f"`{reference}`")
             await reply(respond, text_message(text), replace=False)
+
+
+def _is_home_admin_click(body: dict[str, Any]) -> bool:
+    actions = body.get("actions") or []
+    return (
+        (body.get("container") or {}).get("type") == "view"
+        and bool(actions)
+        and all(isinstance(a, dict) and a.get("action_id") in ADMIN_ACTIONS for a in actions)
+    )
