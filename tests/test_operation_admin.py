@@ -318,11 +318,13 @@ def test_wrong_fields_are_told_under_each_in_the_admin_s_language(
         ids.QUOTA_BLOCK,
         ids.ALIASES_BLOCK,
     }
-    assert errors[ids.SERVER_BLOCK].startswith("Escriba el código de servidor")
+    assert errors[ids.SERVER_BLOCK].startswith("x no es un código de servidor")
     assert bot.bot.book.get("cliente_a") is None and wolkvox.server_calls == []
     # the environment's name is taken
     acked = add_operation(bot, slack, name="default")
-    assert acked.body["errors"] == {ids.NAME_BLOCK: "Ya existe una operación llamada default."}
+    assert acked.body["errors"] == {
+        ids.NAME_BLOCK: "Ya hay una operación llamada default: elija otro nombre."
+    }
 
 
 def test_forged_requests_from_a_member_change_nothing(

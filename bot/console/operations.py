@@ -28,11 +28,9 @@ from bot.console.text import safe, table
 from bot.database.store import Store
 from bot.errors import InputError, OperationInvalid, SecretKeyError, UnknownOperation
 from bot.i18n import Translator, translator
+from bot.i18n.messages import operation_invalid
 from bot.operations.book import OperationBook, StoredOperation
 from bot.operations.model import (
-    MAX_ALIASES,
-    MAX_DAILY_QUOTA,
-    MAX_TOKEN_CHARS,
     Operation,
     aliases_text,
     check_aliases,
@@ -278,56 +276,7 @@ def _json(op: Listed) -> dict[str, Any]:
 
 def invalid(error: OperationInvalid, t: Translator) -> str:
     """One line saying which value can't be used and how to write it (never a token)."""
-    value = safe(error.value, 60)
-    words = {
-        ("name", "malformed"): t._(
-            "{value} can't name an operation: 1 to 32 lowercase letters, digits, _ or -, like "
-            "cliente_a."
-        ),
-        ("name", "taken"): t._(
-            "There is already an operation named {value}: choose another name, or remove it "
-            "first with {command}."
-        ),
-        ("name", "environment"): t._(
-            "{value} is the operation WOLKVOX_SERVER and WOLKVOX_TOKEN define: it changes only in "
-            "the deployment's settings."
-        ),
-        ("server", "malformed"): t._(
-            "{value} is not a server code: the digits in the operation's Wolkvox address "
-            "(wv0032.wolkvox.com means 0032)."
-        ),
-        ("token", "missing"): t._(
-            "No token was given: type it when asked, or send it on standard input, as in "
-            "{example} < token.txt (never on the command line)."
-        ),
-        ("token", "malformed"): t._(
-            "That token can't be right: one line of at most {most} printable characters, "
-            "without spaces."
-        ),
-        ("daily_quota", "malformed"): t._(
-            "{value} is not a daily quota: a whole number from 0 to {most} (0: "
-            "WOLKVOX_DAILY_QUOTA applies)."
-        ),
-        ("aliases", "malformed"): t._(
-            "{value} is not alias=connector id, as in ventas=1234 (an alias starts with a "
-            "letter; then letters, digits, _ or -)."
-        ),
-        ("aliases", "command_word"): t._(
-            "{value} is a command word, so it can't be an alias: choose another."
-        ),
-        ("aliases", "taken"): t._(
-            "The alias {value} already names another connector: choose another."
-        ),
-        ("aliases", "too_many"): t._("An operation has at most {most} aliases."),
-    }
-    text = words.get((error.field, error.reason), t._("{value} can't be used here."))
-    most = {"token": MAX_TOKEN_CHARS, "daily_quota": MAX_DAILY_QUOTA, "aliases": MAX_ALIASES}
-    return text.format(
-        value=value,
-        most=t.number(most.get(error.field, 0)),
-        command=f"{PROGRAM} operation remove {value}",
-        example=ADD_EXAMPLE,
-    )
+    return operation_invalid(error, t, console=True)
 
 
 def unknown(error: UnknownOperation, t: Translator) -> str:

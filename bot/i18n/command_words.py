@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.i18n.languages import Language
 from bot.i18n.translator import Translator
+from bot.templates.connectors import NO_OPERATION as NO_OPERATION  # `use none` clears it
 
 COMMAND = "/wolkvox-sync"
 
@@ -31,7 +32,6 @@ SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
 LANGUAGE_COMMAND = ("language", "idioma")
 STATUS = ("status", "estado")
 USE = ("use", "usar")  # `use cliente_a`: the channel's default operation
-NO_OPERATION = ("none", "ninguna", "ninguno", "nenhuma", "nenhum")  # `use none` clears it
 LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
 CATEGORY_KEYS = ("category", "cat", "categoria")  # folded: categoría
 # Meta's categories (what replies show) as people write them in Spanish and Portuguese

@@ -22,6 +22,7 @@ from bot.errors import (
     MissingToken,
     NoOperations,
     NotAdmin,
+    OperationInvalid,
     OperationNeeded,
     QuotaExceeded,
     QuotaSpent,
@@ -39,7 +40,8 @@ from bot.errors import (
 )
 from bot.i18n import N_, Translator
 from bot.i18n.command_words import COMMAND, words
-from bot.i18n.mrkdwn import code, escape, plain
+from bot.i18n.mrkdwn import clip, code, escape, one_line, plain
+from bot.operations.model import MAX_ALIASES, MAX_DAILY_QUOTA, MAX_TOKEN_CHARS
 
 INVITE = "`/invite @Wolkvox Sync`"
 
@@ -126,6 +128,66 @@ def operation_question_hint(error: OperationNeeded, t: Translator) -> str:
     return t._("Or write {example}; {use} makes one the default of this channel.").format(
         example=f"`{error.names[0]}:{escape(error.connector)}`",
         use=f"`{COMMAND} {words(t).use} {error.names[0]}`",
+    )
+
+
+OPERATION_INVALID = {
+    ("name", "malformed"): N_(
+        "{value} can't name an operation: 1 to 32 lowercase letters, digits, _ or -, like "
+        "cliente_a."
+    ),
+    ("name", "taken"): N_("There is already an operation named {value}: choose another name."),
+    ("name", "reserved"): N_(
+        "{value} can't name an operation: it is the word that clears a channel's default operation."
+    ),
+    ("name", "environment"): N_(
+        "{value} is the operation WOLKVOX_SERVER and WOLKVOX_TOKEN define: it changes only in "
+        "the deployment's settings."
+    ),
+    ("name", "rename"): N_("An operation's name can't change: add a new one instead."),
+    ("server", "malformed"): N_(
+        "{value} is not a server code: the digits in the operation's Wolkvox address "
+        "(wv0032.wolkvox.com means 0032)."
+    ),
+    ("token", "malformed"): N_(
+        "That token can't be right: one line of at most {most} printable characters, "
+        "without spaces."
+    ),
+    ("daily_quota", "malformed"): N_(
+        "{value} is not a daily quota: a whole number from 0 to {most} (0: "
+        "WOLKVOX_DAILY_QUOTA applies)."
+    ),
+    ("aliases", "malformed"): N_(
+        "{value} is not alias=connector id, as in ventas=1234 (an alias starts with a "
+        "letter; then letters, digits, _ or -)."
+    ),
+    ("aliases", "command_word"): N_(
+        "{value} is a command word, so it can't be an alias: choose another."
+    ),
+    ("aliases", "taken"): N_("The alias {value} already names another connector: choose another."),
+    ("aliases", "too_many"): N_("An operation has at most {most} aliases."),
+    ("test_connector", "malformed"): N_("A connector is its number, like 1234."),
+}
+MOST = {"token": MAX_TOKEN_CHARS, "daily_quota": MAX_DAILY_QUOTA, "aliases": MAX_ALIASES}
+
+
+def operation_invalid(error: OperationInvalid, t: Translator, *, console: bool = False) -> str:
+    """Why a value of an operation can't be saved: plain text, one line, naming the value
+    (never a token), for the App Home's form (under its field) and the console alike."""
+    value = clip(one_line(error.value), 60)
+    if (error.field, error.reason) == ("token", "missing"):
+        if console:
+            return t._(
+                "No token was given: type it when asked, or send it on standard input, as in "
+                "{example} < token.txt (never on the command line)."
+            ).format(example="wolkvox-sync operation add cliente_a --server 0032")
+        return t._("Paste the operation's API token.")
+    text = t._(
+        OPERATION_INVALID.get((error.field, error.reason), N_("{value} can't be used here."))
+    )
+    return text.format(
+        value=value,
+        most=t.number(MOST.get(error.field, 0)),
     )
 
 

@@ -13,6 +13,7 @@ from bot.errors import OperationInvalid
 from bot.templates.connectors import (
     ALIAS,
     COMMAND_WORDS,
+    NO_OPERATION,
     canonical_connector,
     is_connector_id,
     is_operation_name,
@@ -90,6 +91,8 @@ def check_name(name: str, taken: Iterable[str] = ()) -> str:
     name = name.strip().lower()
     if not is_operation_name(name):
         raise OperationInvalid("name", "malformed", name[:40])
+    if name in NO_OPERATION:  # `use none` clears a channel's default
+        raise OperationInvalid("name", "reserved", name)
     if name in set(taken):
         raise OperationInvalid("name", "taken", name)
     return name

@@ -17,6 +17,8 @@ MAX_CONNECTOR_DIGITS = 20
 CONNECTOR_ID = re.compile(rf"[0-9]{{1,{MAX_CONNECTOR_DIGITS}}}")
 ALIAS = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 OPERATION_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+# `use none` clears a channel's default operation: these can't name an operation
+NO_OPERATION = ("none", "ninguna", "ninguno", "nenhuma", "nenhum")
 KEY_SEPARATOR = ":"
 # The first word of a command is a command word or a connector: these can't be aliases.
 # The words are English, Spanish and Portuguese (bot.commands reads all three).

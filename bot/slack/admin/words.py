@@ -26,9 +26,8 @@ from bot.errors import (
     WolkvoxTimeout,
 )
 from bot.i18n import Translator
-from bot.i18n.messages import cause
-from bot.i18n.mrkdwn import clip, one_line
-from bot.operations.model import MAX_ALIASES, MAX_DAILY_QUOTA
+from bot.i18n.messages import cause, operation_invalid
+from bot.i18n.mrkdwn import clip
 from bot.slack.admin.ids import SERVER_BLOCK, TEST_BLOCK, TOKEN_BLOCK
 from bot.slack.views.kit import plain_fallback
 
@@ -38,44 +37,7 @@ ALIASES_EXAMPLE = "ventas=1234, soporte=5678"
 
 def invalid(error: OperationInvalid, t: Translator) -> str:
     """Why a field can't be saved (plain text: it shows under the field)."""
-    value = clip(one_line(error.value), 60)
-    reason = (error.field, error.reason)
-    if reason == ("name", "malformed"):
-        text = t._("Use 1 to 32 lowercase letters, digits, _ or -, like cliente_a.")
-    elif reason == ("name", "taken"):
-        text = t._("There is already an operation named {name}.").format(name=value)
-    elif reason == ("name", "environment"):
-        text = t._("{name} is set in the deployment's settings: change it there, not here.").format(
-            name=value
-        )
-    elif reason == ("name", "rename"):
-        text = t._("An operation's name can't change: add a new one instead.")
-    elif reason == ("server", "malformed"):
-        text = t._("Type the server code of the operation, like 0032 or wv0032.")
-    elif reason == ("token", "missing"):
-        text = t._("Paste the operation's API token.")
-    elif reason == ("token", "malformed"):
-        text = t._("That is not a token: no spaces, at most 512 characters.")
-    elif reason == ("daily_quota", "malformed"):
-        text = t._(
-            "A whole number of calls a day, from 0 to {most}; empty uses the deployment's."
-        ).format(most=t.number(MAX_DAILY_QUOTA))
-    elif reason == ("aliases", "malformed"):
-        text = t._(
-            "Write each alias as name=connector, separated by commas, like {example}. "
-            "This part is not: {part}"
-        ).format(example=ALIASES_EXAMPLE, part=value)
-    elif reason == ("aliases", "command_word"):
-        text = t._("{name} is one of the command's words: choose another alias.").format(name=value)
-    elif reason == ("aliases", "taken"):
-        text = t._("The alias {name} is already in use.").format(name=value)
-    elif reason == ("aliases", "too_many"):
-        text = t._("At most {count} aliases.").format(count=t.number(MAX_ALIASES))
-    elif reason == ("test_connector", "malformed"):
-        text = t._("A connector is its number, like 1234.")
-    else:
-        text = t._("This value can't be used.")
-    return clip(text, MAX_ERROR)
+    return clip(operation_invalid(error, t), MAX_ERROR)
 
 
 def secret_key_missing(t: Translator) -> str:
