@@ -158,14 +158,14 @@ def test_the_quota_is_a_hard_stop_for_a_crowd(
     )
     said = answers(slack, acks)
     assert len(wolkvox.calls) == 3 and quota_used(database_of(env)) == 3
-    spent = [n for n in names if "quota for this bot (3 calls) is spent" in said[n]]
+    spent = [n for n in names if "quota for this connector's token (3 calls) is spent" in said[n]]
     assert len(spent) == 9
     # once spent: a connector with a copy answers from it, a new one is refused without a call
     synced = wolkvox.calls[0]
     last = all_text(final_answer(bot, slack, f"{synced} --refresh", "again"))
-    assert "3 templates" in last and "quota for this bot is spent" in last
+    assert "3 templates" in last and "quota for this connector's token is spent" in last
     new = all_text(final_answer(bot, slack, "9999", "new"))
-    assert "quota for this bot (3 calls) is spent" in new
+    assert "quota for this connector's token (3 calls) is spent" in new
     assert len(wolkvox.calls) == 3
 
 

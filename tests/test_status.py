@@ -48,7 +48,7 @@ def test_replies_warn_past_80_percent_and_a_spent_quota_answers_from_the_last_co
     said = answer(bot, slack, "1000 --refresh", "r1")
     assert "5 of today's 5 Wolkvox calls are used" in said
     said = answer(bot, slack, "1000 --refresh", "r2")
-    assert "quota for this bot is spent" in said and "3 templates" in said
+    assert "quota for this connector's token is spent" in said and "3 templates" in said
     assert len(wolkvox.calls) == 5
 
 

@@ -260,7 +260,7 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
     (
         QuotaSpent,
         N_(
-            "today's Wolkvox quota for this bot ({daily} calls) is spent, and I keep no copy "
+            "today's Wolkvox quota for this connector's token ({daily} calls) is spent, and I keep no copy "
             "of this connector to show. The quota resets at midnight UTC (for you, {resets}); "
             "connectors synced before still answer from their last copy."
         ),
@@ -289,10 +289,10 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
     (
         TooManyRequests,
         N_(
-            "Wolkvox refused the call because 2 requests were already running for this bot "
-            "(another app may be using its access).{said} Try again in a minute."
+            "Wolkvox refused the call because 2 requests were already running with this "
+            "token (another app may be using it).{said} Try again in a minute."
         ),
-        N_("Another app or instance may be using WOLKVOX_TOKEN (2 calls at once at most)."),
+        N_("Another app or instance may be using this operation's token (2 calls at once at most)."),
     ),
     (
         InvalidToken,
@@ -438,7 +438,7 @@ def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
 def quota_spent_note(t: Translator, now: datetime | None = None) -> str:
     """Shown with a refresh answered from the last copy because the day's quota is spent."""
     return t._(
-        ":no_entry: Today's Wolkvox quota for this bot is spent, so I did not ask Wolkvox again: "
+        ":no_entry: Today's Wolkvox quota for this connector's token is spent, so I did not ask Wolkvox again: "
         "this is the last copy. The quota resets at midnight UTC (for you, {resets})."
     ).format(resets=quota_resets(t, now))
 
