@@ -260,9 +260,9 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
     (
         QuotaSpent,
         N_(
-            "today's Wolkvox quota for this connector's token ({daily} calls) is spent, and I keep no copy "
-            "of this connector to show. The quota resets at midnight UTC (for you, {resets}); "
-            "connectors synced before still answer from their last copy."
+            "today's Wolkvox quota for this connector's token ({daily} calls) is spent, and I "
+            "keep no copy of this connector to show. The quota resets at midnight UTC (for "
+            "you, {resets}); connectors synced before still answer from their last copy."
         ),
         N_("WOLKVOX_DAILY_QUOTA is spent for today (counted by the bot)."),
     ),
@@ -292,7 +292,10 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
             "Wolkvox refused the call because 2 requests were already running with this "
             "token (another app may be using it).{said} Try again in a minute."
         ),
-        N_("Another app or instance may be using this operation's token (2 calls at once at most)."),
+        N_(
+            "Another app or instance may be using this operation's token (2 calls at once at "
+            "most)."
+        ),
     ),
     (
         InvalidToken,
@@ -438,8 +441,9 @@ def cooldown_note(retry_in: float, cooldown: float, t: Translator) -> str:
 def quota_spent_note(t: Translator, now: datetime | None = None) -> str:
     """Shown with a refresh answered from the last copy because the day's quota is spent."""
     return t._(
-        ":no_entry: Today's Wolkvox quota for this connector's token is spent, so I did not ask Wolkvox again: "
-        "this is the last copy. The quota resets at midnight UTC (for you, {resets})."
+        ":no_entry: Today's Wolkvox quota for this connector's token is spent, so I did not ask "
+        "Wolkvox again: this is the last copy. The quota resets at midnight UTC (for you, "
+        "{resets})."
     ).format(resets=quota_resets(t, now))
 
 
