@@ -109,7 +109,9 @@ def test_the_bots_flight_lock_on_redis_expires_after_the_wolkvox_timeout(
     answer_then(wolkvox, hold_the_call)
     bot.command("1234", response_url=slack.response_url("a"))
     assert arrived.wait(30)
-    ttl_ms = store.pttl(f"{PREFIX}lock:default:1234")  # taken by the bot, while its call is in flight
+    ttl_ms = store.pttl(
+        f"{PREFIX}lock:default:1234"
+    )  # taken by the bot, while its call is in flight
     go_on.set()
     timeout = bot.settings.timeout
     assert timeout * 1000 < ttl_ms <= (timeout + FLIGHT_LOCK_MARGIN) * 1000

@@ -293,8 +293,7 @@ _CAUSES: tuple[tuple[type[WolkvoxError], str, str], ...] = (
             "token (another app may be using it).{said} Try again in a minute."
         ),
         N_(
-            "Another app or instance may be using this operation's token (2 calls at once at "
-            "most)."
+            "Another app or instance may be using this operation's token (2 calls at once at most)."
         ),
     ),
     (

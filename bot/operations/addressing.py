@@ -16,9 +16,7 @@ from bot.errors import NoOperations, OperationNeeded, UnknownOperation
 from bot.templates.connectors import canonical_connector, qualify, split_key
 
 
-def resolve_connector(
-    word: str, names: Sequence[str], channel_default: str | None = None
-) -> str:
+def resolve_connector(word: str, names: Sequence[str], channel_default: str | None = None) -> str:
     """The key (`operation:id`) of a connector typed as `word` (an id or a key), given the
     operations that exist (`names`) and the channel's default operation."""
     if not names:
