@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -204,6 +205,97 @@ token_slots = Table(
     metadata,
     Column("token_key", String(16), primary_key=True),  # bot.operations.model.token_key
     Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Distribution mode (revision 0007): the workspaces that installed the app from its link, as
+# slack_sdk's SQLAlchemy installation and OAuth state stores define these tables (same names
+# and columns). Every token column holds the token sealed with WOLKVOX_SECRET_KEY
+# (bot.operations.secrets), never the token: Text, as a sealed token outgrows String(200).
+# Times are naive UTC datetimes, as slack_sdk writes them.
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", Text),  # sealed
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", Text),  # sealed
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", Text),  # sealed
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", Text),  # sealed
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, nullable=False, default=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False),
+)
+Index(
+    "slack_installations_idx",
+    slack_installations.c.client_id,
+    slack_installations.c.enterprise_id,
+    slack_installations.c.team_id,
+    slack_installations.c.user_id,
+    slack_installations.c.installed_at,
+)
+
+slack_bots = Table(
+    "slack_bots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", Text),  # sealed
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", Text),  # sealed
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, nullable=False, default=False),
+    Column("installed_at", DateTime, nullable=False),
+)
+Index(
+    "slack_bots_idx",
+    slack_bots.c.client_id,
+    slack_bots.c.enterprise_id,
+    slack_bots.c.team_id,
+    slack_bots.c.installed_at,
+)
+
+# The state of each install link handed out: used once, within 10 minutes.
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)
+Index("ix_slack_oauth_states_state", slack_oauth_states.c.state)
+
+# Who is refreshing a workspace's expiring Slack token (processes sharing a database without
+# Redis): a row per workspace while one process holds it, until `expires_at`.
+slack_token_claims = Table(
+    "slack_token_claims",
+    metadata,
+    Column("workspace", String(32), primary_key=True),  # T... or E...
     Column("holder", String(64), nullable=False),
     Column("expires_at", Float, nullable=False),
 )
