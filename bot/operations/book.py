@@ -27,6 +27,7 @@ from bot.templates.connectors import operation_of, qualify
 log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 2.0
+STOP_SECONDS = 5.0  # the most stopping waits for a reload under way
 CHANGES_SHOWN = 10
 
 
@@ -73,6 +74,7 @@ class OperationBook:
         self._version = -1
         self._removed_listeners: list[Removed] = []
         self._watching: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
 
     # reading
@@ -177,18 +179,28 @@ class OperationBook:
 
     def start_watching(self) -> None:
         if self._rows is not None and self._watching is None:
+            self._stopping = asyncio.Event()
             self._watching = asyncio.create_task(self._watch(), name="operations-watch")
 
     async def stop_watching(self) -> None:
+        """Stop between two reloads: a reload cut off mid-query would leave the database
+        driver's thread answering a loop that may be closed by then."""
         if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
+            self._stopping.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._watching), STOP_SECONDS)
+            except TimeoutError:
+                self._watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._watching
             self._watching = None
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(self._watch_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._watch_seconds)
+            if self._stopping.is_set():
+                return
             try:
                 await self.refresh()
             except Exception as error:  # the database is down: keep what is known
