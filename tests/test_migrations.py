@@ -427,6 +427,8 @@ async def test_the_previous_release_s_rows_become_the_environment_operation_s(
         expected[table] = [
             row | {"connector": f"cliente_a:{row['connector']}"} for row in V5_ROWS[table]
         ]
+    # revision 0008: a person's choice is single-workspace mode's (workspace "")
+    expected["user_languages"] = [row | {"workspace": ""} for row in V5_ROWS["user_languages"]]
     for table, rows in expected.items():
         found = await all_rows(store.engine, table)
         if table == "outbox":  # claimed just now

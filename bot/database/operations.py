@@ -2,9 +2,11 @@
 changed what, and the version every process compares to reload.
 
 Each change is one transaction: the row, its change record and the version bump, so a
-process that sees the new version finds the row. Tokens are stored sealed (Fernet); no token,
-sealed or not, goes into a change record, a log line or an exception: a database error raised
-here carries the statement but never its parameters.
+process that sees the new version finds the row. Each workspace's operations are its own
+(`for_workspace`: the rows of one Slack workspace; "" is single-workspace mode's); the version
+is one for all (a change anywhere reloads the books in memory). Tokens are stored sealed
+(Fernet); no token, sealed or not, goes into a change record, a log line or an exception: a
+database error raised here carries the statement but never its parameters.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.database.schema import (
 
 # The row types are the book's (a leaf of bot.operations: it imports nothing of the database).
 from bot.operations.model import ChangeAction, OperationChange, StoredOperation
+from bot.templates.connectors import operation_name, scoped_operation, workspace_of
 
 VERSION_ROW = 1
 
@@ -41,13 +44,25 @@ class OperationTable:
     `operations_version`): `bot.operations.book.OperationRows`."""
 
     def __init__(
-        self, engine: AsyncEngine, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        engine: AsyncEngine,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        workspace: str = "",
     ) -> None:
         self.engine = engine
+        self.workspace = workspace  # "" in single-workspace mode
         self._now = now  # when a rekey happened (the other changes carry their time)
 
     def __repr__(self) -> str:
-        return "OperationTable()"
+        return f"OperationTable({self.workspace!r})" if self.workspace else "OperationTable()"
+
+    def for_workspace(self, workspace: str) -> OperationTable:
+        """The rows of `workspace`'s operations (the same engine)."""
+        return OperationTable(self.engine, now=self._now, workspace=workspace)
+
+    def _mine(self) -> Any:
+        return operations.c.workspace == self.workspace
 
     async def operations_version(self) -> int:
         """The number every change bumps (0 before the first)."""
@@ -57,7 +72,11 @@ class OperationTable:
     async def load_operations(self) -> list[StoredOperation]:
         """Every stored operation, by name."""
         async with self._connect() as conn:
-            rows = (await conn.execute(select(operations).order_by(operations.c.name))).all()
+            rows = (
+                await conn.execute(
+                    select(operations).where(self._mine()).order_by(operations.c.name)
+                )
+            ).all()
         return [
             StoredOperation(
                 name=row.name,
@@ -85,10 +104,10 @@ class OperationTable:
         async with self._begin() as conn:
             await conn.execute(
                 _insert(conn, operations)
-                .values(name=row.name, created_at=at, **values)
-                .on_conflict_do_update(index_elements=["name"], set_=values)
+                .values(workspace=self.workspace, name=row.name, created_at=at, **values)
+                .on_conflict_do_update(index_elements=["workspace", "name"], set_=values)
             )
-            await _record(conn, change)
+            await _record(conn, change, self.workspace)
             await _bump(conn)
 
     async def remove_operation(self, name: str, change: OperationChange) -> bool:
@@ -97,11 +116,13 @@ class OperationTable:
         retention removes it), record `change` and bump the version. False when there is no
         such operation (nothing changes)."""
         async with self._begin() as conn:
-            deleted = await conn.execute(delete(operations).where(operations.c.name == name))
+            deleted = await conn.execute(
+                delete(operations).where(self._mine(), operations.c.name == name)
+            )
             if not deleted.rowcount:
                 return False
-            await forget_operation_rows(conn, name)
-            await _record(conn, change)
+            await forget_operation_rows(conn, scoped_operation(self.workspace, name))
+            await _record(conn, change, self.workspace)
             await _bump(conn)
             return True
 
@@ -109,6 +130,7 @@ class OperationTable:
         """The newest `limit` changes, newest first."""
         query = (
             select(operation_changes)
+            .where(operation_changes.c.workspace == self.workspace)
             .order_by(operation_changes.c.at.desc(), operation_changes.c.id.desc())
             .limit(max(0, limit))
         )
@@ -128,22 +150,26 @@ class OperationTable:
     async def reseal_tokens(self, reseal: Callable[[str], str], change_who: str) -> int:
         """Seal every stored token again with `reseal` (the first key), in one transaction:
         a token no key opens leaves them all as they were. One `rekeyed` change per
-        operation; how many operations were resealed."""
+        operation; how many operations were resealed. Every workspace's: the key is the
+        deployment's."""
         at = self._now()
         async with self._begin() as conn:
-            query = select(operations.c.name, operations.c.sealed_token).order_by(operations.c.name)
+            query = select(
+                operations.c.workspace, operations.c.name, operations.c.sealed_token
+            ).order_by(operations.c.workspace, operations.c.name)
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update()
             rows = (await conn.execute(query)).all()
             for row in rows:
                 await conn.execute(
                     update(operations)
-                    .where(operations.c.name == row.name)
+                    .where(operations.c.workspace == row.workspace, operations.c.name == row.name)
                     .values(sealed_token=reseal(row.sealed_token), updated_at=at.timestamp())
                 )
                 await _record(
                     conn,
                     OperationChange(at=at, who=change_who, operation=row.name, action="rekeyed"),
+                    row.workspace,
                 )
             if rows:
                 await _bump(conn)
@@ -163,11 +189,13 @@ class OperationTable:
 
 
 async def forget_operation_rows(conn: AsyncConnection, name: str) -> None:
-    """Delete, in `conn`'s transaction, what belongs to the operation `name` and is not
-    history: subscriptions, notifications not yet delivered, schedule claims and channel
-    defaults. A connector key starts with `name:`; compared exactly (LIKE would read the `_`
-    of `cliente_a` as any character, and is case-insensitive on SQLite)."""
+    """Delete, in `conn`'s transaction, what belongs to the operation `name` (scoped:
+    `T0123ABCD/cliente_a` in distribution mode) and is not history: subscriptions,
+    notifications not yet delivered, schedule claims and channel defaults. A connector key
+    starts with `name:`; compared exactly (LIKE would read the `_` of `cliente_a` as any
+    character, and is case-insensitive on SQLite)."""
     prefix = f"{name}:"
+    workspace = workspace_of(name)
 
     def owned(column: Any) -> Any:
         return func.substr(column, 1, len(prefix)) == prefix
@@ -177,7 +205,12 @@ async def forget_operation_rows(conn: AsyncConnection, name: str) -> None:
         delete(outbox).where(outbox.c.delivered_at.is_(None), owned(outbox.c.connector))
     )
     await conn.execute(delete(schedule_claims).where(owned(schedule_claims.c.connector)))
-    await conn.execute(delete(channel_operations).where(channel_operations.c.operation == name))
+    await conn.execute(
+        delete(channel_operations).where(
+            channel_operations.c.workspace == workspace,
+            channel_operations.c.operation == operation_name(name),
+        )
+    )
 
 
 class _parameters_hidden:
@@ -215,9 +248,10 @@ async def _bump(conn: AsyncConnection) -> None:
         )
 
 
-async def _record(conn: AsyncConnection, change: OperationChange) -> None:
+async def _record(conn: AsyncConnection, change: OperationChange, workspace: str = "") -> None:
     await conn.execute(
         insert(operation_changes).values(
+            workspace=workspace,
             at=change.at.timestamp(),
             who=change.who[:32],
             operation=change.operation[:32],

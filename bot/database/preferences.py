@@ -1,5 +1,7 @@
 """What people chose, kept across restarts: each person's language (table `user_languages`)
-and each channel's default operation (table `channel_operations`)."""
+and each channel's default operation (table `channel_operations`), each within its Slack
+workspace (team or enterprise id; "" in single-workspace mode): a user id or a channel id
+of one workspace never reads another's choice."""
 
 from __future__ import annotations
 
@@ -19,46 +21,69 @@ class Preferences:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def language(self, user_id: str) -> str | None:
+    async def language(self, user_id: str, workspace: str = "") -> str | None:
         """The language `user_id` chose, or None when they follow their Slack locale."""
         async with self.engine.connect() as conn:
             row = await conn.execute(
-                select(user_languages.c.language).where(user_languages.c.user_id == user_id)
+                select(user_languages.c.language).where(
+                    user_languages.c.workspace == workspace, user_languages.c.user_id == user_id
+                )
             )
             return row.scalar_one_or_none()
 
-    async def choose(self, user_id: str, language: str | None, now: datetime) -> None:
+    async def choose(
+        self, user_id: str, language: str | None, now: datetime, workspace: str = ""
+    ) -> None:
         """Keep `language` for `user_id`; None forgets the choice (back to the Slack locale)."""
         async with self.engine.begin() as conn:
-            await conn.execute(delete(user_languages).where(user_languages.c.user_id == user_id))
+            await conn.execute(
+                delete(user_languages).where(
+                    user_languages.c.workspace == workspace, user_languages.c.user_id == user_id
+                )
+            )
             if language is not None:
                 await conn.execute(
                     insert(user_languages).values(
-                        user_id=user_id, language=language, chosen_at=now.timestamp()
+                        workspace=workspace,
+                        user_id=user_id,
+                        language=language,
+                        chosen_at=now.timestamp(),
                     )
                 )
 
-    async def channel_operation(self, channel_id: str) -> str | None:
-        """The operation `channel_id` uses by default (`/wolkvox-sync use cliente_a`), if any."""
+    async def channel_operation(self, channel_id: str, workspace: str = "") -> str | None:
+        """The operation `channel_id` uses by default (`/wolkvox-sync use cliente_a`), if any:
+        the name people type."""
         async with self.engine.connect() as conn:
             row = await conn.execute(
                 select(channel_operations.c.operation).where(
-                    channel_operations.c.channel_id == channel_id
+                    channel_operations.c.workspace == workspace,
+                    channel_operations.c.channel_id == channel_id,
                 )
             )
             return row.scalar_one_or_none()
 
     async def use_operation(
-        self, channel_id: str, operation: str | None, user_id: str, now: datetime
+        self,
+        channel_id: str,
+        operation: str | None,
+        user_id: str,
+        now: datetime,
+        workspace: str = "",
     ) -> None:
-        """Make `operation` the default of `channel_id`; None clears it (`use none`)."""
+        """Make `operation` (the name people type) the default of `channel_id`; None clears
+        it (`use none`)."""
         async with self.engine.begin() as conn:
             await conn.execute(
-                delete(channel_operations).where(channel_operations.c.channel_id == channel_id)
+                delete(channel_operations).where(
+                    channel_operations.c.workspace == workspace,
+                    channel_operations.c.channel_id == channel_id,
+                )
             )
             if operation is not None:
                 await conn.execute(
                     insert(channel_operations).values(
+                        workspace=workspace,
                         channel_id=channel_id,
                         operation=operation,
                         set_by=user_id[:32],

@@ -143,9 +143,12 @@ quota_counts = Table(
     Column("calls", Integer, nullable=False, default=0),
 )
 
+# Revision 0008: a person is a user id within a workspace (the team or enterprise id; "" in
+# single-workspace mode), and so are a channel's default and an operation.
 user_languages = Table(
     "user_languages",
     metadata,
+    Column("workspace", String(32), primary_key=True, default=""),
     Column("user_id", String(32), primary_key=True),
     Column("language", String(8), nullable=False),  # en, es, pt_BR: the person's own choice
     Column("chosen_at", Float, nullable=False),
@@ -156,7 +159,8 @@ user_languages = Table(
 operations = Table(
     "operations",
     metadata,
-    Column("name", String(32), primary_key=True),
+    Column("workspace", String(32), primary_key=True, default=""),
+    Column("name", String(32), primary_key=True),  # the name people type (never scoped)
     Column("server", String(8), nullable=False),  # four digits: "0032"
     Column("sealed_token", Text, nullable=False),  # Fernet, never the token itself
     Column("token_tail", String(8), nullable=False, default=""),  # its last 4 characters
@@ -173,6 +177,7 @@ operation_changes = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", Float, nullable=False),
     Column("who", String(32), nullable=False),  # a Slack user id, or "console"
+    Column("workspace", String(32), nullable=False, default=""),
     Column("operation", String(32), nullable=False),
     Column("action", String(16), nullable=False),  # added, edited, removed, rekeyed
     Column("fields", String(100), nullable=False, default=""),  # comma-separated names
@@ -191,6 +196,7 @@ operations_version = Table(
 channel_operations = Table(
     "channel_operations",
     metadata,
+    Column("workspace", String(32), primary_key=True, default=""),
     Column("channel_id", String(32), primary_key=True),
     Column("operation", String(32), nullable=False),
     Column("set_by", String(32), nullable=False, default=""),

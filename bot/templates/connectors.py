@@ -7,6 +7,13 @@ kept snapshots, Redis keys, history rows, subscriptions and button values all us
 two operations never share anything by accident. People type the id alone when the channel or
 the bot has one operation to mean (`bot.operations.addressing`); replies show the id, and the
 operation's name when more than one exists (`connector_label`).
+
+In distribution mode (many Slack workspaces on one deployment) every operation belongs to one
+workspace, and its name inside the bot is scoped: `T0123ABCD/cliente_a` (the workspace's team
+id, or enterprise id for an org-wide install, `/`, the name people type), so its keys are
+`T0123ABCD/cliente_a:1234` and two workspaces never share a cache entry, a kept snapshot, a
+Redis key, a row or a button value. People never type the workspace (it is lowercase-free and
+never shown): the door qualifies what they type with the requester's workspace.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ OPERATION_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 # `use none` clears a channel's default operation: these can't name an operation
 NO_OPERATION = ("none", "ninguna", "ninguno", "nenhuma", "nenhum")
 KEY_SEPARATOR = ":"
+SCOPE_SEPARATOR = "/"
+# A Slack team id (T…) or enterprise id (E…): uppercase letters and digits
+WORKSPACE_ID = re.compile(r"[TE][A-Z0-9]{2,31}")
 # The first word of a command is a command word or a connector: these can't be aliases.
 # The words are English, Spanish and Portuguese (bot.commands reads all three).
 COMMAND_WORDS = frozenset(
@@ -52,7 +62,7 @@ def canonical_connector(word: str) -> str:
     Anything that is not a connector id or key is returned as it is.
     """
     operation, sep, number = word.rpartition(KEY_SEPARATOR)
-    if sep and is_operation_name(operation) and is_connector_id(number):
+    if sep and is_scoped_name(operation) and is_connector_id(number):
         return qualify(operation, number)
     if not is_connector_id(word):
         return word
@@ -66,15 +76,49 @@ def qualify(operation: str, connector: str) -> str:
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """`cliente_a:1234` -> ("cliente_a", "1234"); a bare id -> ("", "1234")."""
+    """`cliente_a:1234` -> ("cliente_a", "1234"); `T0123ABCD/cliente_a:1234` ->
+    ("T0123ABCD/cliente_a", "1234"); a bare id -> ("", "1234")."""
     operation, _, number = key.rpartition(KEY_SEPARATOR)
     return operation, number
 
 
 def is_connector_key(word: str) -> bool:
-    """`operation:id`, both parts well formed."""
+    """`operation:id` (or `T0123ABCD/operation:id`), every part well formed."""
     operation, sep, number = word.rpartition(KEY_SEPARATOR)
-    return bool(sep) and is_operation_name(operation) and is_connector_id(number)
+    return bool(sep) and is_scoped_name(operation) and is_connector_id(number)
+
+
+def is_workspace_id(word: str) -> bool:
+    """A Slack team id (`T0123ABCD`) or enterprise id (`E0123ABCD`)."""
+    return WORKSPACE_ID.fullmatch(word) is not None
+
+
+def is_scoped_name(word: str) -> bool:
+    """An operation's name inside the bot: `cliente_a`, or `T0123ABCD/cliente_a`."""
+    workspace, sep, name = word.partition(SCOPE_SEPARATOR)
+    if not sep:
+        return is_operation_name(word)
+    return is_workspace_id(workspace) and is_operation_name(name)
+
+
+def scoped_operation(workspace: str, name: str) -> str:
+    """The name inside the bot of operation `name` of `workspace` ("" in single-workspace
+    mode: the name itself). `name` may be scoped already (to `workspace`)."""
+    name = operation_name(name)
+    return f"{workspace}{SCOPE_SEPARATOR}{name}" if workspace else name
+
+
+def workspace_of(key_or_operation: str) -> str:
+    """The workspace a connector key or an operation's name belongs to: "T0123ABCD", or ""
+    (single-workspace mode, or a bare id)."""
+    operation, _, _ = key_or_operation.rpartition(KEY_SEPARATOR)
+    workspace, sep, _ = (operation or key_or_operation).partition(SCOPE_SEPARATOR)
+    return workspace if sep else ""
+
+
+def operation_name(operation: str) -> str:
+    """The name people type: `T0123ABCD/cliente_a` -> "cliente_a" (unscoped: as it is)."""
+    return operation.rpartition(SCOPE_SEPARATOR)[2]
 
 
 def connector_id(key: str) -> str:
@@ -83,16 +127,17 @@ def connector_id(key: str) -> str:
 
 
 def operation_of(key: str) -> str:
-    """The operation a connector key belongs to ("" for a bare id)."""
+    """The operation a connector key belongs to, scoped as the key is ("" for a bare id)."""
     return split_key(key)[0]
 
 
 def connector_label(key: str, *, with_operation: bool) -> str:
     """How a reply names a connector: "1234", or "1234 · cliente_a" when several operations
-    exist (`with_operation`). Plain text: the caller escapes it for mrkdwn."""
+    exist (`with_operation`); never the workspace. Plain text: the caller escapes it for
+    mrkdwn."""
     operation, number = split_key(key)
     if with_operation and operation:
-        return f"{number} · {operation}"
+        return f"{number} · {operation_name(operation)}"
     return number
 
 
@@ -118,5 +163,5 @@ def read_aliases(value: str) -> dict[str, str]:
 
 
 def is_connector_word(word: str) -> bool:
-    """A connector id or key: `1234` or `cliente_a:1234`."""
+    """A connector id or key: `1234`, `cliente_a:1234` (or `T0123ABCD/cliente_a:1234`)."""
     return is_connector_id(word) or is_connector_key(word)
