@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import and_, delete, event, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import database_options
 from bot.config.defaults import DEFAULT_OPERATION_NAME
 from bot.database.contents import load_template_set, prune_unused_content, store_template_set
+from bot.database.forgetting import Forgotten, forget_user_token_rows, forget_workspace_rows
 from bot.database.migrate import upgrade
 from bot.database.operations import OperationTable, forget_operation_rows
 from bot.database.outbox import PENDING, claim, prune_settled, queue
@@ -49,7 +50,21 @@ def create_engine(database_url: str) -> AsyncEngine:
     options: dict[str, Any] = {}
     if url.startswith("postgresql"):
         options = {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True}
-    return create_async_engine(url, connect_args=connect_args, **options)
+    engine = create_async_engine(url, connect_args=connect_args, **options)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _secure_delete)
+    return engine
+
+
+def _secure_delete(connection: Any, record: Any) -> None:
+    """SQLite overwrites what it deletes with zeros (`PRAGMA secure_delete`): a deleted row's
+    bytes (an uninstalled workspace's sealed tokens) are gone from the file, not left in a
+    free page until it is reused. PostgreSQL's deleted rows are reclaimed by autovacuum."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA secure_delete=ON")
+    finally:
+        cursor.close()
 
 
 class Store:
@@ -87,6 +102,21 @@ class Store:
         (readable until WOLKVOX_HISTORY_DAYS removes it)."""
         async with self.engine.begin() as conn:
             await forget_operation_rows(conn, name)
+
+    async def forget_workspace(self, workspace: str) -> Forgotten:
+        """An uninstalled workspace (`T…`, or `E…` for an org-wide install): delete, in one
+        transaction, its operations (their Wolkvox tokens) and their change records,
+        subscriptions, notifications, schedule claims, channel defaults, history (and the
+        template content no other sync uses) and its Slack installation (`forgetting`)."""
+        async with self._content, self.engine.begin() as conn:
+            forgotten = await forget_workspace_rows(conn, workspace)
+            await prune_unused_content(conn)
+        return forgotten
+
+    async def forget_user_tokens(self, workspace: str, user_ids: Sequence[str]) -> int:
+        """Delete the Slack installation rows of `user_ids` (their user tokens were revoked)."""
+        async with self.engine.begin() as conn:
+            return await forget_user_token_rows(conn, workspace, user_ids)
 
     async def aclose(self) -> None:
         await self.engine.dispose()

@@ -6,39 +6,153 @@
   when bytes remain.
 - Identical content shares one copy: a sync equal to a kept one reuses its templates and its
   search index, and a template equal to a kept one (of the same connector) is that object.
+  Within a sync, a name is one string for all its languages, and every language and category
+  is one string for the whole process (`sys.intern`).
+- Search texts (each template's folded name and body, for word searches) are not part of a
+  kept snapshot's weight: they are computed when a snapshot is first searched, kept for the
+  snapshots searched most recently within an eighth of `keep_bytes` (`SearchTexts`), and
+  computed again, in slices, for the next sync of a connector searched recently. A kept
+  template weighs its body and about 100 bytes (0.6 MB per 1,000 templates of 400 characters
+  instead of 1.2 when every snapshot carried its texts).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from cachetools import LRUCache
 
 from bot.templates.model import Snapshot, Template
-from bot.templates.query import search_index_async
+from bot.templates.query import search_index, search_index_async
 
-KEEP_BYTES = 64 * 1024 * 1024  # about 25,000 templates of 1 KB bodies: a 512 MB dyno has room
+KEEP_BYTES = 64 * 1024 * 1024  # about 100,000 templates of 400 characters: a 512 MB dyno has room
 KEEP_PER_CONNECTOR = 3  # the newest snapshot and the two before it
+TEXTS_SHARE = 8  # search texts get 1/8 of the budget, the snapshots the rest
 MAX_CONNECTORS = 1024
-TEMPLATE_BYTES = sys.getsizeof(Template("", "", "", "")) + 2 * 8  # the object, its 2 tuple slots
-SNAPSHOT_BYTES = 512  # the Snapshot object, its id, its date and two empty tuples
+ALLOCATION_BYTES = 16  # what the allocator adds to an object, at most (alignment, header)
+TEMPLATE_BYTES = sys.getsizeof(Template("", "", "", "")) + ALLOCATION_BYTES + 8  # and its slot
+SNAPSHOT_BYTES = 512  # the Snapshot object, its id, its date, its tuple and its SearchTexts
 
 
 def snapshot_bytes(snapshot: Snapshot) -> int:
-    """An upper estimate of the memory a snapshot holds: every string it points to (its
-    `sys.getsizeof`), plus each template's object and slots. Content shared with another
-    snapshot is counted in both, so the true total is at most the sum."""
-    strings = sum(
-        sys.getsizeof(t.name)
-        + sys.getsizeof(t.language)
-        + sys.getsizeof(t.category)
-        + sys.getsizeof(t.body)
-        for t in snapshot.templates
-    )
-    index = sum(sys.getsizeof(text) for text in snapshot.index)
-    return SNAPSHOT_BYTES + strings + index + TEMPLATE_BYTES * snapshot.count
+    """An upper estimate of the memory a snapshot holds: its templates' objects and the strings
+    they point to (`sys.getsizeof`), a string shared by several templates (a name in several
+    languages, a language, a category) counted once. Content shared with another snapshot is
+    counted in both, so the true total is at most the sum. Search texts are not counted here
+    (they are bounded apart: `SearchTexts`)."""
+    seen: set[int] = set()
+    strings = 0
+    for t in snapshot.templates:
+        for text in (t.name, t.language, t.category, t.body):
+            if id(text) not in seen:
+                seen.add(id(text))
+                strings += sys.getsizeof(text) + ALLOCATION_BYTES
+    return SNAPSHOT_BYTES + strings + TEMPLATE_BYTES * snapshot.count
+
+
+class TextPool:
+    """The search texts loaded now, least recently loaded or used dropped first past
+    `max_bytes` (they are computed again when needed)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._loaded: OrderedDict[int, tuple[weakref.ref[SearchTexts], int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._loaded)
+
+    def add(self, texts: SearchTexts, size: int) -> bool:
+        """Account `size` bytes for `texts`, dropping older ones past the budget; False when
+        they alone are larger than the budget (then nothing is kept)."""
+        self.discard(id(texts))
+        if size > self.max_bytes:
+            return False
+        ref = weakref.ref(texts, lambda _, key=id(texts): self.discard(key))
+        self._loaded[id(texts)] = (ref, size)
+        self.size += size
+        while self.size > self.max_bytes:
+            key, (old, old_size) = self._loaded.popitem(last=False)
+            self.size -= old_size
+            dropped = old()
+            if dropped is not None:
+                dropped.unload()
+        return True
+
+    def touch(self, texts: SearchTexts) -> None:
+        if id(texts) in self._loaded:
+            self._loaded.move_to_end(id(texts))
+
+    def discard(self, key: int) -> None:
+        found = self._loaded.pop(key, None)
+        if found is not None:
+            self.size -= found[1]
+
+
+class SearchTexts(Sequence[str]):
+    """A snapshot's search index (`bot.templates.query.search_index`) computed on first use
+    and kept while `pool` has room: a sequence of one folded text per template."""
+
+    __slots__ = ("__weakref__", "_pool", "_templates", "_texts")
+
+    def __init__(
+        self,
+        templates: tuple[Template, ...],
+        pool: TextPool,
+        texts: tuple[str, ...] | None = None,
+    ) -> None:
+        self._templates = templates
+        self._pool = pool
+        self._texts: tuple[str, ...] | None = None
+        if texts is not None:
+            self.load(texts)
+
+    @property
+    def loaded(self) -> tuple[str, ...] | None:
+        """The texts, when they are in memory now (else None: nothing is computed)."""
+        return self._texts
+
+    def load(self, texts: tuple[str, ...]) -> None:
+        if len(texts) != len(self._templates):
+            raise ValueError("one text per template")
+        size = sys.getsizeof(texts) + sum(sys.getsizeof(text) for text in texts)
+        if self._pool.add(self, size):
+            self._texts = texts
+
+    def unload(self) -> None:
+        self._texts = None
+
+    def _all(self) -> tuple[str, ...]:
+        texts = self._texts
+        if texts is None:
+            texts = search_index(self._templates)
+            self.load(texts)
+        else:
+            self._pool.touch(self)
+        return texts
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        texts = self._texts
+        if texts is not None and index:  # 0 (a scan's start) counts as a use
+            return texts[index]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +167,19 @@ class KeptSnapshots:
     def __init__(
         self, keep_bytes: int = KEEP_BYTES, *, per_connector: int = KEEP_PER_CONNECTOR
     ) -> None:
-        self._by_id: LRUCache[str, _Kept] = LRUCache(keep_bytes, getsizeof=lambda kept: kept.size)
+        texts = keep_bytes // TEXTS_SHARE
+        self._by_id: LRUCache[str, _Kept] = LRUCache(
+            keep_bytes - texts, getsizeof=lambda kept: kept.size
+        )
         self._recent: LRUCache[str, tuple[str, ...]] = LRUCache(MAX_CONNECTORS)  # newest first
         self._per_connector = per_connector
+        self.texts = TextPool(texts)
 
     @property
     def size(self) -> int:
-        """The estimated bytes of every snapshot kept now (at most `keep_bytes`)."""
-        return int(self._by_id.currsize)
+        """The estimated bytes of every snapshot kept now and of the search texts loaded (at
+        most `keep_bytes`)."""
+        return int(self._by_id.currsize) + self.texts.size
 
     def get(self, snapshot_id: str) -> Snapshot | None:
         kept = self._by_id.get(snapshot_id)
@@ -102,19 +221,56 @@ class KeptSnapshots:
 
     async def share(
         self, connector: str, templates: tuple[Template, ...]
-    ) -> tuple[tuple[Template, ...], tuple[str, ...]]:
+    ) -> tuple[tuple[Template, ...], Sequence[str]]:
         """`templates` and their search index, sharing what equals the kept snapshots of
-        `connector`: the very same tuples when nothing changed, else each equal template."""
-        kept = [s for s in self.of(connector) if len(s.index) == s.count]
-        pool: dict[Template, tuple[Template, str]] = {}
+        `connector`: the very same tuple and index when nothing changed, else each equal
+        template (and its search text, when loaded). The index is computed now (in slices)
+        only when a kept snapshot of `connector` has its texts loaded: it was searched lately."""
+        kept = self.of(connector)
+        pool: dict[Template, tuple[Template, str | None]] = {}
+        searched = False
         for snapshot in reversed(kept):  # newest last: its objects win
-            pairs = zip(snapshot.templates, snapshot.index, strict=True)
-            pool.update((template, (template, text)) for template, text in pairs)
-        shared = tuple(pool[t][0] if t in pool else t for t in templates)
+            loaded = _loaded(snapshot.index, snapshot.count)
+            searched = searched or loaded is not None
+            texts: Sequence[str | None] = loaded or (None,) * snapshot.count
+            pool.update(
+                (template, (template, text))
+                for template, text in zip(snapshot.templates, texts, strict=True)
+            )
+        shared = tuple(pool[t][0] if t in pool else t for t in _compact(templates, pool))
         for snapshot in kept:
             if _same(shared, snapshot.templates):
                 return snapshot.templates, snapshot.index
-        return shared, await _index(shared, pool)
+        index = SearchTexts(shared, self.texts)
+        if searched:
+            index.load(await _index(shared, pool))
+        return shared, index
+
+
+def _loaded(index: Sequence[str], count: int) -> tuple[str, ...] | None:
+    """A kept snapshot's search texts when they are in memory now."""
+    if isinstance(index, SearchTexts):
+        return index.loaded
+    return tuple(index) if len(index) == count else None
+
+
+def _compact(
+    templates: tuple[Template, ...], pool: dict[Template, tuple[Template, str | None]]
+) -> Iterator[Template]:
+    """`templates`, those not in `pool` rebuilt so that a name is one string for all its
+    languages and each language and category one string for the process."""
+    names: dict[str, str] = {}
+    intern = sys.intern
+    for t in templates:
+        if t in pool:
+            yield t
+            continue
+        name = names.setdefault(t.name, t.name)
+        language, category = intern(t.language), intern(t.category)
+        if name is t.name and language is t.language and category is t.category:
+            yield t
+        else:
+            yield Template(name, language, category, t.body)
 
 
 def _same(a: Sequence[Template], b: Sequence[Template]) -> bool:
@@ -122,9 +278,10 @@ def _same(a: Sequence[Template], b: Sequence[Template]) -> bool:
 
 
 async def _index(
-    templates: tuple[Template, ...], pool: dict[Template, tuple[Template, str]]
+    templates: tuple[Template, ...], pool: dict[Template, tuple[Template, str | None]]
 ) -> tuple[str, ...]:
     """The search index of `templates`, computing only the texts not in `pool`."""
-    new = [t for t in templates if t not in pool]
+    known = {t: text for t, (_, text) in pool.items() if text is not None}
+    new = [t for t in templates if t not in known]
     computed = dict(zip(new, await search_index_async(new), strict=True))
-    return tuple(pool[t][1] if t in pool else computed[t] for t in templates)
+    return tuple(known[t] if t in known else computed[t] for t in templates)

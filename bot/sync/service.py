@@ -14,7 +14,10 @@
   request that would call answers with the last copy instead ("quota"), or is refused
   (QuotaSpent) when there is none.
 - Connectors are keys (`cliente_a:1234`), opaque here but for `forget_operation`: an
-  operation removed has nothing served from memory as fresh or recent any more.
+  operation removed has nothing served from memory as fresh or recent any more; and for
+  `forget_workspace`: an uninstalled workspace's keys (`T0123ABCD/cliente_a:1234`) leave
+  nothing in memory or Redis, and a sync of it running meanwhile is neither kept, recorded
+  nor notified.
 - Whoever starts a Wolkvox call is charged for it (`bot.sync.limits`): per minute and at once,
   per person, workflow runner and workspace; they also wait their turn for a slot.
 """
@@ -25,7 +28,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -48,6 +51,7 @@ log = logging.getLogger(__name__)
 CACHE_READ_SECONDS = 1.0
 
 MAX_CONNECTORS = 1024
+SCOPE_SEPARATOR = "/"  # TODO: bot.templates.connectors.workspace_of once it lands
 REFRESH_COOLDOWN = 30.0  # seconds between two Wolkvox calls a refresh may cause, per connector
 
 Origin = Literal["wolkvox", "shared", "cache", "cooldown", "stale", "quota"]
@@ -150,6 +154,7 @@ class TemplateService:
         self._background: set[asyncio.Task[None]] = set()
         self._quota: DailyQuota | None = None
         self._forgotten: dict[str, int] = {}  # operation -> times it was removed (an epoch)
+        self._uninstalled: dict[str, int] = {}  # workspace -> times it was forgotten (an epoch)
 
     @property
     def kept_bytes(self) -> int:
@@ -339,12 +344,11 @@ class TemplateService:
         self, connector: str, trigger: SyncTrigger
     ) -> tuple[Snapshot, Changes | None]:
         admit = self._quota.reserve if self._quota is not None else None
-        operation = operation_of(connector)
-        epoch = self._forgotten.get(operation, 0)
+        epoch = self._epoch(connector)
         answer = await self._source.sync_templates(
             connector, caller=trigger.caller.key, admit=admit
         )
-        if self._forgotten.get(operation, 0) != epoch:  # removed meanwhile: answer, keep nothing
+        if self._epoch(connector) != epoch:  # removed meanwhile: answer, keep nothing
             return self._unkept(connector, answer), None
         templates, index = await self._kept.share(connector, sorted_templates(answer.templates))
         snapshot = Snapshot(
@@ -361,10 +365,19 @@ class TemplateService:
             log.warning("snapshot of %s too large to keep (%d)", connector, snapshot.count)
         if self._shared is not None:
             await self._shared.publish(snapshot)
+        if self._epoch(connector) != epoch:  # uninstalled meanwhile: neither recorded nor told
+            return snapshot, None
         changes = await self._record(snapshot, trigger)
-        for listener in self._after_sync:
-            self._spawn(listener(snapshot, changes, trigger))
+        if self._epoch(connector) == epoch:
+            for listener in self._after_sync:
+                self._spawn(listener(snapshot, changes, trigger))
         return snapshot, changes
+
+    def _epoch(self, connector: str) -> tuple[int, int]:
+        """How often the connector's operation was removed and its workspace forgotten: a
+        sync whose epoch changed while it ran keeps nothing of what it found."""
+        operation = operation_of(connector)
+        return self._forgotten.get(operation, 0), self._uninstalled.get(_workspace_of(operation), 0)
 
     async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes | None:
         """Store the sync in history (committed before anyone is notified)."""
@@ -402,6 +415,42 @@ class TemplateService:
             except SharedStateUnavailable as error:  # the cache entries expire by themselves
                 log.warning("could not drop operation %s from the shared cache: %s", name, error)
 
+    async def forget_workspace(self, workspace: str, *, settle_seconds: float = 60.0) -> int:
+        """A workspace was uninstalled: its connectors' fresh marks, kept snapshots (even by
+        id) and Redis marks go, and a sync of it running now is answered but neither kept,
+        recorded nor notified (waited for, at most `settle_seconds`, so that whatever it was
+        recording is in the database before the caller deletes the workspace's rows). The
+        snapshots' copies in Redis go with `forget_snapshots`. How many connectors."""
+        if not workspace:
+            raise ValueError("single-workspace mode has no workspace to forget")
+        self._uninstalled[workspace] = self._uninstalled.get(workspace, 0) + 1
+
+        def owned(connector: str) -> bool:
+            return _workspace_of(operation_of(connector)) == workspace
+
+        for connector in [c for c in self._fresh if owned(c)]:
+            self._fresh.pop(connector, None)
+        dropped = self._kept.drop_connectors(owned)
+        if self._shared is not None:
+            try:
+                await self._shared.forget_workspace(workspace)
+            except SharedStateUnavailable as error:  # the marks expire by themselves
+                log.warning("could not drop a workspace from the shared cache: %s", error)
+        running = [flight for connector, flight in self._flights.items() if owned(connector)]
+        if running:
+            await asyncio.wait(running, timeout=settle_seconds)
+        return dropped
+
+    async def forget_snapshots(self, snapshot_ids: Sequence[str]) -> None:
+        """Drop these snapshots from memory and Redis (an uninstalled workspace's history)."""
+        for snapshot_id in snapshot_ids:
+            self._kept.discard(snapshot_id)
+        if self._shared is not None and snapshot_ids:
+            try:
+                await self._shared.forget_snapshots(snapshot_ids)
+            except SharedStateUnavailable as error:  # they expire by themselves
+                log.warning("could not drop snapshots from the shared cache: %s", error)
+
     def _land(self, connector: str, task: Flight, done: Callable[[], None] | None) -> None:
         if done is not None:
             done()
@@ -425,3 +474,9 @@ class TemplateService:
         """Wait for background work (notifications) to finish; used at shutdown and by tests."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _workspace_of(operation: str) -> str:
+    """`T0123ABCD/cliente_a` -> "T0123ABCD"; "" unscoped (single-workspace mode)."""
+    workspace, sep, _ = operation.partition(SCOPE_SEPARATOR)
+    return workspace if sep else ""

@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -132,6 +132,30 @@ class SharedState:
         if keys:
             await self._call(self.redis.delete(*keys))
         return len(keys)
+
+    async def forget_workspace(self, workspace: str) -> int:
+        """Drop an uninstalled workspace's marks (`T0123ABCD/*`): fresh, latest, errors and
+        the snapshots the latest marks name; the rest of its snapshots go by id
+        (`forget_snapshots`). How many keys."""
+        keys: list[bytes] = []
+        try:
+            for kind in ("cache", "latest", "error"):
+                pattern = f"{PREFIX}{kind}:{workspace}/*"  # ids are A-Z 0-9: no glob
+                keys.extend([key async for key in self.redis.scan_iter(match=pattern, count=500)])
+        except RedisError as error:
+            raise SharedStateUnavailable(str(error)) from error
+        marks = [key for key in keys if not key.startswith(f"{PREFIX}error:".encode())]
+        named = [v for v in await self._call(self.redis.mget(marks)) if v] if marks else []
+        keys.extend(f"{PREFIX}snap:{snapshot_id.decode()}".encode() for snapshot_id in named)
+        if keys:
+            await self._call(self.redis.delete(*keys))
+        return len(keys)
+
+    async def forget_snapshots(self, snapshot_ids: Sequence[str]) -> None:
+        """Delete these snapshots' copies."""
+        keys = [f"{PREFIX}snap:{snapshot_id}" for snapshot_id in snapshot_ids]
+        for start in range(0, len(keys), 500):
+            await self._call(self.redis.delete(*keys[start : start + 500]))
 
     async def once(
         self,

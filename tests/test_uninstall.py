@@ -1,0 +1,301 @@
+"""An uninstalled workspace leaves nothing behind: SQLite overwrites deleted rows
+(`PRAGMA secure_delete`), `Store.forget_workspace` deletes every row of the workspace and
+no other's, `TemplateService.forget_workspace` drops its memory and Redis copies (a sync of
+it running meanwhile is answered, never kept, recorded nor notified), and over HTTP an
+`app_uninstalled` event leaves no token of the workspace in the database file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.database.migrate import upgrade
+from bot.database.schema import (
+    channel_operations,
+    metadata,
+    operation_changes,
+    operations,
+    outbox,
+    schedule_claims,
+    slack_bots,
+    slack_installations,
+    snapshots,
+    subscriptions,
+    template_versions,
+    user_languages,
+)
+from bot.database.store import Outgoing, Store, create_engine
+from bot.templates.diff import diff
+from bot.templates.model import Template
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+GONE, KEPT = "T0GONE001", "T0KEPT002"  # the workspace uninstalled, and another one
+
+
+def file_bytes(path: Path) -> bytes:
+    """The database file and its journal or write-ahead log, if any."""
+    found = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")]
+    return b"".join(p.read_bytes() for p in found if p.exists())
+
+
+# --- SQLite overwrites what it deletes ---
+
+
+def _secure_delete_off(connection: Any, record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA secure_delete=OFF")
+    cursor.close()
+
+
+async def _delete_one_row(engine: AsyncEngine, path: Path, mark: str) -> tuple[int, int]:
+    """How often `mark` is in the file with its row stored, and after the row is deleted
+    (another row stays on the page, as a real table's would)."""
+    await upgrade(engine)
+    store = Store(engine)
+    try:
+        for channel in ("C0OTHER", mark):
+            await store.subscribe(
+                team_id=GONE, channel_id=channel, connector="a:1", user_id="U1", now=NOW
+            )
+        before = file_bytes(path).count(mark.encode())
+        await store.unsubscribe(channel_id=mark, connector="a:1")
+    finally:
+        await store.aclose()
+    return before, file_bytes(path).count(mark.encode())
+
+
+async def test_sqlite_overwrites_deleted_rows(tmp_path: Path) -> None:
+    mark = "CSECRET7F3A9D2"
+    path = tmp_path / "bot.db"
+    engine = create_engine(f"sqlite:///{path}")
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA secure_delete")).scalar() == 1
+    assert await _delete_one_row(engine, path, mark) == (2, 0)  # the row and its index entry
+
+
+async def test_without_secure_delete_the_deleted_row_stays_in_the_file(tmp_path: Path) -> None:
+    """The contrast: SQLite built without SQLITE_SECURE_DELETE (Python.org's and most
+    wheels'; Debian's turns it on) leaves a deleted row's bytes in the page's free space
+    until the page is reused. Measured here: both copies (row and index entry) stay."""
+    mark = "CSECRET7F3A9D2"
+    path = tmp_path / "plain.db"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    event.listen(engine.sync_engine, "connect", _secure_delete_off)
+    assert await _delete_one_row(engine, path, mark) == (2, 2)
+
+
+# --- Store.forget_workspace ---
+
+
+def secrets_of(workspace: str) -> dict[str, str]:
+    """Distinctive values of one workspace, as each table holds them."""
+    tag = workspace[-4:]
+    return {
+        "sealed_wolkvox": f"gAAAAsealedWolkvox{tag}x9",
+        "bot_token": f"sealedXoxbBot{tag}q7",
+        "bot_refresh": f"sealedXoxeRefresh{tag}k2",
+        "user_token": f"sealedXoxpUser{tag}m4",
+        "body": f"Hola plantilla secreta {tag}",
+        "payload": f"posted change {tag}",
+        "channel": f"C0SUB{tag}",
+    }
+
+
+async def seed(store: Store, workspace: str) -> None:
+    """Every kind of row a workspace has: its operation, a change record, two syncs (one
+    template shared with the other workspace), a subscription, a queued and a delivered
+    notification, a schedule claim, a channel default, a language and its installation."""
+    s = secrets_of(workspace)
+    key = f"{workspace}/cliente_a:1234"
+    at = NOW.timestamp()
+
+    def scoped(table: Any, **values: Any) -> Any:
+        if "workspace" in table.c:  # revision 0008: the workspace is a column
+            values["workspace"] = workspace
+        else:
+            values["name" if "name" in values else "operation"] = f"{workspace}/cliente_a"
+        return insert(table).values(**values)
+
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            scoped(
+                operations,
+                name="cliente_a",
+                server="0032",
+                sealed_token=s["sealed_wolkvox"],
+                token_tail="x9",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        await conn.execute(
+            scoped(operation_changes, at=at, who="U0ADMIN", operation="cliente_a", action="added")
+        )
+        await conn.execute(
+            scoped(channel_operations, channel_id=s["channel"], operation="cliente_a", set_at=at)
+        )
+        if "workspace" in user_languages.c:
+            await conn.execute(
+                insert(user_languages).values(
+                    workspace=workspace, user_id="U0ADMIN", language="es", chosen_at=at
+                )
+            )
+        await conn.execute(
+            insert(schedule_claims).values(
+                connector=key, period_start_ms=1, claimed_by="x", claimed_at=at
+            )
+        )
+        for table in (slack_installations, slack_bots):
+            row = {
+                "client_id": "111.222",
+                "app_id": "A0APP",
+                "team_id": workspace,
+                "bot_token": s["bot_token"],
+                "bot_refresh_token": s["bot_refresh"],
+                "bot_id": "B0BOT",
+                "bot_user_id": "U0BOT",
+                "is_enterprise_install": False,
+                "installed_at": NOW.replace(tzinfo=None),
+            }
+            if table is slack_installations:
+                row |= {"user_id": "U0ADMIN", "user_token": s["user_token"]}
+            await conn.execute(insert(table).values(**row))
+    first = [
+        Template("promo", "es", "UTILITY", s["body"]),
+        Template("shared", "es", "UTILITY", "x"),
+    ]
+    second = [*first, Template("nuevo", "es", "UTILITY", s["body"] + " 2")]
+    notice = Outgoing(s["channel"], key, {"text": s["payload"]}, "U0ADMIN")
+    for sync_id, templates, previous in (("a", first, None), ("b", second, first)):
+        await store.record_sync(
+            snapshot_id=f"{workspace}{sync_id}"[-12:],
+            connector=key,
+            synced_at=NOW,
+            templates=templates,
+            skipped=0,
+            source="slack",
+            user_id="U0ADMIN",
+            user_name="admin",
+            command="1234",
+            changes=diff(previous, templates),
+            notifications=[notice],
+        )
+    [delivery, _] = await store.claim(NOW, limit=2)
+    await store.delivered(delivery.id, NOW)
+    await store.subscribe(
+        team_id=workspace, channel_id=s["channel"], connector=key, user_id="U0ADMIN", now=NOW
+    )
+
+
+async def counts(store: Store, workspace: str) -> dict[str, int]:
+    """The rows of `workspace` in each table."""
+    key_prefix = f"{workspace}/"
+    by_key = {
+        "snapshots": snapshots.c.connector,
+        "subscriptions": subscriptions.c.connector,
+        "outbox": outbox.c.connector,
+        "schedule_claims": schedule_claims.c.connector,
+    }
+    found: dict[str, int] = {}
+    async with store.engine.connect() as conn:
+        for name, column in by_key.items():
+            query = select(func.count()).where(
+                func.substr(column, 1, len(key_prefix)) == key_prefix
+            )
+            found[name] = int((await conn.execute(query)).scalar() or 0)
+        for table in (slack_installations, slack_bots):
+            query = select(func.count()).where(table.c.team_id == workspace)
+            found[table.name] = int((await conn.execute(query)).scalar() or 0)
+        for table in (operations, operation_changes, channel_operations, user_languages):
+            if "workspace" in table.c:
+                query = select(func.count()).where(table.c.workspace == workspace)
+                found[table.name] = int((await conn.execute(query)).scalar() or 0)
+    return found
+
+
+async def test_forget_workspace_deletes_every_row_of_it_and_no_other(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        await seed(store, GONE)
+        await seed(store, KEPT)
+        kept_before = await counts(store, KEPT)
+        assert all(kept_before.values()), kept_before
+        data = file_bytes(path)
+        assert all(v.encode() in data for v in secrets_of(GONE).values())
+
+        forgotten = await store.forget_workspace(GONE)
+
+        assert forgotten.operations == 1
+        assert (forgotten.syncs, forgotten.subscriptions, forgotten.notifications) == (2, 1, 2)
+        assert forgotten.installations == 2
+        assert sorted(forgotten.snapshot_ids) == sorted([f"{GONE}a", f"{GONE}b"])
+        assert not any((await counts(store, GONE)).values())
+        assert await counts(store, KEPT) == kept_before
+        async with store.engine.connect() as conn:  # the template both used stays, once
+            shared = select(func.count()).where(template_versions.c.name == "shared")
+            assert (await conn.execute(shared)).scalar() == 1
+        assert await store.latest_templates(f"{KEPT}/cliente_a:1234") is not None
+        assert await store.latest_templates(f"{GONE}/cliente_a:1234") is None
+    finally:
+        await store.aclose()
+    data = file_bytes(path)
+    assert [name for name, v in secrets_of(GONE).items() if v.encode() in data] == []
+    assert all(v.encode() in data for v in secrets_of(KEPT).values())
+
+
+async def test_forget_workspace_matches_its_prefix_exactly(tmp_path: Path) -> None:
+    """`T0GONE001/` is compared as it is: no LIKE wildcard, no longer workspace id."""
+    store = await Store.open(f"sqlite:///{tmp_path}/bot.db")
+    try:
+        for workspace in (f"{GONE}9", "T0GONEX01"):
+            await store.subscribe(
+                team_id=workspace,
+                channel_id="C1",
+                connector=f"{workspace}/a:1",
+                user_id="U1",
+                now=NOW,
+            )
+        assert (await store.forget_workspace(GONE)).subscriptions == 0
+        assert len(await store.subscriptions()) == 2
+        with pytest.raises(ValueError):
+            await store.forget_workspace("")  # single-workspace mode is not a workspace
+        with pytest.raises(ValueError):
+            await store.forget_workspace("T0%")
+    finally:
+        await store.aclose()
+
+
+def test_every_table_is_forgotten_or_holds_no_workspace_data() -> None:
+    """A table added later is either deleted by `forget_workspace` or listed here with why."""
+    holds_nothing_of_a_workspace = {
+        "alembic_version": "the schema's revision",
+        "template_sets": "content: pruned once no snapshot uses it",
+        "template_set_members": "content: pruned once no snapshot uses it",
+        "template_versions": "content: pruned once no snapshot uses it",
+        "quota_counts": "a hash of a token and a count, per day",
+        "token_slots": "a hash of a token, held for seconds",
+        "operations_version": "one number",
+        "slack_oauth_states": "an install link's state, for 10 minutes",
+    }
+    forgotten = {
+        "operations",
+        "operation_changes",
+        "channel_operations",
+        "user_languages",
+        "snapshots",
+        "subscriptions",
+        "outbox",
+        "schedule_claims",
+        "slack_installations",
+        "slack_bots",
+        "slack_token_claims",
+    }
+    assert set(metadata.tables) - {"alembic_version"} == (
+        forgotten | set(holds_nothing_of_a_workspace)
+    ) - {"alembic_version"}
