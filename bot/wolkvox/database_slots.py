@@ -96,14 +96,19 @@ class DatabaseSlots:
         if self._outage:
             log.info("the database's Wolkvox slots answer again")
             self._outage = False
-        renewing = asyncio.create_task(self._renew(slot, holder), name="token-slot-lease")
+        released = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(slot, holder, released), name="token-slot-lease")
         try:
             yield
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
-            await self._settle(self._release(holder))
+            released.set()  # ends the renewal between two writes, never in the middle of one
+            await self._settle(self._end(renewing, holder))
+
+    async def _end(self, renewing: asyncio.Task[None], holder: str) -> None:
+        """Free the slot once its renewal has stopped (a renewal landing after the release
+        would hold the slot again until its lease ran out)."""
+        await renewing
+        await self._release(holder)
 
     async def _take(self, holder: str) -> int:
         """Wait for a free slot; the caller bounds the wait (it cancels this)."""
@@ -167,11 +172,14 @@ class DatabaseSlots:
                 return slot
         return None
 
-    async def _renew(self, slot: int, holder: str) -> None:
+    async def _renew(self, slot: int, holder: str, released: asyncio.Event) -> None:
         """Extend the lease while the slot is held (a call given up on is held up to a minute:
         `bot.wolkvox.client`); a crashed process stops renewing and its lease runs out."""
         while True:
-            await asyncio.sleep(self.lease_seconds / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), self.lease_seconds / 3)
+            if released.is_set():
+                return
             try:
                 async with self.engine.begin() as conn:
                     renewed = await conn.execute(
