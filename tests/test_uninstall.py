@@ -6,11 +6,15 @@ it running meanwhile is answered, never kept, recorded nor notified), and over H
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -30,8 +34,12 @@ from bot.database.schema import (
     user_languages,
 )
 from bot.database.store import Outgoing, Store, create_engine
+from bot.sync.service import SyncTrigger, TemplateService
+from bot.sync.shared_cache import SharedState
 from bot.templates.diff import diff
-from bot.templates.model import Template
+from bot.templates.model import Snapshot, Template
+from bot.wolkvox import WolkvoxClient
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, wait_until
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GONE, KEPT = "T0GONE001", "T0KEPT002"  # the workspace uninstalled, and another one
@@ -299,3 +307,62 @@ def test_every_table_is_forgotten_or_holds_no_workspace_data() -> None:
     assert set(metadata.tables) - {"alembic_version"} == (
         forgotten | set(holds_nothing_of_a_workspace)
     ) - {"alembic_version"}
+
+
+# --- TemplateService.forget_workspace ---
+
+WHO = SyncTrigger(user_id="U1", user_name="maria")
+
+
+@pytest.fixture
+async def redis_state(redis_url: str) -> AsyncIterator[SharedState]:
+    state = SharedState(Redis.from_url(redis_url), cache_ttl=300, lock_seconds=10)
+    yield state
+    await state.aclose()
+
+
+async def test_forget_workspace_drops_its_memory_and_redis_copies_and_a_sync_running_meanwhile(
+    wolkvox: FakeWolkvox, redis_state: SharedState
+) -> None:
+    gone, kept = f"{GONE}/cliente_a:1", f"{KEPT}/cliente_a:1"
+    client = WolkvoxClient(wolkvox.url, TOKEN, timeout=5)
+    service = TemplateService(client, cache_ttl=300, refresh_cooldown=0, shared=redis_state)
+    recorded: list[str] = []
+    told: list[str] = []
+
+    async def record(snapshot: Snapshot, trigger: SyncTrigger) -> None:
+        recorded.append(snapshot.connector)
+
+    async def tell(snapshot: Snapshot, changes: object, trigger: SyncTrigger) -> None:
+        told.append(snapshot.connector)
+
+    service.record_with(record)
+    service.on_fresh_sync(tell)
+    try:
+        first = await service.sync(gone, WHO)
+        other = await service.sync(kept, WHO)
+        held = threading.Event()
+        wolkvox.reply("2", Reply(templates=2, release=held))
+        running = asyncio.create_task(service.sync(f"{GONE}/cliente_b:2", WHO))
+        assert await asyncio.to_thread(wait_until, lambda: wolkvox.in_flight == 1)
+        forgetting = asyncio.create_task(service.forget_workspace(GONE))
+        await asyncio.sleep(0.1)
+        assert not forgetting.done()  # it waits for the sync in flight to land
+        held.set()
+        late = await running
+        assert await forgetting == 1  # one connector was kept (cliente_b:2 never was)
+        await service.forget_snapshots([first.snapshot.id])
+        await service.drain()
+    finally:
+        await client.aclose()
+    assert late.origin == "wolkvox" and late.snapshot.count == 2  # whoever asked is answered
+    assert recorded == [gone, kept] and told == [gone, kept]  # the late one: neither
+    for key in (gone, f"{GONE}/cliente_b:2"):
+        assert await service.cached(key) is None
+        assert await service.last_known(key) is None
+    for snapshot_id in (first.snapshot.id, late.snapshot.id):
+        assert await service.kept(snapshot_id) is None  # not even by id
+    left = [key.decode() for key in await redis_state.redis.keys("*")]
+    assert [key for key in left if GONE in key or first.snapshot.id in key] == []
+    assert (await service.sync(kept, WHO)).origin == "cache"  # the other workspace's
+    assert await service.kept(other.snapshot.id) is other.snapshot

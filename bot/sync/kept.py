@@ -219,6 +219,20 @@ class KeptSnapshots:
             self._recent.pop(connector, None)
         return len(gone)
 
+    def drop_connectors(self, which: Callable[[str], bool]) -> int:
+        """Forget the connectors `which` says and their snapshots, even by id (an uninstalled
+        workspace: bot.sync.service.TemplateService.forget_workspace). How many connectors."""
+        gone = self.forget_connectors(which)
+        for snapshot_id in [
+            i for i, kept in list(self._by_id.items()) if which(kept.snapshot.connector)
+        ]:
+            self._by_id.pop(snapshot_id, None)
+        return gone
+
+    def discard(self, snapshot_id: str) -> None:
+        """Forget one snapshot (deleted from history with its workspace)."""
+        self._by_id.pop(snapshot_id, None)
+
     async def share(
         self, connector: str, templates: tuple[Template, ...]
     ) -> tuple[tuple[Template, ...], Sequence[str]]:
