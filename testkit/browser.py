@@ -43,7 +43,8 @@ class BrowserError(RuntimeError):
 
 def find_chromium(*, install: bool = False) -> str | None:
     """The Chromium binary, or None. With `install`, the Debian package is installed first when
-    missing and this process may (root, apt-get): the first caller installs, the rest wait."""
+    missing and this process may (root, apt-get): the first caller installs, the rest wait; an
+    install that fails raises BrowserError (None means only: this machine can't install it)."""
     found = _existing_chromium()
     if found or not install or os.geteuid() != 0 or not shutil.which("apt-get"):
         return found
@@ -54,13 +55,18 @@ def find_chromium(*, install: bool = False) -> str | None:
             env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
             apt = ["apt-get", "-qq", "-o", "DPkg::Lock::Timeout=300"]
             subprocess.run([*apt, "update"], check=False, env=env, capture_output=True)  # noqa: S603
-            subprocess.run(  # noqa: S603
+            installed = subprocess.run(  # noqa: S603
                 [*apt, "install", "-y", "--no-install-recommends", "chromium", "fonts-dejavu-core"],
                 check=False,
                 env=env,
                 capture_output=True,
+                text=True,
             )
             found = _existing_chromium()
+            if found is None:
+                raise BrowserError(
+                    "apt-get could not install chromium: " + installed.stderr.strip()[-600:]
+                )
     return found
 
 
