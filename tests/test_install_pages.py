@@ -54,6 +54,7 @@ def every_page(language: str) -> dict[str, str]:
     }
     for reason in REASONS:
         shown[f"failed-{reason}"] = failure_page(language, reason, code="invalid_code")
+    shown["failed-long-code"] = failure_page(language, "refused", code="no_" * 40)
     return shown
 
 

@@ -48,6 +48,7 @@ ol{margin:0 0 .75rem;padding-left:1.4rem}
 li{padding-left:.2rem}
 code{font:.9em/1.4 ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono",monospace;\
 background:#f0f0f2;border-radius:4px;padding:.1em .35em;white-space:nowrap}
+.note code{white-space:normal}
 .note{color:#616061;font-size:.875rem}
 .actions{margin:1.25rem 0 .5rem}
 .add-to-slack{display:inline-flex;align-items:center;justify-content:center;gap:12px;\
