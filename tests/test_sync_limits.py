@@ -124,6 +124,7 @@ async def test_one_changed_template_shares_all_the_others(
     wolkvox.reply("1234", account(50))
     service = TemplateService(client, cache_ttl=300, refresh_cooldown=0)
     first = (await service.sync("1234", WHO, refresh=True)).snapshot
+    assert first.index[0]  # searched: its texts are loaded, so the next sync's reuse them
     wolkvox.reply("1234", account(50, changed=7, version=2))
     second = (await service.sync("1234", WHO, refresh=True)).snapshot
     pairs = list(zip(first.templates, second.templates, strict=True))

@@ -73,11 +73,12 @@ class TextPool:
         self.discard(id(texts))
         if size > self.max_bytes:
             return False
-        ref = weakref.ref(texts, lambda _, key=id(texts): self.discard(key))
-        self._loaded[id(texts)] = (ref, size)
+        key = id(texts)
+        ref = weakref.ref(texts, lambda _: self.discard(key))
+        self._loaded[key] = (ref, size)
         self.size += size
         while self.size > self.max_bytes:
-            key, (old, old_size) = self._loaded.popitem(last=False)
+            _, (old, old_size) = self._loaded.popitem(last=False)
             self.size -= old_size
             dropped = old()
             if dropped is not None:

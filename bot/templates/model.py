@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,7 +42,9 @@ class Snapshot:
     templates: tuple[Template, ...]
     skipped: int
     synced_at: datetime
-    index: tuple[str, ...] = ()  # searchable text per template (bot.templates.query.search_index)
+    # searchable text per template (bot.templates.query.search_index), or () when not known;
+    # kept snapshots compute theirs on first use (bot.sync.kept.SearchTexts)
+    index: Sequence[str] = ()
 
     @property
     def count(self) -> int:
