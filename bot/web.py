@@ -1,4 +1,5 @@
-"""The ASGI application uvicorn serves: Bolt's handler at /slack/events, health (/healthz:
+"""The ASGI application uvicorn serves: Bolt's handler at /slack/events (and, in distribution
+mode, Bolt's OAuth flow at /slack/install and /slack/oauth_redirect), health (/healthz:
 alive, /readyz: the database and Redis answer), Prometheus metrics (/metrics, behind
 METRICS_TOKEN), and a clean shutdown of the bot's clients.
 
@@ -19,6 +20,7 @@ from typing import Any
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 
+from bot.config.defaults import INSTALL_PATH, REDIRECT_PATH
 from bot.ops import metrics
 from bot.shutdown import Shutdown
 from bot.slack.door import SlackDoor
@@ -39,6 +41,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 EVENTS_PATH = "/slack/events"
+INSTALL_ROUTES = (INSTALL_PATH, REDIRECT_PATH)  # distribution mode only
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
@@ -79,6 +82,15 @@ def asgi_app(door: SlackDoor, shutdown: Shutdown | None = None) -> ASGIApp:
         if scope["path"] == METRICS_PATH:
             await _metrics(door, scope, send)
             return
+        if _is_install_route(door, scope):
+            try:
+                _headers(scope)  # Bolt reads them as UTF-8
+            except _Refused as refused:
+                log.info("refused a request (%d): %s", refused.status, refused.reason)
+                await _plain(send, refused.status, refused.answer)
+                return
+            await slack(scope, receive, send)  # type: ignore[arg-type]
+            return
         try:
             body = await _admit(scope, receive, settings.slack_signing_secret)
             _check_body(scope, body, settings.slack_api_url)
@@ -92,6 +104,16 @@ def asgi_app(door: SlackDoor, shutdown: Shutdown | None = None) -> ASGIApp:
         await slack(scope, _replay(body, receive), send)  # type: ignore[arg-type]
 
     return app
+
+
+def _is_install_route(door: SlackDoor, scope: Scope) -> bool:
+    """A browser's GET of /slack/install or /slack/oauth_redirect, in distribution mode: Bolt's
+    OAuth flow answers it (no Slack signature: a person's browser sends it)."""
+    return (
+        door.app.oauth_flow is not None
+        and scope["method"] in ("GET", "HEAD")
+        and scope["path"] in INSTALL_ROUTES
+    )
 
 
 async def _admit(scope: Scope, receive: Receive, signing_secret: str) -> bytes:

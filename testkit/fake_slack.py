@@ -1,13 +1,15 @@
-"""A fake Slack on 127.0.0.1: the Web API under /api/<method> and response_url sinks."""
+"""A fake Slack on 127.0.0.1: the Web API under /api/<method>, response_url sinks, and (for
+distribution mode) the OAuth authorize page, oauth.v2.access and per-workspace bot tokens."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from testkit.http import LoopbackServer, QuietHandler
 
@@ -27,6 +29,39 @@ class Post:
     headers: dict[str, str] = field(default_factory=dict)
     verb: str = "POST"  # slack_sdk sends some methods as GET, their arguments in the query
     at: float = field(default_factory=time.perf_counter)  # when it arrived
+
+    @property
+    def token(self) -> str:
+        """The token the call was made with (Bearer header, or a `token` argument)."""
+        authorization = next(
+            (v for k, v in self.headers.items() if k.lower() == "authorization"), ""
+        )
+        if authorization.startswith("Bearer "):
+            return authorization.removeprefix("Bearer ")
+        return str(self.body.get("token") or "")
+
+
+@dataclass
+class Grant:
+    """What the next install through the authorize page gives (distribution mode)."""
+
+    team_id: str = "T0001"
+    team_name: str = "Team"
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    is_enterprise_install: bool = False
+    expires_in: int | None = None  # with token rotation: seconds the tokens live
+    installer: str = "U0INSTALLER"
+    deny: bool = False  # the person clicks Cancel: ?error=access_denied
+
+
+@dataclass
+class Issued:
+    """A bot token the fake handed out, and whose it is."""
+
+    grant: Grant
+    refresh_token: str | None = None
+    expires_at: float | None = None
 
 
 class FakeSlack:
@@ -57,6 +92,18 @@ class FakeSlack:
         # members (both false)
         self.admins: set[str] = set()
         self.owners: set[str] = set()
+        # Distribution mode: the app's credentials (oauth.v2.access takes them as HTTP Basic
+        # auth, as slack_sdk sends them, or as form fields), the grant the authorize page gives
+        # next, the codes it handed out, and the bot tokens and refresh tokens issued.
+        self.client_id = "1234.5678"
+        self.client_secret = "client-secret-for-tests-0123456789"
+        self.grant = Grant()
+        self.redirect_url = ""  # the app's Redirect URL (used when the link carries none)
+        self.codes: dict[str, Grant] = {}
+        self.issued: dict[str, Issued] = {}  # bot token -> its workspace
+        self.refresh_tokens: dict[str, str] = {}  # refresh token (single use) -> bot token
+        self.refreshed = 0  # grant_type=refresh_token calls answered with a new token
+        self._serial = 0
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
         self.server = LoopbackServer(_Handler, self).start()
@@ -132,6 +179,9 @@ class FakeSlack:
                 time.sleep(self.response_delay)  # recorded already; each request has its thread
             handler.send(status, answer, "text/plain")
             return
+        if path == "/oauth/v2/authorize":
+            self._authorize(handler, body)
+            return
         if not path.startswith("/api/"):
             # not Slack's: a stray request (another test's process polling a port it freed,
             # that this fake took since) is refused and not counted among the bot's calls
@@ -150,6 +200,10 @@ class FakeSlack:
                 script = [(500, {"ok": False, "error": "internal_error"})]
         if script:
             status, payload = script.pop(0)
+        elif method == "oauth.v2.access":
+            status, payload = 200, self._oauth_access(post)
+        elif method == "auth.test" and post.token in self.issued:
+            status, payload = 200, self._auth_test(self.issued[post.token])
         else:
             status, payload = 200, self._default(method, body)
         with self._changed:
@@ -163,6 +217,115 @@ class FakeSlack:
             handler.send_header("Retry-After", "0")
         handler.end_headers()
         handler.wfile.write(data)
+
+    def calls_with(self, token: str, method: str | None = None) -> list[Post]:
+        """The Web API calls made with `token` (of `method` when given)."""
+        return [
+            c
+            for c in self.api_calls
+            if c.token == token and (method is None or c.path == f"/api/{method}")
+        ]
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """The bot tokens issued to a workspace, oldest first."""
+        return [t for t, issued in self.issued.items() if issued.grant.team_id == team_id]
+
+    def _next(self, prefix: str) -> str:
+        with self._changed:
+            self._serial += 1
+            return f"{prefix}{self._serial:04d}"
+
+    def _authorize(self, handler: _Handler, query: dict[str, Any]) -> None:
+        """Slack's authorize page, already agreed to: back to the redirect URL with a code for
+        `self.grant` (or ?error=access_denied when the grant says deny)."""
+        redirect = str(query.get("redirect_uri") or self.redirect_url)
+        if query.get("client_id") != self.client_id or not redirect:
+            handler.send(400, b"invalid client_id or no redirect_uri", "text/plain")
+            return
+        grant = self.grant
+        answer: dict[str, str] = {"state": str(query.get("state") or "")}
+        if grant.deny:
+            answer = {"error": "access_denied", **answer}
+        else:
+            code = self._next("code-")
+            with self._changed:
+                self.codes[code] = grant
+            answer = {"code": code, **answer}
+        handler.send_response(302)
+        handler.send_header("Location", f"{redirect}?{urlencode(answer)}")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    def _client_ok(self, post: Post) -> bool:
+        authorization = next(
+            (v for k, v in post.headers.items() if k.lower() == "authorization"), ""
+        )
+        if authorization.startswith("Basic "):
+            raw = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            client_id, _, secret = raw.partition(":")
+        else:
+            client_id = str(post.body.get("client_id") or "")
+            secret = str(post.body.get("client_secret") or "")
+        return client_id == self.client_id and secret == self.client_secret
+
+    def _oauth_access(self, post: Post) -> dict[str, Any]:
+        """oauth.v2.access: a code for an installation, or a refresh token for a new token."""
+        if not self._client_ok(post):
+            return {"ok": False, "error": "invalid_client_id"}
+        body = post.body
+        with self._changed:
+            if body.get("grant_type") == "refresh_token":
+                old = self.refresh_tokens.pop(str(body.get("refresh_token") or ""), None)
+                if old is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                grant = self.issued[old].grant
+                self.refreshed += 1
+            else:
+                found = self.codes.pop(str(body.get("code") or ""), None)
+                if found is None:
+                    return {"ok": False, "error": "invalid_code"}
+                grant = found
+        token = self._next(f"xoxb-{grant.team_id}-")
+        issued = Issued(grant)
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0APP",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": "UBOT",
+            "team": {"id": grant.team_id, "name": grant.team_name},
+            "enterprise": {"id": grant.enterprise_id, "name": grant.enterprise_name}
+            if grant.enterprise_id
+            else None,
+            "is_enterprise_install": grant.is_enterprise_install,
+            "authed_user": {"id": grant.installer},
+        }
+        if grant.expires_in is not None:
+            issued.refresh_token = self._next("xoxe-1-refresh-")
+            issued.expires_at = time.time() + grant.expires_in
+            answer |= {"refresh_token": issued.refresh_token, "expires_in": grant.expires_in}
+        with self._changed:
+            self.issued[token] = issued
+            if issued.refresh_token:
+                self.refresh_tokens[issued.refresh_token] = token
+        return answer
+
+    def _auth_test(self, issued: Issued) -> dict[str, Any]:
+        """auth.test for a token this fake issued: its workspace (refused once expired)."""
+        if issued.expires_at is not None and issued.expires_at < time.time():
+            return {"ok": False, "error": "token_expired"}
+        return {
+            "ok": True,
+            "url": f"https://{issued.grant.team_id.lower()}.slack.com/",
+            "team": issued.grant.team_name,
+            "user": "wolkvox",
+            "team_id": issued.grant.team_id,
+            "enterprise_id": issued.grant.enterprise_id,
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+            "is_enterprise_install": issued.grant.is_enterprise_install,
+        }
 
     def _default(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -139,7 +139,7 @@ APP_JSON_KEYS = {  # Heroku's app.json schema
     "name", "description", "keywords", "website", "repository", "logo", "success_url",
     "scripts", "env", "formation", "image", "addons", "buildpacks", "environments", "stack",
 }  # fmt: skip
-REQUIRED = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}  # a Wolkvox operation can be added in Slack
+REQUIRED = {"SLACK_SIGNING_SECRET"}  # SLACK_BOT_TOKEN, or the client id and secret
 
 
 def app_json() -> dict[str, Any]:

@@ -25,3 +25,9 @@ MIN_METRICS_TOKEN = 16
 # Operations (WOLKVOX_OPERATION_NAME names the one WOLKVOX_SERVER/WOLKVOX_TOKEN define)
 DEFAULT_OPERATION_NAME = "default"
 OPERATION_BASE_URL = "https://wv{server}.wolkvox.com"  # WOLKVOX_BASE_URL may use {server} too
+
+# Distribution mode (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET, no SLACK_BOT_TOKEN): Slack's OAuth v2
+INSTALL_PATH = "/slack/install"  # the "Add to Slack" page
+REDIRECT_PATH = "/slack/oauth_redirect"  # where Slack sends the browser back
+INSTALL_STATE_SECONDS = 600  # an install link's state: single use, 10 minutes
+TOKEN_ROTATION_MINUTES = 120  # refresh an expiring Slack token this long before it expires

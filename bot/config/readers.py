@@ -31,6 +31,7 @@ from bot.config.defaults import (
     MIN_AUTO_SYNC_MINUTES,
     MIN_METRICS_TOKEN,
     OPERATION_BASE_URL,
+    REDIRECT_PATH,
 )
 from bot.config.env import EnvReader
 from bot.errors import SecretKeyError
@@ -55,6 +56,9 @@ class _Slack(TypedDict):
     slack_signing_secret: str
     slack_app_token: str
     slack_api_url: str
+    slack_client_id: str
+    slack_client_secret: str
+    slack_redirect_uri: str
 
 
 class _Wolkvox(TypedDict):
@@ -108,11 +112,30 @@ class _Web(TypedDict):
 
 
 def slack(read: EnvReader, mode: str | None) -> _Slack:
+    """The Slack app's credentials. SLACK_BOT_TOKEN serves one workspace (the default);
+    without it, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET serve every workspace that installs the
+    app from its link (distribution mode)."""
+    client_id, client_secret = read.text("SLACK_CLIENT_ID"), read.text("SLACK_CLIENT_SECRET")
+    distributed = bool(client_id and client_secret) and not read.text("SLACK_BOT_TOKEN")
     bot_token = read.checked(
         "SLACK_BOT_TOKEN",
         lambda token: token.startswith("xoxb-"),
         "SLACK_BOT_TOKEN must be a bot token starting with xoxb-",
-        missing="SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)",
+        missing=""
+        if distributed
+        else "SLACK_BOT_TOKEN is missing (the bot token, xoxb-..., from OAuth & Permissions)",
+    )
+    if bool(client_id) != bool(client_secret) and not bot_token:
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        read.problem(
+            f"{missing} is missing: installing from a link (distribution mode) needs "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information > App Credentials)"
+        )
+    redirect_uri = read.checked(
+        "SLACK_REDIRECT_URI",
+        lambda url: _is_http_url(url) and url.rstrip("/").endswith(REDIRECT_PATH),
+        f"SLACK_REDIRECT_URI must be the https URL of {REDIRECT_PATH} on this app's host, "
+        "got {got}",
     )
     app_token = _app_token(read, mode)
     signing_secret = read.text("SLACK_SIGNING_SECRET")
@@ -131,7 +154,23 @@ def slack(read: EnvReader, mode: str | None) -> _Slack:
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,
         slack_api_url=api_url,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_redirect_uri=redirect_uri,
     )
+
+
+def distribution(read: EnvReader, slack: _Slack, wolkvox: _Wolkvox) -> None:
+    """Distribution mode stores each workspace's Slack tokens encrypted: WOLKVOX_SECRET_KEY
+    is required then."""
+    distributed = (
+        slack["slack_client_id"] and slack["slack_client_secret"] and not slack["slack_bot_token"]
+    )
+    if distributed and not wolkvox["secret_keys"] and not read.text("WOLKVOX_SECRET_KEY"):
+        read.problem(
+            "WOLKVOX_SECRET_KEY is missing: installing from a link (SLACK_CLIENT_ID) stores each "
+            "workspace's Slack tokens encrypted with it (`wolkvox-sync secret-key` prints one)"
+        )
 
 
 def _app_token(read: EnvReader, mode: str | None) -> str:

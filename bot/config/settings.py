@@ -56,6 +56,18 @@ class Settings:
     operation_name: str = defaults.DEFAULT_OPERATION_NAME  # the environment's operation
     secret_keys: tuple[str, ...] = field(default=(), repr=False)  # WOLKVOX_SECRET_KEY
     admins: frozenset[str] = frozenset()  # WOLKVOX_ADMINS, besides Slack's admins and owners
+    slack_client_id: str = ""  # with the secret and no SLACK_BOT_TOKEN: distribution mode
+    slack_client_secret: str = field(default="", repr=False)
+    slack_redirect_uri: str = ""  # "": the app's Redirect URL that Slack has (manifest.yml)
+
+    @property
+    def distribution(self) -> bool:
+        """Distribution mode: every workspace that installs the app from its link
+        (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET, no SLACK_BOT_TOKEN) is served, each with the bot
+        token its installation gave; otherwise the one workspace of SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret) and not (
+            self.slack_bot_token
+        )
 
     @property
     def environment_operation(self) -> Operation | None:
@@ -103,6 +115,7 @@ class Settings:
         schedule = readers.schedule(read, aliases)
         access = readers.access(read)
         web = readers.web(read)
+        readers.distribution(read, slack, wolkvox)
         read.raise_problems()
         return cls(
             **slack,

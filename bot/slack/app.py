@@ -10,23 +10,73 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.config.defaults import INSTALL_STATE_SECONDS
 from bot.core import Core
 from bot.i18n import Language
+from bot.logs import keep_out_of_logs
+from bot.operations.secrets import SecretBox
 from bot.slack.admin import register_operation_admin
 from bot.slack.door import SlackDoor
 from bot.slack.listeners import register
+from bot.slack.oauth.flow import build_install_flow
+from bot.slack.oauth.rotation import RefreshLock
+from bot.slack.oauth.store import OneUseStateStore, SealedInstallationStore
+from bot.slack.oauth.tokens import WorkspaceWebClient, bind_request_token
+from bot.slack.oauth.uninstall import register_uninstall
 from bot.slack.user_languages import UserLanguages
+
+# What a person in a workspace without an installation (removed since) reads.
+NOT_INSTALLED = (
+    "Wolkvox Sync is not installed in this workspace any more. "
+    "Ask an admin to install it again from its install link."
+)
 
 
 def build_web(settings: Settings) -> AsyncWebClient:
-    """The Slack Web API client, retrying on rate limits and server errors."""
-    web = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    """The Slack Web API client, retrying on rate limits and server errors. In distribution
+    mode it has no token of its own: each call uses its workspace's (bot.slack.oauth.tokens)."""
+    if settings.distribution:
+        web: AsyncWebClient = WorkspaceWebClient(token=None, base_url=settings.slack_api_url)
+    else:
+        web = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     web.retry_handlers.extend(
         [AsyncRateLimitErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler()]
     )
     return web
+
+
+def build_bolt(core: Core, web: AsyncWebClient, redis: Redis | None) -> AsyncApp:
+    """Bolt's app: with SLACK_BOT_TOKEN's one workspace, or (distribution mode) with the OAuth
+    install flow, the installations in the database and each request's workspace's token."""
+    settings = core.settings
+    if not settings.distribution:
+        return AsyncApp(client=web, signing_secret=settings.slack_signing_secret)
+    keep_out_of_logs(settings.slack_client_secret)
+
+    def engine() -> AsyncEngine:
+        return core.require_store().engine
+
+    store = SealedInstallationStore(
+        settings.slack_client_id, engine, SecretBox(settings.secret_keys)
+    )
+    flow = build_install_flow(
+        settings,
+        store=store,
+        states=OneUseStateStore(engine, INSTALL_STATE_SECONDS),
+        web=web,
+        lock=RefreshLock(redis=redis, engine=engine),
+    )
+    app = AsyncApp(
+        client=web,
+        signing_secret=settings.slack_signing_secret,
+        oauth_flow=flow,  # its settings' authorize is ours (no installation_store here)
+        user_facing_authorize_error_message=NOT_INSTALLED,
+    )
+    app.use(bind_request_token)
+    return app
 
 
 def build_slack(
@@ -41,7 +91,7 @@ def build_slack(
     web = web or build_web(settings)
     door = SlackDoor(
         core=core,
-        app=AsyncApp(client=web, signing_secret=settings.slack_signing_secret),
+        app=build_bolt(core, web, redis),
         web=web,
         languages=UserLanguages(
             web, default=default_language, redis=redis, several=lambda: core.book.several
@@ -50,4 +100,7 @@ def build_slack(
     register(door)
     # -- the operations section of the App Home and its modal (bot.slack.admin) --
     register_operation_admin(door)
+    # -- uninstall: a workspace that removes the app leaves nothing (bot.slack.oauth.uninstall) --
+    if settings.distribution:
+        register_uninstall(door)
     return door

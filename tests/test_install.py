@@ -1,0 +1,250 @@
+"""Distribution mode over HTTP: installing from the link into two workspaces through the fake
+Slack's authorize page, each installation stored with its tokens sealed, an install link's
+state good once and for 10 minutes, and each workspace's requests made with its own bot token.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import pytest
+import yaml
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.operations.secrets import new_secret_key
+from bot.slack.oauth.flow import BOT_SCOPES, authorize_url
+from testkit.fake_slack import FakeSlack, Grant
+from tests.harness import TLS, Acked, BotServer, command_body, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+COOKIE = "slack-app-oauth-state"
+
+
+@pytest.fixture
+def distribution_env(env: dict[str, str], slack: FakeSlack) -> dict[str, str]:
+    """A bot with the app's client id and secret and no bot token (distribution mode)."""
+    left = {k: v for k, v in env.items() if k not in ("SLACK_BOT_TOKEN", "WOLKVOX_TOKEN")}
+    left.pop("WOLKVOX_SERVER", None)
+    return {
+        **left,
+        "SLACK_CLIENT_ID": slack.client_id,
+        "SLACK_CLIENT_SECRET": slack.client_secret,
+        "WOLKVOX_SECRET_KEY": new_secret_key(),
+    }
+
+
+@pytest.fixture
+def start_distributed(
+    distribution_env: dict[str, str], slack: FakeSlack
+) -> Iterator[Callable[..., BotServer]]:
+    servers: list[BotServer] = []
+
+    def start(**overrides: str) -> BotServer:
+        server = BotServer({**distribution_env, **overrides})
+        slack.redirect_url = server.url + "/slack/oauth_redirect"  # the app's Redirect URL
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def database_file(env: dict[str, str]) -> Path:
+    return Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+
+class Browser:
+    """A person's browser: keeps the state cookie (sent back over http:// as Chromium does on
+    127.0.0.1), follows the install link to the fake Slack and back."""
+
+    def __init__(self, bot: BotServer, language: str = "en") -> None:
+        self.bot = bot
+        self.http = httpx.Client(timeout=10, verify=TLS, headers={"Accept-Language": language})
+        self.cookie = ""
+
+    def close(self) -> None:
+        self.http.close()
+
+    def install_page(self) -> tuple[httpx.Response, str]:
+        """The install page and the authorize link on it."""
+        page = self.http.get(self.bot.url + "/slack/install")
+        assert page.status_code == 200, page.text
+        self.cookie = page.headers["set-cookie"].split(";")[0]
+        assert self.cookie.startswith(COOKIE + "=")
+        [link] = re.findall(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+        return page, html.unescape(link)
+
+    def authorize(self, link: str) -> str:
+        """Slack's authorize page (the fake agrees at once): where it sends the browser."""
+        answer = self.http.get(link)
+        assert answer.status_code == 302
+        return answer.headers["location"]
+
+    def back(self, redirect: str) -> httpx.Response:
+        return self.http.get(redirect, headers={"Cookie": self.cookie})
+
+    def install(self) -> httpx.Response:
+        _, link = self.install_page()
+        return self.back(self.authorize(link))
+
+
+def command_from(bot: BotServer, team_id: str, text: str, response_url: str, **who: str) -> Acked:
+    """A slash command from workspace `team_id`."""
+    fields = dict(parse_qsl(command_body(text, response_url=response_url, **who)))
+    fields["team_id"] = team_id
+    body = urlencode(fields)
+    return bot.post(body, sign(body))
+
+
+def test_distribution_mode_is_read_from_the_environment(
+    distribution_env: dict[str, str],
+) -> None:
+    settings = Settings.from_env(distribution_env)
+    assert settings.distribution and not settings.slack_bot_token
+    assert settings.slack_client_secret not in repr(settings)
+    # with a bot token the one workspace's mode stays, client id or not
+    single = Settings.from_env({**distribution_env, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert not single.distribution
+    without_key = {k: v for k, v in distribution_env.items() if k != "WOLKVOX_SECRET_KEY"}
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(without_key)
+    [problem] = refused.value.problems
+    assert problem.startswith("WOLKVOX_SECRET_KEY is missing") and "\n" not in problem
+    half = {k: v for k, v in distribution_env.items() if k != "SLACK_CLIENT_SECRET"}
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET is missing"):
+        Settings.from_env(half)
+
+
+def test_the_scopes_asked_for_are_the_manifests() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert authorize_url("https://slack.com/api/") == "https://slack.com/oauth/v2/authorize"
+
+
+def test_two_workspaces_install_from_the_link_and_each_is_served_with_its_own_token(
+    start_distributed: Callable[..., BotServer], slack: FakeSlack, distribution_env: dict[str, str]
+) -> None:
+    bot = start_distributed()
+    tokens = {}
+    for team_id, name, language in [("T0AAA", "Acme", "es-CO"), ("T0BBB", "Bravo", "pt-BR")]:
+        slack.grant = Grant(team_id=team_id, team_name=name)
+        browser = Browser(bot, language)
+        page, link = browser.install_page()
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+        query = dict(parse_qsl(urlsplit(link).query))
+        assert link.startswith(slack.url + "/oauth/v2/authorize?")
+        assert query["client_id"] == slack.client_id
+        assert query["scope"].split(",") == list(BOT_SCOPES)
+        done = browser.back(browser.authorize(link))
+        browser.close()
+        assert done.status_code == 200, done.text
+        assert name in done.text
+        [tokens[team_id]] = slack.tokens_of(team_id)
+    # oauth.v2.access got the client's credentials as HTTP Basic auth, as slack_sdk sends them
+    exchanges = slack.calls("oauth.v2.access")
+    assert len(exchanges) == 2
+    assert all(c.headers.get("Authorization", "").startswith("Basic ") for c in exchanges)
+
+    # stored, sealed: no token in the database file's bytes (deleted rows included)
+    path = database_file(distribution_env)
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT team_id, team_name, bot_token FROM slack_installations ORDER BY team_id"
+        ).fetchall()
+    assert [(t, n) for t, n, _ in rows] == [("T0AAA", "Acme"), ("T0BBB", "Bravo")]
+    assert all(sealed and not sealed.startswith("xoxb-") for _, _, sealed in rows)
+    raw = path.read_bytes() + (
+        path.with_name(path.name + "-wal").read_bytes()
+        if path.with_name(path.name + "-wal").exists()
+        else b""
+    )
+    for token in tokens.values():
+        assert token.encode() not in raw
+
+    # each workspace's command is answered, every Web API call made with ITS bot token
+    for team_id, token in tokens.items():
+        before = len(slack.api_calls)
+        name = f"help-{team_id}"
+        acked = command_from(bot, team_id, "help", slack.response_url(name))
+        assert acked.status == 200
+        if not acked.body:
+            slack.wait_replies(name, 1)
+        made = slack.api_calls[before:]
+        assert made, "authorize asks auth.test (once) with the workspace's token"
+        assert {c.token for c in made} == {token}, [(c.path, c.token) for c in made]
+    # warm: the same workspace again makes no auth.test (cached) and reads no database row
+    store = bot.bot.app.installation_store
+    reads = store.database_reads  # type: ignore[union-attr]
+    before = len(slack.calls("auth.test"))
+    acked = command_from(bot, "T0AAA", "help", slack.response_url("again"))
+    assert acked.status == 200
+    assert len(slack.calls("auth.test")) == before
+    assert store.database_reads == reads  # type: ignore[union-attr]
+
+
+def test_a_command_from_a_workspace_without_an_installation_is_told_what_to_do(
+    start_distributed: Callable[..., BotServer], slack: FakeSlack
+) -> None:
+    bot = start_distributed()
+    acked = command_from(bot, "T0NONE", "help", slack.response_url("none"))
+    assert acked.status == 200
+    text = acked.body.get("raw", "") or str(acked.body) + str(slack.wait_replies("none", 1))
+    assert "install it again" in text
+    assert not slack.calls("auth.test")  # no token to ask about
+
+
+def test_an_install_links_state_works_once_and_for_ten_minutes(
+    start_distributed: Callable[..., BotServer], slack: FakeSlack, distribution_env: dict[str, str]
+) -> None:
+    bot = start_distributed()
+    browser = Browser(bot)
+    _, link = browser.install_page()
+    redirect = browser.authorize(link)
+    assert browser.back(redirect).status_code == 200
+    again = browser.back(redirect)  # the same state (and a fresh code would not help)
+    assert again.status_code == 401 and "expired or was already used" in again.text
+    assert len(slack.calls("oauth.v2.access")) == 1  # refused before Slack was asked
+
+    # a state older than 10 minutes: refused, and nothing is installed
+    _, link = browser.install_page()
+    slack.grant = Grant(team_id="T0LATE", team_name="Late")
+    redirect = browser.authorize(link)
+    with sqlite3.connect(database_file(distribution_env)) as db:
+        db.execute("UPDATE slack_oauth_states SET expire_at = '2000-01-01 00:00:00.000000'")
+    late = browser.back(redirect)
+    assert late.status_code == 401 and "expired" in late.text
+    assert not slack.tokens_of("T0LATE")
+
+    # another browser's state (no cookie): refused
+    _, link = browser.install_page()
+    redirect = browser.authorize(link)
+    stranger = httpx.get(redirect, timeout=10, verify=TLS)
+    assert stranger.status_code == 400
+
+    # the person cancels on Slack's page
+    slack.grant = Grant(deny=True)
+    _, link = browser.install_page()
+    cancelled = browser.back(browser.authorize(link))
+    assert cancelled.status_code == 200 and "cancelled" in cancelled.text
+    browser.close()
+    with sqlite3.connect(database_file(distribution_env)) as db:
+        [(installs,)] = db.execute("SELECT count(*) FROM slack_installations").fetchall()
+    assert installs == 1
+
+
+def test_single_workspace_mode_serves_no_install_routes(
+    bot: BotServer,
+) -> None:
+    for path in ("/slack/install", "/slack/oauth_redirect?code=x&state=y"):
+        assert bot.http.get(path).status_code == 404
+    assert not bot.bot.app.oauth_flow
+    assert time.time()  # nothing else: the one workspace's mode is as before
