@@ -9,10 +9,11 @@ import hashlib
 import html
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.slack.oauth import pages
 from bot.slack.oauth.pages import (
@@ -27,6 +28,8 @@ from bot.slack.oauth.pages import (
     success_page,
 )
 from testkit.browser import PHONE_WIDTH, Browser, find_chromium
+from testkit.fake_slack import FakeSlack, Grant
+from tests.harness import BotServer
 
 LANGUAGES = ("en", "es", "pt_BR")
 HTML_LANG = {"en": "en", "es": "es", "pt_BR": "pt-BR"}
@@ -376,3 +379,77 @@ def test_in_chromium_a_hostile_team_name_is_only_text(chromium: str, page_server
         assert HOSTILE in browser.text()
         assert browser.evaluate("document.querySelectorAll('script, img').length") == 0
         assert browser.console() == []
+
+
+# --- through the install flow, in Chromium, against the fake Slack
+
+
+@pytest.fixture
+def distributed(env: dict[str, str], slack: FakeSlack) -> Iterator[Callable[[], BotServer]]:
+    """A bot in distribution mode (the app's client id and secret, no bot token) whose install
+    link leads to the fake Slack's authorize page, which sends the browser back to it."""
+    servers: list[BotServer] = []
+    settings = {k: v for k, v in env.items() if k not in ("SLACK_BOT_TOKEN", "WOLKVOX_TOKEN")}
+    settings.pop("WOLKVOX_SERVER", None)
+    settings.update(
+        SLACK_CLIENT_ID=slack.client_id,
+        SLACK_CLIENT_SECRET=slack.client_secret,
+        WOLKVOX_SECRET_KEY=Fernet.generate_key().decode(),
+    )
+
+    def start() -> BotServer:
+        bot = BotServer(settings)
+        servers.append(bot)
+        slack.redirect_url = f"{bot.url}/slack/oauth_redirect"  # the app's Redirect URL
+        return bot
+
+    yield start
+    for bot in servers:
+        bot.stop()
+
+
+def test_in_chromium_a_spanish_speaker_installs_the_app_from_its_link(
+    chromium: str, slack: FakeSlack, distributed: Callable[[], BotServer]
+) -> None:
+    bot = distributed()
+    slack.grant = Grant(team_id="T0NORTE", team_name="Contact Center <Norte> & Cía")
+    with Browser.start(chromium, language="es-CO,es;q=0.9,en;q=0.5") as browser:
+        browser.goto(f"{bot.url}/slack/install")
+        assert browser.evaluate("document.documentElement.lang") == "es"
+        assert "Agregar a Slack" in browser.text()
+        link = str(browser.evaluate("document.querySelector('a.add-to-slack').href"))
+        assert link.startswith(f"{slack.url}/oauth/v2/authorize?")
+
+        browser.click("a.add-to-slack")  # Slack's page (the fake agrees at once), then back
+
+        assert browser.url().startswith(f"{bot.url}/slack/oauth_redirect?code=")
+        shown = browser.text()
+        assert "Se instaló Wolkvox Sync en Contact Center <Norte> & Cía" in shown
+        assert "pestaña Inicio" in shown and "/wolkvox-sync ayuda" in shown
+        assert browser.evaluate("document.querySelectorAll('script').length") == 0
+        assert browser.console() == []  # its stylesheet allowed by the CSP it came with
+        assert browser.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+        assert slack.tokens_of("T0NORTE"), "the installation's bot token was issued"
+
+        # the same link again: its state was used once, so the page says to start again
+        browser.goto(browser.url())
+        assert "venció o ya se usó" in browser.text()
+        assert browser.evaluate("document.querySelector('a.button').pathname") == ("/slack/install")
+
+
+def test_in_chromium_cancelling_on_slacks_page_says_so_and_offers_to_start_again(
+    chromium: str, slack: FakeSlack, distributed: Callable[[], BotServer]
+) -> None:
+    bot = distributed()
+    slack.grant = Grant(team_id="T0SUR", deny=True)  # the person clicks Cancel on Slack's page
+    with Browser.start(chromium, language="pt-BR") as browser:
+        browser.goto(f"{bot.url}/slack/install")
+        browser.click("a.add-to-slack")
+        assert "error=access_denied" in browser.url()
+        assert browser.evaluate("document.documentElement.lang") == "pt-BR"
+        assert "Você cancelou a instalação" in browser.text()
+        assert browser.console() == []
+        browser.click("a.button")  # Começar de novo: the install page again
+        assert browser.url() == f"{bot.url}/slack/install"
+        assert "Adicionar ao Slack" in browser.text()
+    assert slack.tokens_of("T0SUR") == []
