@@ -103,6 +103,10 @@ class FakeSlack:
         self.issued: dict[str, Issued] = {}  # bot token -> its workspace
         self.refresh_tokens: dict[str, str] = {}  # refresh token (single use) -> bot token
         self.refreshed = 0  # grant_type=refresh_token calls answered with a new token
+        self.refreshed_lifetime: int | None = (
+            None  # a refreshed token's expires_in (None: the grant's)
+        )
+        self.refresh_delay = 0.0  # seconds a refresh takes to answer (to overlap two)
         self._serial = 0
         self._received: dict[str, float] = {}
         self._changed = threading.Condition()
@@ -273,18 +277,22 @@ class FakeSlack:
         if not self._client_ok(post):
             return {"ok": False, "error": "invalid_client_id"}
         body = post.body
+        lifetime: int | None
         with self._changed:
             if body.get("grant_type") == "refresh_token":
                 old = self.refresh_tokens.pop(str(body.get("refresh_token") or ""), None)
                 if old is None:
                     return {"ok": False, "error": "invalid_refresh_token"}
                 grant = self.issued[old].grant
+                lifetime = self.refreshed_lifetime or grant.expires_in
                 self.refreshed += 1
             else:
                 found = self.codes.pop(str(body.get("code") or ""), None)
                 if found is None:
                     return {"ok": False, "error": "invalid_code"}
-                grant = found
+                grant, lifetime = found, found.expires_in
+        if body.get("grant_type") == "refresh_token" and self.refresh_delay:
+            time.sleep(self.refresh_delay)  # each request has its own thread
         token = self._next(f"xoxb-{grant.team_id}-")
         issued = Issued(grant)
         answer: dict[str, Any] = {
@@ -301,10 +309,10 @@ class FakeSlack:
             "is_enterprise_install": grant.is_enterprise_install,
             "authed_user": {"id": grant.installer},
         }
-        if grant.expires_in is not None:
+        if lifetime is not None:
             issued.refresh_token = self._next("xoxe-1-refresh-")
-            issued.expires_at = time.time() + grant.expires_in
-            answer |= {"refresh_token": issued.refresh_token, "expires_in": grant.expires_in}
+            issued.expires_at = time.time() + lifetime
+            answer |= {"refresh_token": issued.refresh_token, "expires_in": lifetime}
         with self._changed:
             self.issued[token] = issued
             if issued.refresh_token:
