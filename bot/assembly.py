@@ -23,7 +23,7 @@ from bot.core import Clock, Core
 from bot.database.redis import connect
 from bot.database.store import Store
 from bot.i18n import LANGUAGES, read_language, translator
-from bot.operations.book import OperationBook
+from bot.operations.books import OperationBooks
 from bot.operations.secrets import SecretBox
 from bot.operations.source import OperationsSource
 from bot.slack.app import build_slack
@@ -74,9 +74,9 @@ def build_slots(settings: Settings, redis: Redis | None) -> TokenSlots:
     return TokenSlots(redis=redis, lease_seconds=settings.timeout + SLOT_LEASE_MARGIN)
 
 
-def build_source(settings: Settings, book: OperationBook, slots: TokenSlots) -> OperationsSource:
+def build_source(settings: Settings, books: OperationBooks, slots: TokenSlots) -> OperationsSource:
     """Wolkvox, for each connector key's operation (its server and token)."""
-    return OperationsSource(book, settings, slots)
+    return OperationsSource(books, settings, slots)
 
 
 def build_service(
@@ -100,14 +100,21 @@ def build_service(
     )
 
 
-def build_book(settings: Settings) -> OperationBook:
-    """The operations: the environment's now; the stored ones once the database is open."""
-    return OperationBook(
-        settings.environment_operation,
+def build_books(settings: Settings) -> OperationBooks:
+    """The operations: the environment's now (single-workspace mode only); the stored ones
+    once the database is open (in distribution mode, each workspace's when it first asks)."""
+    return OperationBooks(
         None,
         SecretBox(settings.secret_keys),
+        environment=settings.environment_operation,
         environment_aliases=settings.aliases,
+        distribution=distribution(settings),
     )
+
+
+def distribution(settings: Settings) -> bool:
+    """Distribution mode: installed from a link into many workspaces (Settings.distribution)."""
+    return bool(getattr(settings, "distribution", False))
 
 
 def build_app(
@@ -124,10 +131,10 @@ def build_app(
     """
     shared = build_shared(settings)
     closers = shared.closers
-    book = build_book(settings)
+    books = build_books(settings)
     slots = build_slots(settings, shared.redis)
     if source is None:
-        operations = build_source(settings, book, slots)
+        operations = build_source(settings, books, slots)
         closers.append(operations)
         source = operations
     for language in LANGUAGES:
@@ -136,7 +143,7 @@ def build_app(
         service=build_service(settings, source, shared.state, now),
         settings=settings,
         now=now,
-        book=book,
+        books=books,
         store=store,
         slots=slots,
         closers=closers,

@@ -8,6 +8,10 @@ raises SecretKeyError: the start stops with one line naming it); `start` watches
 made anywhere (every 2 s); an operation removed (here or elsewhere) has its cache and kept
 snapshots forgotten (`TemplateService.forget_operation`) and its subscriptions, queued
 notifications, schedule claims and channel defaults deleted (`Store.forget_operation`).
+
+Workspaces: `books` holds one book per Slack workspace in distribution mode
+(`bot.operations.books.OperationBooks`, read when a workspace's request first needs it);
+`book` is single-workspace mode's (the environment's operation and the stored ones).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from bot.database.outbox import Outgoing
 from bot.database.retention import Retention
 from bot.database.store import Store
 from bot.operations.book import OperationBook
+from bot.operations.books import OperationBooks
 from bot.ops.operations import Operations
 from bot.ops.status import StatusFacts, status_facts
 from bot.shutdown import Deadline, unfinished_tasks
@@ -65,7 +70,7 @@ class Core:
     service: TemplateService
     settings: Settings
     now: Clock
-    book: OperationBook  # the Wolkvox operations in effect
+    books: OperationBooks  # the Wolkvox operations in effect, per workspace
     store: Store | None = None
     ops: Operations | None = None  # quota, schedule claims, readiness, metrics
     notifications: Notifications | None = None
@@ -75,7 +80,12 @@ class Core:
     closers: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.book.on_removed(self._operations_removed)
+        self.books.on_removed(self._operations_removed)
+
+    @property
+    def book(self) -> OperationBook:
+        """Single-workspace mode's operations (workspace "")."""
+        return self.books.single
 
     async def open(self) -> Store:
         """Open the database (create or upgrade the schema), read the stored operations
@@ -86,11 +96,11 @@ class Core:
             self.store = await Store.open(self.settings.database_url)
             # closed last: the Wolkvox clients release their database slots as they close
             self.closers.insert(0, self.store)
-        self.book.attach(self.store.operations)
-        await self.book.load()
+        self.books.attach(self.store.operations)
+        await self.books.load()
         if self.slots is not None and self.slots.redis is None:
             self.slots.use_database(self.store.engine)
-        self.ops = Operations(self.settings, self.store, operations=self.book)
+        self.ops = Operations(self.settings, self.store, operations=self.books)
         self.service.spend_quota_with(self.ops.quota)
         return self.store
 
@@ -118,7 +128,7 @@ class Core:
         notifications.start_sweeping()
         self.retention = Retention(store, self.settings.history_days, self.now)
         self.retention.start()
-        self.book.start_watching()
+        self.books.start_watching()
         if schedule and self.settings.auto_sync and self.ops is not None:
             environment = self.book.environment
             self.scheduler = AutoSync(
@@ -134,7 +144,7 @@ class Core:
     async def stop_background(self) -> None:
         """Stop the schedule, watching the operations and the retention sweep: no new work
         starts by itself."""
-        await self.book.stop_watching()
+        await self.books.stop_watching()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.retention is not None:
@@ -164,8 +174,9 @@ class Core:
         for closer in reversed(self.closers):
             await closer.aclose()
 
-    async def status(self) -> StatusFacts:
-        """The facts `status` shows: calls today, syncs, cache, database and Redis."""
+    async def status(self, book: OperationBook | None = None) -> StatusFacts:
+        """The facts `status` shows: calls today, syncs, cache, database and Redis (`book`:
+        the requester's workspace's operations; single-workspace mode's by default)."""
         if self.ops is None:
             raise RuntimeError("Core.open() was not awaited")
         return await status_facts(
@@ -173,7 +184,7 @@ class Core:
             self.require_store(),
             syncing=self.service.syncing,
             cached_here=self.service.cached_here,
-            book=self.book,
+            book=book or self.book,
         )
 
     async def _queued_notifications(self) -> int:

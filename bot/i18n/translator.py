@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, Language
-from bot.templates.connectors import connector_label, split_key
+from bot.templates.connectors import connector_label, operation_name, split_key
 
 LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "wolkvox"
@@ -67,12 +67,14 @@ class Translator:
         """How a command names a connector, to copy: "1234", or "cliente_a:1234" when several
         operations exist (plain text)."""
         operation, number = split_key(key)
+        operation = operation_name(operation)  # never the workspace
         return f"{operation}:{number}" if self.several and operation else number
 
     def connector_file(self, key: str) -> str:
         """How a file's name says the connector: "1234", or "cliente_a-1234" when several
         operations exist."""
         operation, number = split_key(key)
+        operation = operation_name(operation)  # never the workspace
         return f"{operation}-{number}" if self.several and operation else number
 
     @property

@@ -6,6 +6,12 @@ Every change bumps a version number in the database; each process compares it ev
 `WATCH_SECONDS` and reloads, so a change made anywhere (Slack, the console, another instance)
 is in effect everywhere within a few seconds, without a restart. Listeners hear which
 operations were removed (their schedule, subscriptions and cache stop).
+
+A book is one workspace's (`workspace`: a Slack team or enterprise id in distribution mode,
+"" in single-workspace mode; `bot.operations.books.OperationBooks` holds one per workspace).
+Its operations are named as people type them (`names()`, `Operation.name`); the keys it makes
+(`aliases()`) and the names it tells removal listeners are scoped (`T0123ABCD/cliente_a`), and
+`get` answers a scoped name only for its own workspace.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from bot.errors import OperationInvalid, UnknownOperation
 from bot.logs import keep_out_of_logs
 from bot.operations.model import Operation, OperationChange, StoredOperation
 from bot.operations.secrets import SecretBox
-from bot.templates.connectors import operation_of, qualify
+from bot.templates.connectors import (
+    operation_name,
+    operation_of,
+    qualify,
+    scoped_operation,
+    workspace_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +75,9 @@ class OperationBook:
         environment_aliases: Mapping[str, str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         watch_seconds: float = WATCH_SECONDS,
+        workspace: str = "",
     ) -> None:
+        self.workspace = workspace
         self.environment = environment
         self._environment_aliases = dict(environment_aliases or {})
         self._rows = rows
@@ -88,6 +102,11 @@ class OperationBook:
         return tuple(op.name for op in self.all())
 
     def get(self, name: str) -> Operation | None:
+        """The operation `name` (as typed, or scoped: then only this workspace's)."""
+        workspace = workspace_of(name)
+        if workspace and workspace != self.workspace:
+            return None
+        name = operation_name(name)
         if self.environment is not None and name == self.environment.name:
             return self.environment
         return self._stored.get(name)
@@ -95,7 +114,7 @@ class OperationBook:
     def require(self, name: str) -> Operation:
         operation = self.get(name)
         if operation is None:
-            raise UnknownOperation(name, self.names())
+            raise UnknownOperation(operation_name(name), self.names())
         return operation
 
     @property
@@ -120,8 +139,13 @@ class OperationBook:
             found[alias] = target
         for op in self._stored.values():
             for alias, number in op.aliases:
-                found.setdefault(alias, qualify(op.name, number))
+                found.setdefault(alias, qualify(self.scoped(op.name), number))
         return found
+
+    def scoped(self, name: str) -> str:
+        """An operation's name inside the bot: `T0123ABCD/cliente_a` (as typed in
+        single-workspace mode)."""
+        return scoped_operation(self.workspace, name)
 
     # loading and watching
 
@@ -143,7 +167,7 @@ class OperationBook:
             self._stored = stored
             self._version = version
         if removed and self._version >= 0:
-            await self._tell_removed(removed)
+            await self._tell_removed([self.scoped(name) for name in removed])
 
     def _open(self, row: StoredOperation) -> Operation:
         token = self._box.open(row.sealed_token)

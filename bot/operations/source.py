@@ -11,6 +11,10 @@ token, for the bare id.
 - A key whose operation is gone raises UnknownOperation (with the names that exist); no
   operation at all, NoOperations. A bare id (older callers, WOLKVOX_AUTO_SYNC of before) is the
   environment's operation's, or the only one's.
+- In distribution mode a key is scoped (`T0123ABCD/cliente_a:1234`): its workspace's book
+  (`bot.operations.books`) says which operation it is, read first if it is not in memory.
+  Two workspaces' operations of one name are two operations; two of one token share its
+  slots and its quota (they are the token's, whoever registered it).
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from collections.abc import Callable, Sequence
 from bot.config import Settings
 from bot.errors import NoOperations, OperationNeeded, UnknownOperation
 from bot.operations.book import OperationBook
+from bot.operations.books import OperationBooks
 from bot.operations.model import Operation
-from bot.templates.connectors import split_key
+from bot.templates.connectors import operation_name, split_key, workspace_of
 from bot.wolkvox.answer import SyncAnswer
 from bot.wolkvox.client import MAX_WAITING, Admit, WolkvoxClient
 from bot.wolkvox.slots import Slots
@@ -40,7 +45,7 @@ class OperationsSource:
 
     def __init__(
         self,
-        book: OperationBook,
+        book: OperationBooks | OperationBook,
         settings: Settings,
         slots_for_token: Callable[[str], Slots],
         *,
@@ -79,15 +84,23 @@ class OperationsSource:
                 raise OperationNeeded(number, self._book.names())
             return found
         operation = self._book.get(name)
-        if operation is None:
-            raise UnknownOperation(name, self._book.names())
+        if operation is None:  # named as typed; another workspace's names are never told
+            raise UnknownOperation(operation_name(name), self._names(name))
         return operation
+
+    def _names(self, name: str) -> tuple[str, ...]:
+        if isinstance(self._book, OperationBooks):
+            book = self._book.loaded(workspace_of(name))
+            return book.names() if book is not None else ()
+        return self._book.names()
 
     async def sync_templates(
         self, connector: str, *, caller: str = "", admit: Admit | None = None
     ) -> SyncAnswer:
         """Sync `connector` (a key) with its operation's server and token; `admit` reserves the
         call against that token's quota once a slot is held."""
+        if isinstance(self._book, OperationBooks) and workspace_of(connector):
+            await self._book.book_for(workspace_of(connector))  # in memory from now on
         operation = self.operation(connector)
         key, client = self._client(operation)
         self._running[key] += 1

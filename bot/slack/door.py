@@ -5,6 +5,12 @@ the modal and workflow steps receive it; `bot.assembly` builds it.
 It also says which operation's connector a command means (`resolve`): every Slack entry that
 takes a connector (the slash command, the modal's picker, the workflow steps) goes through it
 before any cache is read or Wolkvox is called; and which one a button means (`button_key`).
+
+Workspaces: in distribution mode a request's workspace (`workspace_of_request`: the enterprise
+id of an org-wide install, else the team id) and its book are bound while it runs
+(`bot.slack.scope`): `book`, `workspace`, `resolve`, `connector_key`, `channel_operation` and
+`button_key` are the requester's, and a key a value carries from another workspace is
+refused (UnknownOperation). Single-workspace mode: one book, keys as before.
 """
 
 from __future__ import annotations
@@ -25,13 +31,22 @@ from bot.errors import UnknownOperation
 from bot.i18n import Translator
 from bot.operations.addressing import resolve_connector
 from bot.operations.book import OperationBook
+from bot.operations.books import OperationBooks
 from bot.ops.operations import Operations
 from bot.shutdown import Deadline
 from bot.slack.notifier import Notifier
 from bot.slack.pending import PendingReplies
+from bot.slack.scope import bound, workspace_of_request
 from bot.slack.user_languages import UserLanguages
 from bot.sync.service import TemplateService
-from bot.templates.connectors import is_connector_key, qualify, split_key
+from bot.templates.connectors import (
+    is_connector_key,
+    operation_name,
+    qualify,
+    scoped_operation,
+    split_key,
+    workspace_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +63,10 @@ class SlackDoor:
     languages: UserLanguages
     notifier: Notifier | None = None
     pending: PendingReplies = field(default_factory=PendingReplies)
+
+    def __post_init__(self) -> None:
+        # replies name connectors' operations when the requester's workspace has several
+        self.languages.several = lambda: self.book.several
 
     async def start(self, *, schedule: bool = True) -> None:
         """Open the core's database, send what is still queued, and start the schedule."""
@@ -79,9 +98,35 @@ class SlackDoor:
         return self.core.service
 
     @property
+    def distribution(self) -> bool:
+        """Installed from a link into many workspaces (each with its own operations)."""
+        return self.core.books.distribution
+
+    @property
+    def books(self) -> OperationBooks:
+        return self.core.books
+
+    @property
     def book(self) -> OperationBook:
-        """The Wolkvox operations in effect."""
-        return self.core.book
+        """The Wolkvox operations in effect for the requester: their workspace's in
+        distribution mode (none outside a request), the one book otherwise."""
+        scope = bound() if self.distribution else None
+        return scope.book if scope is not None else self.core.book
+
+    @property
+    def workspace(self) -> str:
+        """The requester's workspace in distribution mode; "" otherwise."""
+        scope = bound() if self.distribution else None
+        return scope.workspace if scope is not None else ""
+
+    async def book_for_request(
+        self, team_id: str | None, enterprise_id: str | None, is_enterprise_install: bool | None
+    ) -> OperationBook:
+        """The book of the workspace a request is of (single-workspace mode: the one)."""
+        if not self.distribution:
+            return self.core.book
+        workspace = workspace_of_request(team_id, enterprise_id, is_enterprise_install)
+        return await self.core.books.book_for(workspace)
 
     @property
     def settings(self) -> Settings:
@@ -107,11 +152,13 @@ class SlackDoor:
         """`command` with its connectors as keys: an id alone is the only operation's, else
         the channel's default's (read only then); raises NoOperations, UnknownOperation or
         OperationNeeded (nothing was read or called)."""
-        names = self.book.names()
+        names, scope = self.book.names(), self.workspace
         default = None
         if len(names) > 1 and needs_operation(command):
             default = await self.channel_operation(channel_id)
-        return resolved(command, lambda word: resolve_connector(word, names, default), t)
+        return resolved(
+            command, lambda word: resolve_connector(word, names, default, scope=scope), t
+        )
 
     async def connector_key(self, word: str, channel_id: str = "") -> str:
         """The key of one connector typed as `word` (an id or `cliente_a:1234`), as
@@ -120,7 +167,7 @@ class SlackDoor:
         default = None
         if len(names) > 1 and not is_connector_key(word):
             default = await self.channel_operation(channel_id)
-        return resolve_connector(word, names, default)
+        return resolve_connector(word, names, default, scope=self.workspace)
 
     async def channel_operation(self, channel_id: str) -> str | None:
         """The channel's default operation (`use cliente_a`), if any. When the database can't
@@ -130,7 +177,7 @@ class SlackDoor:
             return None
         try:
             async with asyncio.timeout(CHANNEL_DEFAULT_SECONDS):
-                return await preferences.channel_operation(channel_id)
+                return await preferences.channel_operation(channel_id, self.workspace)
         except Exception as error:  # the database is down or slow: ask, never guess
             log.warning("default operation of %s: database: %s", channel_id, str(error)[:200])
             return None
@@ -139,10 +186,14 @@ class SlackDoor:
         """The key of a connector a button, a menu or a modal carries. A bare id comes from a
         message made before operations existed: it is the environment's operation's (its rows
         were given WOLKVOX_OPERATION_NAME when the database was upgraded). UnknownOperation when
-        that operation is gone: a button never shows another operation's data."""
+        that operation is gone: a button never shows another operation's data, nor another
+        workspace's (a key of another workspace than the requester's is UnknownOperation)."""
         operation, number = split_key(connector)
-        operation = operation or self.settings.operation_name
         names = self.book.names()
-        if operation not in names:
-            raise UnknownOperation(operation, names)
-        return qualify(operation, number)
+        if workspace_of(operation) != self.workspace or (self.distribution and not operation):
+            log.warning("a value named another workspace's connector: refused")
+            raise UnknownOperation(operation_name(operation), names)
+        name = operation_name(operation) or self.settings.operation_name
+        if name not in names:
+            raise UnknownOperation(name, names)
+        return qualify(scoped_operation(self.workspace, name), number)

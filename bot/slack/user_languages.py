@@ -8,6 +8,10 @@ many of their requests arrive at once: one in the process, and one across instan
 Redis (a lock that expires, the others reading what its holder found). It is bounded to about
 a second: when Slack or the database is slow, the default is used and the request goes on.
 
+In distribution mode a person is a user id within a workspace (the request's, bound by
+`bot.slack.scope`): caches, Redis keys and stored choices are kept per workspace and user, and
+Slack is asked with that workspace's bot token.
+
 Every translator handed out names connectors' operations ("1234 · cliente_a") when `several`
 says more than one operation exists (asked each time: operations come and go).
 """
@@ -32,6 +36,7 @@ from bot.database.preferences import Preferences
 from bot.database.redis import PREFIX
 from bot.database.store import Store
 from bot.i18n import LANGUAGES, Language, Translator, language_from_slack_locale, translator
+from bot.slack.scope import bound
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +128,9 @@ class UserLanguages:
         Never asks Slack or the database: an acknowledgement waits for this, not `of()`."""
         if not user_id:
             return self.fallback
+        return await self._cached(person_of(user_id))
+
+    async def _cached(self, user_id: str) -> UserLanguage | None:
         known = self._known.get(user_id)
         if known is not None:
             return known
@@ -142,7 +150,7 @@ class UserLanguages:
         known = await self.known(user_id)
         if known is not None:
             return known
-        self._flight(user_id)
+        self._flight(person_of(user_id))
         return self.fallback
 
     async def of(self, user_id: str) -> UserLanguage:
@@ -152,7 +160,7 @@ class UserLanguages:
         if known is not None:
             return known
         # shielded: a request that gives up (a shutdown) does not cancel the others' lookup
-        return await asyncio.shield(self._flight(user_id))
+        return await asyncio.shield(self._flight(person_of(user_id)))
 
     async def channel(self, channel_id: str, *, notify_channel: str, poster: str) -> Translator:
         """The language of a post to a channel: that of whoever subscribed it first;
@@ -175,17 +183,19 @@ class UserLanguages:
         """Keep `user_id`'s choice (None: follow Slack again) and return what applies now."""
         if self.preferences is None:
             raise RuntimeError("UserLanguages.use_store() was not called")
-        await self.preferences.choose(user_id, language, now)
-        self._known.pop(user_id, None)
-        self._failed.pop(user_id, None)
-        self._flights.pop(user_id, None)  # a lookup from before the choice keeps nothing
+        person = person_of(user_id)
+        workspace, user = split_person(person)
+        await self.preferences.choose(user, language, now, workspace)
+        self._known.pop(person, None)
+        self._failed.pop(person, None)
+        self._flights.pop(person, None)  # a lookup from before the choice keeps nothing
         if self.redis is not None:
             try:
                 if language is None:
-                    await self.redis.delete(_key(user_id))
+                    await self.redis.delete(_key(person))
                 else:  # over whatever a lookup elsewhere wrote; theirs write only if absent
                     chosen = UserLanguage(language, "chosen").encode()
-                    await self.redis.set(_key(user_id), chosen, ex=int(REMEMBER_SECONDS))
+                    await self.redis.set(_key(person), chosen, ex=int(REMEMBER_SECONDS))
             except RedisError as error:
                 log.warning("language of %s: Redis: %s", user_id, error)
         return await self.of(user_id)
@@ -275,8 +285,9 @@ class UserLanguages:
     async def _chosen(self, user_id: str) -> UserLanguage | None:
         if self.preferences is None:
             return None
+        workspace, user = split_person(user_id)
         try:
-            chosen = await self.preferences.language(user_id)
+            chosen = await self.preferences.language(user, workspace)
         except Exception as error:  # the database may be down: Slack's locale will do
             log.warning("language of %s: database: %s", user_id, error)
             return None
@@ -285,7 +296,7 @@ class UserLanguages:
 
     async def _from_slack(self, user_id: str) -> UserLanguage | None:
         try:
-            response = await self.web.users_info(user=user_id, include_locale=True)
+            response = await self.web.users_info(user=split_person(user_id)[1], include_locale=True)
         except Exception as error:  # Slack refused or is unreachable: the default will do
             log.warning("language of %s: users.info: %s", user_id, error)
             return None
@@ -306,3 +317,16 @@ class UserLanguages:
 
 def _key(user_id: str) -> str:
     return f"{PREFIX}language:{user_id}"
+
+
+def person_of(user_id: str) -> str:
+    """Who a language belongs to: the user id, within the request's workspace in distribution
+    mode (`T0123ABCD/U0123ABCD`)."""
+    scope = bound()
+    return f"{scope.workspace}/{user_id}" if scope is not None and scope.workspace else user_id
+
+
+def split_person(person: str) -> tuple[str, str]:
+    """`T0123ABCD/U0123ABCD` -> ("T0123ABCD", "U0123ABCD"); a user id alone -> ("", it)."""
+    workspace, _, user = person.rpartition("/")
+    return workspace, user

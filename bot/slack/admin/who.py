@@ -47,41 +47,44 @@ class SlackAdmins:
         self._failed: TTLCache[str, bool] = TTLCache(MAX_PEOPLE, RETRY_SECONDS)
         self._flights: dict[str, asyncio.Task[bool]] = {}
 
-    async def is_admin(self, user_id: str) -> bool:
-        """True when Slack says `user_id` is an admin or owner; False otherwise, and when it
-        could not be asked."""
+    async def is_admin(self, user_id: str, workspace: str = "") -> bool:
+        """True when Slack says `user_id` is an admin or owner of `workspace` (the request's:
+        asked with its bot token, the one bound to the request in distribution mode); False
+        otherwise, and when it could not be asked."""
         if not is_user_id(user_id):
             return False
-        known = self._known.get(user_id)
+        person = f"{workspace}/{user_id}" if workspace else user_id
+        known = self._known.get(person)
         if known is not None:
             return known
-        if user_id in self._failed:
+        if person in self._failed:
             return False
         # shielded: a request that gives up does not cancel the others' lookup
-        return await asyncio.shield(self._flight(user_id))
+        return await asyncio.shield(self._flight(user_id, person))
 
-    def forget(self, user_id: str) -> None:
-        self._known.pop(user_id, None)
-        self._failed.pop(user_id, None)
+    def forget(self, user_id: str, workspace: str = "") -> None:
+        person = f"{workspace}/{user_id}" if workspace else user_id
+        self._known.pop(person, None)
+        self._failed.pop(person, None)
 
-    def _flight(self, user_id: str) -> asyncio.Task[bool]:
-        flight = self._flights.get(user_id)
-        if flight is None:
-            flight = asyncio.create_task(self._lookup(user_id))
-            self._flights[user_id] = flight
-            flight.add_done_callback(lambda _: self._flights.pop(user_id, None))
+    def _flight(self, user_id: str, person: str) -> asyncio.Task[bool]:
+        flight = self._flights.get(person)
+        if flight is None:  # the task copies the request's bound workspace and token
+            flight = asyncio.create_task(self._lookup(user_id, person))
+            self._flights[person] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(person, None))
         return flight
 
-    async def _lookup(self, user_id: str) -> bool:
+    async def _lookup(self, user_id: str, person: str) -> bool:
         try:
             async with asyncio.timeout(self.lookup_seconds):
                 response = await self.web.users_info(user=user_id)
         except Exception as error:  # refused, unreachable, slow: not an admin, for now
             log.warning("admin check of %s: users.info failed: %s", user_id, str(error)[:200])
-            self._failed[user_id] = True
+            self._failed[person] = True
             return False
         admin = _says_admin(response.get("user") if response else None)
-        self._known[user_id] = admin
+        self._known[person] = admin
         return admin
 
 
@@ -105,10 +108,11 @@ def slack_admins(door: SlackDoor) -> SlackAdmins:
 
 
 async def is_admin(door: SlackDoor, user_id: str) -> bool:
-    """Whether `user_id` may add, edit and remove operations: in WOLKVOX_ADMINS, or an admin
-    or owner of the workspace in Slack."""
+    """Whether `user_id` may add, edit and remove operations of the requester's workspace: in
+    WOLKVOX_ADMINS, or an admin or owner of that workspace in Slack (in distribution mode,
+    asked with that workspace's bot token: an admin of one workspace is nobody in another)."""
     if not is_user_id(user_id):
         return False
     if user_id in door.settings.admins:
         return True
-    return await slack_admins(door).is_admin(user_id)
+    return await slack_admins(door).is_admin(user_id, door.workspace)

@@ -29,6 +29,7 @@ from bot.slack.listeners.commands import CommandListener
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.guards import ErrorHandler, Guard
 from bot.slack.modal import register_find_template
+from bot.slack.scope import WorkspaceScope
 from bot.slack.steps import register_steps
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def register(door: SlackDoor) -> None:
     app = door.app
     actions = ActionListeners(door)
     app.middleware(Guard(door))  # first: nothing below sees a malformed id
+    app.middleware(WorkspaceScope(door))  # distribution mode: the requester's workspace
     app.command(COMMAND)(CommandListener(door))
     app.action(ids.OPERATION_ACTIONS)(OperationChoice(door))
     for action_id in PAGE_ACTIONS:

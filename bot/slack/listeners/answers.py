@@ -33,6 +33,7 @@ from bot.slack import replies
 from bot.slack.listeners.respond import Asked
 from bot.slack.listeners.syncing import BothConnectors, OneConnector
 from bot.slack.views.kit import Message
+from bot.templates.connectors import workspace_of
 
 if TYPE_CHECKING:
     from bot.slack.door import SlackDoor
@@ -72,7 +73,7 @@ async def help_(door: SlackDoor, command: Help, asked: Asked) -> Message:
 
 
 async def status(door: SlackDoor, command: Status, asked: Asked) -> Message:
-    return replies.status_reply(await door.core.status(), asked.t, now=door.now())
+    return replies.status_reply(await door.core.status(door.book), asked.t, now=door.now())
 
 
 async def choose_language(door: SlackDoor, command: ChooseLanguage, asked: Asked) -> None:
@@ -98,6 +99,8 @@ async def history(door: SlackDoor, command: History, asked: Asked) -> Message:
 
 async def subscriptions(door: SlackDoor, command: Subscriptions, asked: Asked) -> Message:
     subs = await door.require_store().subscriptions(channel_id=asked.channel_id)
+    # a channel shared between workspaces (Slack Connect) lists only the requester's
+    subs = [s for s in subs if workspace_of(s.connector) == door.workspace]
     return replies.subscriptions_reply(asked.channel_id, subs, asked.t)
 
 
@@ -107,7 +110,7 @@ async def subscribe(door: SlackDoor, command: Subscribe, asked: Asked) -> Messag
     if not _in_channel(asked):
         return replies.channels_only_reply(asked.t)
     added = await store.subscribe(
-        team_id=asked.team_id,
+        team_id=door.workspace or asked.team_id,
         channel_id=asked.channel_id,
         connector=command.connector,
         user_id=asked.user_id,
@@ -139,7 +142,7 @@ async def use(door: SlackDoor, command: Use, asked: Asked) -> Message:
             door.require_store()  # raises: the database is not open
             raise RuntimeError("the preferences are not open")
         await preferences.use_operation(
-            asked.channel_id, command.operation, asked.user_id, door.now()
+            asked.channel_id, command.operation, asked.user_id, door.now(), door.workspace
         )
     else:
         current = await door.channel_operation(asked.channel_id)

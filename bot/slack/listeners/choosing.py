@@ -52,7 +52,11 @@ class OperationChoice:
             if not commands.connectors_of(command):
                 raise InputError(_UNREADABLE)
             command = commands.resolved(
-                command, lambda word: resolve_connector(word, names, choice.operation), t
+                command,
+                lambda word: resolve_connector(
+                    word, names, choice.operation, scope=self.door.workspace
+                ),
+                t,
             )
         except BotError as error:  # in place of the question
             await reply(respond, text_message(describe(error, t)))

@@ -106,11 +106,11 @@ class CommandListener:
         """The acknowledgement before the person's language is known: a "syncing" without
         words when the command will sync (its answer takes seconds), else nothing (the answer
         follows within about a second)."""
-        names = self.door.book.names()
+        names, scope = self.door.book.names(), self.door.workspace
         try:  # read again in theirs; a channel's default is not read before this acknowledgement
             parsed = commands.parse(text, self.door.book.aliases())
             parsed = commands.resolved(
-                parsed, lambda word: resolve_connector(word, names), translator()
+                parsed, lambda word: resolve_connector(word, names, scope=scope), translator()
             )
         except BotError:
             parsed = None

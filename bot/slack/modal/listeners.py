@@ -112,7 +112,12 @@ class FindTemplate:
         typed = str(body.get("value") or "")[:MAX_TYPED]
         book = self.door.book
         options = connector_options(
-            typed, book.aliases(), self.door.service.cached_here, t, book.names()
+            typed,
+            book.aliases(),
+            self.door.service.cached_here,
+            t,
+            book.names(),
+            scope=self.door.workspace,
         )
         await ack(options=options)
 

@@ -57,8 +57,12 @@ from bot.slack.views.template import detail_blocks, detail_card
 from bot.templates.connectors import (
     MAX_CONNECTOR_DIGITS,
     connector_id,
+    operation_name,
     operation_of,
     qualify,
+    scoped_operation,
+    split_key,
+    workspace_of,
 )
 from bot.templates.model import Snapshot, Template
 
@@ -144,12 +148,14 @@ def connector_options(
     recent: Iterable[str],
     t: Translator,
     operations: Sequence[str] = (),
+    scope: str = "",
 ) -> list[dict[str, Any]]:
     """The connector menu, each option's value a connector's key: what is typed first (an id
     alone: one option per operation when there are several, since the modal has no channel
     to take a default from; `cliente_a:1234`: that one), then the aliases and the connectors
     synced recently that match what is typed; a hint when nothing does, or when no operation
-    is set up or the one typed does not exist."""
+    is set up or the one typed does not exist. `scope`: the requester's workspace (distribution
+    mode): keys are its own, and only its connectors synced recently are offered."""
     if not operations:
         return [hint_option(t._("No Wolkvox operation is set up yet: ask an admin"))]
     wanted = typed.strip().casefold()
@@ -157,7 +163,7 @@ def connector_options(
     digits = number.lstrip("0") or number
     named: dict[str, str] = {}  # key -> alias
     for alias, target in aliases.items():
-        key = _key(target, operations)
+        key = _key(target, operations, scope)
         if key:
             named.setdefault(key, alias)
     listed: dict[str, str] = {}  # value -> text
@@ -165,33 +171,34 @@ def connector_options(
         if operation and operation not in operations:
             return [hint_option(t._("No operation is named {name}").format(name=operation))]
         for name in [operation] if operation else operations:
-            key = qualify(name, digits)
+            key = qualify(scoped_operation(scope, name), digits)
             listed[key] = _connector_label(key, named, t)
 
     def matches(key: str, alias: str = "") -> bool:
         return (
             not wanted
             or (bool(alias) and wanted in alias)
-            or key.startswith(wanted)
+            or typed_key(key).startswith(wanted)
             or (not operation and connector_id(key).startswith(digits))
         )
 
     for alias, target in sorted(aliases.items()):
-        key = _key(target, operations)
+        key = _key(target, operations, scope)
         if key and matches(key, alias):
             listed.setdefault(key, _connector_label(key, named, t))
     for key in sorted(recent):
-        if operation_of(key) in operations and matches(key):
+        mine = workspace_of(key) == scope and operation_name(operation_of(key)) in operations
+        if mine and matches(key):
             listed.setdefault(key, _connector_label(key, named, t))
     if not listed:
         return [hint_option(t._("Type the connector's id (digits), like 1234"))]
     return [_option_json(text, value) for value, text in list(listed.items())[:MAX_OPTIONS]]
 
 
-def _key(target: str, operations: Sequence[str]) -> str:
+def _key(target: str, operations: Sequence[str], scope: str = "") -> str:
     """An alias's connector as a key; "" when its operation is not (or no longer) set up."""
     try:
-        return resolve_connector(target, operations)
+        return resolve_connector(target, operations, scope=scope)
     except OperationError:
         return ""
 
@@ -286,3 +293,9 @@ def _option_json(text: str, value: str) -> dict[str, Any]:
         "text": {"type": "plain_text", "text": clip(one_line(text), MAX_LABEL), "emoji": False},
         "value": value,
     }
+
+
+def typed_key(key: str) -> str:
+    """A key as people type it: `T0123ABCD/cliente_a:1234` -> `cliente_a:1234`."""
+    operation, number = split_key(key)
+    return f"{operation_name(operation)}:{number}" if operation else number
