@@ -7,8 +7,10 @@ it running meanwhile is answered, never kept, recorded nor notified), and over H
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,12 +36,18 @@ from bot.database.schema import (
     user_languages,
 )
 from bot.database.store import Outgoing, Store, create_engine
+from bot.operations.book import OperationBook
+from bot.operations.model import Operation
+from bot.operations.secrets import SecretBox, new_secret_key
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.sync.shared_cache import SharedState
 from bot.templates.diff import diff
 from bot.templates.model import Snapshot, Template
 from bot.wolkvox import WolkvoxClient
+from testkit.fake_slack import FakeSlack, Grant
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, wait_until
+from tests.harness import BotServer
+from tests.test_install import Browser
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GONE, KEPT = "T0GONE001", "T0KEPT002"  # the workspace uninstalled, and another one
@@ -279,6 +287,24 @@ async def test_forget_workspace_matches_its_prefix_exactly(tmp_path: Path) -> No
         await store.aclose()
 
 
+async def test_revoked_user_tokens_are_blanked_and_the_bot_stays(tmp_path: Path) -> None:
+    """`tokens_revoked` for people only: their user tokens leave the file, nothing else."""
+    path = tmp_path / "bot.db"
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        await seed(store, GONE)
+        assert await store.forget_user_tokens(GONE, ["U0OTHER"]) == 0
+        assert await store.forget_user_tokens(GONE, ["U0ADMIN"]) == 1
+        left = await counts(store, GONE)
+    finally:
+        await store.aclose()
+    assert all(left.values()), left
+    data = file_bytes(path)
+    gone = secrets_of(GONE)
+    assert gone["user_token"].encode() not in data
+    assert all(v.encode() in data for k, v in gone.items() if k != "user_token")
+
+
 def test_every_table_is_forgotten_or_holds_no_workspace_data() -> None:
     """A table added later is either deleted by `forget_workspace` or listed here with why."""
     holds_nothing_of_a_workspace = {
@@ -366,3 +392,183 @@ async def test_forget_workspace_drops_its_memory_and_redis_copies_and_a_sync_run
     assert [key for key in left if GONE in key or first.snapshot.id in key] == []
     assert (await service.sync(kept, WHO)).origin == "cache"  # the other workspace's
     assert await service.kept(other.snapshot.id) is other.snapshot
+
+
+# --- over HTTP: a workspace installed from the link, then uninstalled ---
+
+
+@pytest.fixture
+def distribution_env(env: dict[str, str], slack: FakeSlack) -> dict[str, str]:
+    """A bot with the app's client id and secret and no bot token (distribution mode)."""
+    left = {k: v for k, v in env.items() if k not in ("SLACK_BOT_TOKEN", "WOLKVOX_TOKEN")}
+    left.pop("WOLKVOX_SERVER", None)
+    return {
+        **left,
+        "SLACK_CLIENT_ID": slack.client_id,
+        "SLACK_CLIENT_SECRET": slack.client_secret,
+        "WOLKVOX_SECRET_KEY": new_secret_key(),
+    }
+
+
+@pytest.fixture
+def start_distributed(
+    distribution_env: dict[str, str], slack: FakeSlack
+) -> Iterator[Callable[..., BotServer]]:
+    servers: list[BotServer] = []
+
+    def start(**overrides: str) -> BotServer:
+        server = BotServer({**distribution_env, **overrides})
+        slack.redirect_url = server.url + "/slack/oauth_redirect"
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+WOLKVOX_GONE = "tok-GONE-5e1f0c7a93d2"  # the uninstalled workspace's Wolkvox token
+WOLKVOX_KEPT = "tok-KEPT-8a2d4b6c1e0f"
+
+
+async def seed_history(store: Store, workspace: str) -> None:
+    """Two syncs of the workspace's connector, a subscribed channel and a notification still
+    queued for it (another delivered)."""
+    key = f"{workspace}/cliente_a:1234"
+    templates = [Template("promo", "es", "UTILITY", f"Hola {workspace}")]
+    notice = Outgoing(f"C{workspace}", key, {"text": f"changes for {workspace}"}, "U0ADMIN")
+    for sync_id in ("a", "b"):
+        await store.record_sync(
+            snapshot_id=f"{workspace}{sync_id}",
+            connector=key,
+            synced_at=NOW,
+            templates=templates,
+            skipped=0,
+            source="slack",
+            user_id="U0ADMIN",
+            user_name="admin",
+            command="1234 --refresh",
+            changes=diff(None, templates),
+            notifications=[notice],
+        )
+    for delivered in await store.claim(NOW, limit=10):
+        if delivered.connector == key:  # the first of this workspace's
+            await store.delivered(delivered.id, NOW)
+            break
+    await store.subscribe(
+        team_id=workspace, channel_id=f"C{workspace}", connector=key, user_id="U0ADMIN", now=NOW
+    )
+
+
+def add_operation(database: Path, key: str, workspace: str, token: str, server: str) -> None:
+    """An operation of `workspace`, stored as its App Home stores it (sealed token)."""
+
+    async def save() -> None:
+        store = await Store.open(f"sqlite:///{database}")
+        try:
+            book = OperationBook(
+                None,
+                store.operations.for_workspace(workspace),
+                SecretBox((key,)),
+                workspace=workspace,
+            )
+            await book.load()
+            await book.save(Operation(name="cliente_a", server=server, token=token), who="U0ADMIN")
+        finally:
+            await store.aclose()
+
+    asyncio.run(save())
+
+
+def sealed_values(database: Path, workspace: str) -> list[str]:
+    """What the database holds of a workspace's tokens: each sealed form, as stored."""
+    with sqlite3.connect(database) as db:
+        found = db.execute(
+            "SELECT bot_token, bot_refresh_token, user_token, user_refresh_token"
+            " FROM slack_installations WHERE team_id = ?"
+            " UNION ALL SELECT bot_token, bot_refresh_token, NULL, NULL"
+            " FROM slack_bots WHERE team_id = ?"
+            " UNION ALL SELECT sealed_token, NULL, NULL, NULL FROM operations WHERE workspace = ?",
+            (workspace, workspace, workspace),
+        ).fetchall()
+    return sorted({value for row in found for value in row if value})
+
+
+def test_app_uninstalled_leaves_no_token_of_the_workspace_in_the_database_file(
+    start_distributed: Callable[..., BotServer],
+    distribution_env: dict[str, str],
+    slack: FakeSlack,
+    wolkvox: FakeWolkvox,
+) -> None:
+    wolkvox.add_server("0051", WOLKVOX_GONE)
+    wolkvox.add_server("0052", WOLKVOX_KEPT)
+    bot = start_distributed(WOLKVOX_BASE_URL=wolkvox.base_url)
+    database = Path(distribution_env["DATABASE_URL"].removeprefix("sqlite:///"))
+    key = distribution_env["WOLKVOX_SECRET_KEY"]
+    for team_id, server, token, expiring in [
+        (GONE, "0051", WOLKVOX_GONE, 43200),
+        (KEPT, "0052", WOLKVOX_KEPT, None),
+    ]:
+        slack.grant = Grant(team_id=team_id, team_name=team_id, expires_in=expiring)
+        browser = Browser(bot)
+        assert browser.install().status_code == 200
+        browser.close()
+        add_operation(database, key, team_id, token, server)
+    [gone_bot_token] = slack.tokens_of(GONE)
+    gone_refresh = [r for r, t in slack.refresh_tokens.items() if t == gone_bot_token]
+    assert gone_refresh, "the uninstalled workspace's tokens expire: it has a refresh token"
+
+    # each workspace's history, subscription and queued notification
+    # TODO: through commands (`subscribe 1234`, `1234 --refresh`) once distribution mode's
+    # commands resolve each workspace's operations
+    async def history() -> None:
+        store = await Store.open(f"sqlite:///{database}")
+        try:
+            await seed_history(store, GONE)
+            await seed_history(store, KEPT)
+        finally:
+            await store.aclose()
+
+    asyncio.run(history())
+    with sqlite3.connect(database) as db:
+        queued = db.execute(
+            "SELECT count(*) FROM outbox WHERE connector = ? AND delivered_at IS NULL",
+            (f"{GONE}/cliente_a:1234",),
+        ).fetchone()
+    assert queued == (1,)
+    gone_secrets = sealed_values(database, GONE)
+    assert len(gone_secrets) >= 4  # bot token (twice: installation and bot), refresh, Wolkvox
+    kept_secrets = sealed_values(database, KEPT)
+    data = file_bytes(database)
+    assert all(value.encode() in data for value in gone_secrets + kept_secrets)
+    # Slack says the workspace removed the app
+    calls_before = len(slack.api_calls)
+    acked = bot.event({"type": "app_uninstalled"}, team_id=GONE)
+    assert acked.status == 200
+
+    def forgotten() -> bool:
+        with sqlite3.connect(database) as db:
+            [(left,)] = db.execute(
+                "SELECT count(*) FROM slack_installations WHERE team_id = ?", (GONE,)
+            ).fetchall()
+        return left == 0
+
+    assert wait_until(forgotten)
+    time.sleep(0.3)  # anything the uninstall would post has had its moment
+    data = file_bytes(database)
+    for value in [gone_bot_token, *gone_refresh, WOLKVOX_GONE, *gone_secrets]:
+        assert value.encode() not in data  # neither in clear nor sealed, deleted rows included
+    assert all(value.encode() in data for value in kept_secrets)  # the other one's stay
+    with sqlite3.connect(database) as db:
+        for table in ("snapshots", "subscriptions", "outbox", "schedule_claims"):
+            rows = db.execute(f"SELECT connector FROM {table}").fetchall()  # noqa: S608
+            assert not [c for (c,) in rows if c.startswith(f"{GONE}/")], table
+        assert db.execute(
+            "SELECT count(*) FROM operations WHERE workspace = ?", (GONE,)
+        ).fetchone() == (0,)
+
+    # nothing is posted to the uninstalled workspace afterwards
+    after = slack.api_calls[calls_before:]
+    assert [c.path for c in after if c.token == gone_bot_token] == []
+    assert [c.path for c in after if str(c.body.get("channel", "")) == f"C{GONE}"] == []
+    assert sealed_values(database, KEPT) == kept_secrets

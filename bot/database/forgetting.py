@@ -150,14 +150,17 @@ async def _forget_installations(conn: AsyncConnection, workspace: str) -> int:
 async def forget_user_token_rows(
     conn: AsyncConnection, workspace: str, user_ids: Sequence[str]
 ) -> int:
-    """Delete the installation rows of the people in `user_ids` (their user tokens revoked),
-    as slack_sdk's `delete_installation(user_id=…)` does; the bot's stay."""
-    table = slack_installations
+    """Blank the user tokens of the people in `user_ids` (revoked) in the workspace's
+    installation rows; the rows and the bot's token stay (the workspace is still served).
+    How many rows."""
     if not user_ids or not is_workspace_id(workspace):
         return 0
+    table = slack_installations
     result = await conn.execute(
-        delete(table).where(
-            and_(_installation_rows(table, workspace), table.c.user_id.in_(list(user_ids)))
+        update(table)
+        .where(and_(_installation_rows(table, workspace), table.c.user_id.in_(list(user_ids))))
+        .values(
+            user_token=None, user_refresh_token=None, user_token_expires_at=None, user_scopes=None
         )
     )
     return int(result.rowcount)

@@ -114,7 +114,7 @@ class Store:
         return forgotten
 
     async def forget_user_tokens(self, workspace: str, user_ids: Sequence[str]) -> int:
-        """Delete the Slack installation rows of `user_ids` (their user tokens were revoked)."""
+        """Blank the user tokens of `user_ids` (revoked) in the workspace's installation."""
         async with self.engine.begin() as conn:
             return await forget_user_token_rows(conn, workspace, user_ids)
 
