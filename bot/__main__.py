@@ -506,10 +506,12 @@ async def _socket_mode(settings: Settings) -> None:
     from bot.assembly import build_app
     from bot.ops.banner import banner
     from bot.shutdown import Deadline
+    from bot.web import serve_install_routes
 
     door = build_app(settings)
     deadline: Deadline | None = None
     await door.start()
+    install_pages = await serve_install_routes(door) if settings.distribution else None
     handler = AsyncSocketModeHandler(door.app, settings.slack_app_token)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -523,6 +525,8 @@ async def _socket_mode(settings: Settings) -> None:
         deadline = Deadline.after(settings.shutdown_grace)
         await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
+        if install_pages is not None:
+            await install_pages()
         await door.aclose(deadline)
 
 

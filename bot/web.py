@@ -106,6 +106,58 @@ def asgi_app(door: SlackDoor, shutdown: Shutdown | None = None) -> ASGIApp:
     return app
 
 
+def install_routes_app(door: SlackDoor) -> ASGIApp:
+    """Socket Mode in distribution mode: commands come over the WebSocket, and this serves the
+    install pages (and /healthz) over HTTP on PORT. Everything else is 404."""
+    slack = AsyncSlackRequestHandler(door.app, path=EVENTS_PATH)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == HEALTH_PATH:
+            await _plain(send, 200, b"ok")
+        elif _is_install_route(door, scope):
+            try:
+                _headers(scope)
+            except _Refused as refused:
+                await _plain(send, refused.status, refused.answer)
+                return
+            await slack(scope, receive, send)  # type: ignore[arg-type]
+        else:
+            await _plain(send, 404, b"not found")
+
+    return app
+
+
+async def serve_install_routes(door: SlackDoor) -> Callable[[], Awaitable[None]]:
+    """Serve `install_routes_app` on HOST:PORT in this event loop (the door's database engine
+    lives in it); returns what stops it."""
+    import uvicorn
+
+    settings = door.settings
+    config = uvicorn.Config(
+        install_routes_app(door),
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    config.load()
+    server.lifespan = config.lifespan_class(config)
+    await server.startup()  # not serve(): the caller keeps its own signal handlers
+    running = asyncio.create_task(server.main_loop())
+
+    async def stop() -> None:
+        server.should_exit = True
+        await running
+        await server.shutdown()
+
+    return stop
+
+
 def _is_install_route(door: SlackDoor, scope: Scope) -> bool:
     """A browser's GET of /slack/install or /slack/oauth_redirect, in distribution mode: Bolt's
     OAuth flow answers it (no Slack signature: a person's browser sends it)."""

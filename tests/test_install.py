@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import html
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -248,3 +251,52 @@ def test_single_workspace_mode_serves_no_install_routes(
         assert bot.http.get(path).status_code == 404
     assert not bot.bot.app.oauth_flow
     assert time.time()  # nothing else: the one workspace's mode is as before
+
+
+def test_in_socket_mode_the_install_pages_are_served_on_port(
+    tmp_path: Path, slack: FakeSlack, distribution_env: dict[str, str]
+) -> None:
+    """Commands come over the WebSocket; the process serves the install pages on PORT too."""
+    from testkit.fake_socket_mode import FakeSocketMode
+    from tests.deployed import base_env, free_port
+    from tests.socket_mode import APP_TOKEN
+
+    socket = FakeSocketMode()
+    slack.socket_url = socket.url
+    port = free_port()
+    env = {
+        **base_env(),
+        **{k: v for k, v in distribution_env.items() if k != "SLACK_SIGNING_SECRET"},
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert socket.connected.wait(30), "the bot did not connect"
+        slack.redirect_url = f"http://127.0.0.1:{port}/slack/oauth_redirect"
+        slack.grant = Grant(team_id="T0SOCK", team_name="Socket")
+        http = httpx.Client(timeout=10, verify=TLS)
+        page = http.get(f"http://127.0.0.1:{port}/slack/install")
+        assert page.status_code == 200 and "Add to Slack" in page.text
+        cookie = page.headers["set-cookie"].split(";")[0]
+        [link] = re.findall(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+        redirect = http.get(html.unescape(link)).headers["location"]
+        done = http.get(redirect, headers={"Cookie": cookie})
+        assert done.status_code == 200 and "Socket" in done.text
+        assert http.get(f"http://127.0.0.1:{port}/slack/events").status_code == 404
+        http.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+        socket.stop()
+    assert process.returncode == 0, output
+    [token] = slack.tokens_of("T0SOCK")
+    assert token not in output and slack.client_secret not in output
