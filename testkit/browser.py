@@ -220,6 +220,19 @@ class Browser:
             if event.get("method") == "Log.entryAdded"
         ]
 
+    def document_headers(self) -> dict[str, str]:
+        """The response headers (lower-case names) of the page shown: the last document
+        received since the last navigation or click."""
+        documents = [
+            event["params"]["response"]
+            for event in self._events
+            if event.get("method") == "Network.responseReceived"
+            and event["params"].get("type") == "Document"
+        ]
+        if not documents:
+            raise BrowserError("no document was received")
+        return {name.lower(): str(value) for name, value in documents[-1]["headers"].items()}
+
     def screenshot(self, path: str) -> tuple[int, int]:
         """A PNG of the whole page at the tab's width (as tall as the content): its size."""
         width, height, scale = self._metrics

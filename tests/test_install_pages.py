@@ -417,6 +417,8 @@ def test_in_chromium_a_spanish_speaker_installs_the_app_from_its_link(
         browser.goto(f"{bot.url}/slack/install")
         assert browser.evaluate("document.documentElement.lang") == "es"
         assert "Agregar a Slack" in browser.text()
+        assert browser.document_headers()["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert browser.console() == []
         link = str(browser.evaluate("document.querySelector('a.add-to-slack').href"))
         assert link.startswith(f"{slack.url}/oauth/v2/authorize?")
 
@@ -428,6 +430,9 @@ def test_in_chromium_a_spanish_speaker_installs_the_app_from_its_link(
         assert "pestaña Inicio" in shown and "/wolkvox-sync ayuda" in shown
         assert browser.evaluate("document.querySelectorAll('script').length") == 0
         assert browser.console() == []  # its stylesheet allowed by the CSP it came with
+        headers = browser.document_headers()
+        assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert headers["cache-control"] == "no-store"
         assert browser.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
         assert slack.tokens_of("T0NORTE"), "the installation's bot token was issued"
 
@@ -448,6 +453,7 @@ def test_in_chromium_cancelling_on_slacks_page_says_so_and_offers_to_start_again
         assert "error=access_denied" in browser.url()
         assert browser.evaluate("document.documentElement.lang") == "pt-BR"
         assert "Você cancelou a instalação" in browser.text()
+        assert browser.document_headers()["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert browser.console() == []
         browser.click("a.button")  # Começar de novo: the install page again
         assert browser.url() == f"{bot.url}/slack/install"
