@@ -36,8 +36,8 @@ from bot.database.schema import (
     subscriptions,
     user_languages,
 )
+from bot.templates.connectors import SCOPE_SEPARATOR, is_workspace_id
 
-SCOPE_SEPARATOR = "/"  # bot.templates.connectors.SCOPE_SEPARATOR: `T0123ABCD/cliente_a`
 # slack_sdk's SQLAlchemy installation store's tables (revision 0007)
 SLACK_TOKEN_TABLES = (slack_installations, slack_bots)
 VERSION_ROW = 1  # bot.database.operations.VERSION_ROW
@@ -57,11 +57,6 @@ class Forgotten:
     @property
     def any(self) -> bool:
         return any((self.operations, self.subscriptions, self.notifications, self.syncs))
-
-
-def is_workspace_id(workspace: str) -> bool:
-    """A Slack team (`T…`) or enterprise (`E…`) id: letters and digits, no separator."""
-    return 2 <= len(workspace) <= 32 and workspace.isascii() and workspace.isalnum()
 
 
 def _owned(column: Any, workspace: str) -> Any:

@@ -40,7 +40,7 @@ from bot.ops import metrics
 from bot.sync.kept import KEEP_BYTES, KeptSnapshots
 from bot.sync.limits import Caller, SyncLimits
 from bot.sync.shared_cache import SharedState
-from bot.templates.connectors import canonical_connector, operation_of
+from bot.templates.connectors import canonical_connector, operation_of, workspace_of
 from bot.templates.diff import Changes
 from bot.templates.model import Snapshot, sorted_templates
 from bot.wolkvox import SyncAnswer
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 CACHE_READ_SECONDS = 1.0
 
 MAX_CONNECTORS = 1024
-SCOPE_SEPARATOR = "/"  # TODO: bot.templates.connectors.workspace_of once it lands
 REFRESH_COOLDOWN = 30.0  # seconds between two Wolkvox calls a refresh may cause, per connector
 
 Origin = Literal["wolkvox", "shared", "cache", "cooldown", "stale", "quota"]
@@ -377,7 +376,7 @@ class TemplateService:
         """How often the connector's operation was removed and its workspace forgotten: a
         sync whose epoch changed while it ran keeps nothing of what it found."""
         operation = operation_of(connector)
-        return self._forgotten.get(operation, 0), self._uninstalled.get(_workspace_of(operation), 0)
+        return self._forgotten.get(operation, 0), self._uninstalled.get(workspace_of(operation), 0)
 
     async def _record(self, snapshot: Snapshot, trigger: SyncTrigger) -> Changes | None:
         """Store the sync in history (committed before anyone is notified)."""
@@ -426,7 +425,7 @@ class TemplateService:
         self._uninstalled[workspace] = self._uninstalled.get(workspace, 0) + 1
 
         def owned(connector: str) -> bool:
-            return _workspace_of(operation_of(connector)) == workspace
+            return workspace_of(operation_of(connector)) == workspace
 
         for connector in [c for c in self._fresh if owned(c)]:
             self._fresh.pop(connector, None)
@@ -474,9 +473,3 @@ class TemplateService:
         """Wait for background work (notifications) to finish; used at shutdown and by tests."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
-
-
-def _workspace_of(operation: str) -> str:
-    """`T0123ABCD/cliente_a` -> "T0123ABCD"; "" unscoped (single-workspace mode)."""
-    workspace, sep, _ = operation.partition(SCOPE_SEPARATOR)
-    return workspace if sep else ""

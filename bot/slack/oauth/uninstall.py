@@ -28,6 +28,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.database.forgetting import Forgotten
 from bot.slack.door import SlackDoor
+from bot.slack.scope import workspace_of_request
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,9 @@ log = logging.getLogger(__name__)
 def workspace_of_event(context: AsyncBoltContext) -> str:
     """The workspace an event is about: the enterprise (`E…`) for an org-wide install, else
     the team (`T…`); "" when the request names neither."""
-    if context.is_enterprise_install and context.enterprise_id:
-        return str(context.enterprise_id)
-    return str(context.team_id or "")
+    return workspace_of_request(
+        context.team_id, context.enterprise_id, context.is_enterprise_install
+    )
 
 
 async def forget_workspace(
@@ -48,7 +49,7 @@ async def forget_workspace(
     await door.service.forget_workspace(workspace)
     forgotten = await door.require_store().forget_workspace(workspace)
     await door.service.forget_snapshots(forgotten.snapshot_ids)
-    _forget_book(door, workspace)
+    door.core.books.forget(workspace)  # its operations (Wolkvox tokens) leave memory now
     installations = door.app.installation_store
     if installations is not None:  # its rows are gone: this drops the lookups it cached
         await installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
@@ -80,14 +81,6 @@ async def forget_user_tokens(
         forget(enterprise_id, team_id, team_id is None)
     log.info("workspace %s: revoked user tokens deleted from %d row(s)", workspace, blanked)
     return blanked
-
-
-def _forget_book(door: SlackDoor, workspace: str) -> None:
-    """The workspace's operations (their Wolkvox tokens) leave memory now, not at the next
-    reload."""
-    books = getattr(door.core, "books", None)
-    if books is not None:
-        books.forget(workspace)
 
 
 class UninstallListeners:
