@@ -302,7 +302,7 @@ class FakeSlack:
             "token_type": "bot",
             "scope": "commands,chat:write",
             "bot_user_id": "UBOT",
-            "team": {"id": grant.team_id, "name": grant.team_name},
+            "team": {"id": grant.team_id, "name": grant.team_name} if grant.team_id else None,
             "enterprise": {"id": grant.enterprise_id, "name": grant.enterprise_name}
             if grant.enterprise_id
             else None,

@@ -100,10 +100,20 @@ class Browser:
         return self.back(self.authorize(link))
 
 
-def command_from(bot: BotServer, team_id: str, text: str, response_url: str, **who: str) -> Acked:
-    """A slash command from workspace `team_id`."""
+def command_from(
+    bot: BotServer,
+    team_id: str,
+    text: str,
+    response_url: str,
+    *,
+    enterprise_id: str = "",
+    **who: str,
+) -> Acked:
+    """A slash command from workspace `team_id` (of an org-wide install of `enterprise_id`)."""
     fields = dict(parse_qsl(command_body(text, response_url=response_url, **who)))
     fields["team_id"] = team_id
+    if enterprise_id:
+        fields |= {"enterprise_id": enterprise_id, "is_enterprise_install": "true"}
     body = urlencode(fields)
     return bot.post(body, sign(body))
 
@@ -192,6 +202,37 @@ def test_two_workspaces_install_from_the_link_and_each_is_served_with_its_own_to
     assert acked.status == 200
     assert len(slack.calls("auth.test")) == before
     assert store.database_reads == reads  # type: ignore[union-attr]
+
+
+def test_an_org_wide_install_serves_every_workspace_of_the_enterprise(
+    start_distributed: Callable[..., BotServer], slack: FakeSlack, distribution_env: dict[str, str]
+) -> None:
+    bot = start_distributed()
+    slack.grant = Grant(
+        team_id="",
+        team_name="",
+        enterprise_id="E0ORG",
+        enterprise_name="Org",
+        is_enterprise_install=True,
+    )
+    browser = Browser(bot)
+    done = browser.install()
+    browser.close()
+    assert done.status_code == 200 and "Org" in done.text
+    [token] = slack.tokens_of("")
+    with sqlite3.connect(database_file(distribution_env)) as db:
+        [(enterprise, team, org_wide)] = db.execute(
+            "SELECT enterprise_id, team_id, is_enterprise_install FROM slack_installations"
+        ).fetchall()
+    assert (enterprise, team, org_wide) == ("E0ORG", None, 1)
+    for member in ("T0M1", "T0M2"):
+        before = len(slack.api_calls)
+        name = f"org-{member}"
+        acked = command_from(bot, member, "help", slack.response_url(name), enterprise_id="E0ORG")
+        assert acked.status == 200
+        if not acked.body:
+            slack.wait_replies(name, 1)
+        assert {c.token for c in slack.api_calls[before:]} <= {token}
 
 
 def test_a_command_from_a_workspace_without_an_installation_is_told_what_to_do(
@@ -300,3 +341,53 @@ def test_in_socket_mode_the_install_pages_are_served_on_port(
     assert process.returncode == 0, output
     [token] = slack.tokens_of("T0SOCK")
     assert token not in output and slack.client_secret not in output
+
+
+async def test_the_installation_store_seals_caches_and_forgets(tmp_path: Path) -> None:
+    """Saved sealed, found by workspace (a team, or an org-wide install's enterprise), read
+    once while warm, and forgotten at once when deleted."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.database.store import Store
+    from bot.operations.secrets import SecretBox
+    from bot.slack.oauth.store import SealedInstallationStore
+
+    database = tmp_path / "store.db"
+    store = await Store.open(f"sqlite:///{database}")
+    installations = SealedInstallationStore(
+        "1234.5678", lambda: store.engine, SecretBox((new_secret_key(),))
+    )
+    try:
+        team = Installation(
+            app_id="A0APP", team_id="T0ONE", user_id="U1", bot_token="xoxb-one-secret"
+        )
+        org = Installation(
+            app_id="A0APP",
+            enterprise_id="E0ORG",
+            team_id=None,
+            is_enterprise_install=True,
+            user_id="U2",
+            bot_token="xoxb-org-secret",
+        )
+        await installations.async_save(team)
+        await installations.async_save(org)
+        assert await installations.bot_token("T0ONE") == "xoxb-one-secret"
+        assert await installations.bot_token("E0ORG") == "xoxb-org-secret"
+        assert await installations.bot_token("T0NONE") is None
+        reads = installations.database_reads
+        found = await installations.async_find_installation(enterprise_id=None, team_id="T0ONE")
+        assert found is not None and found.bot_token == "xoxb-one-secret"
+        found.bot_token = "changed by a caller"  # a copy: the cache is not changed
+        again = await installations.async_find_installation(enterprise_id=None, team_id="T0ONE")
+        assert again is not None and again.bot_token == "xoxb-one-secret"
+        assert installations.database_reads == reads + 1
+        await installations.async_delete_installation(enterprise_id=None, team_id="T0ONE")
+        await installations.async_delete_bot(enterprise_id=None, team_id="T0ONE")
+        assert (
+            await installations.async_find_installation(enterprise_id=None, team_id="T0ONE") is None
+        )
+        assert await installations.bot_token("T0ONE") is None
+        assert await installations.bot_token("E0ORG") == "xoxb-org-secret"
+    finally:
+        await store.aclose()
+    assert b"xoxb-" not in database.read_bytes()
