@@ -1,4 +1,5 @@
-# Throwaway Redis and PostgreSQL servers on 127.0.0.1 for the tests (sourced by scripts/test).
+# Throwaway Redis and PostgreSQL servers on 127.0.0.1 for the tests (sourced by scripts/test),
+# and Chromium for the install pages' browser test.
 # Installs them from Debian packages when missing and we are root; exports REDIS_TEST_URL and
 # POSTGRES_TEST_URL; stops them and removes their data on exit.
 
@@ -23,10 +24,11 @@ stop_engines() {
 }
 
 start_engines() {
-  if { ! command -v redis-server >/dev/null || [ -z "$(_pg_bin)" ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing redis-server and postgresql (Debian packages)"
+  # chromium: the install pages are tested in a real headless browser
+  if { ! command -v redis-server >/dev/null || [ -z "$(_pg_bin)" ] || ! command -v chromium >/dev/null; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing redis-server, postgresql and chromium (Debian packages)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql chromium >/dev/null
   fi
   ENGINE_DIR=$(mktemp -d /tmp/wolkvox-engines.XXXXXX)
   chmod 755 "$ENGINE_DIR"
