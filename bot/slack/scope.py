@@ -86,8 +86,11 @@ class WorkspaceScope:
             context.is_enterprise_install,
         )
         book = await self.door.core.books.book_for(workspace)
-        with within(workspace, book):
-            await next()
+        # Bolt runs middleware in a loop, not nested: the binding is set and left. It lives in
+        # the request's own task (uvicorn and Socket Mode run each request in one) and in the
+        # tasks that task starts (the listeners, what they start after acknowledging).
+        _bound.set(Bound(workspace, book))
+        await next()
         return None
 
 
