@@ -178,7 +178,7 @@ def test_no_translation_uses_a_word_the_review_ruled_out(language: str) -> None:
         if entry.id
         for form in _forms(entry.string)
         for pattern in NOT_IN[language]
-        if re.search(pattern, form)
+        if re.search(pattern, re.sub(r"\{\w+\}", "", form))  # placeholders are not words
     ]
     assert found == []
 
