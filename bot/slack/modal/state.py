@@ -1,7 +1,9 @@
 """What the modal carries between requests, written small and read back defensively (pure).
 
-- A template option's value: `<connector>.<snapshot id>.<position>` (at most 93 characters,
-  the connector a key `cliente_a:1234`, inside Slack's 150), read back strictly.
+- A template option's value: `<connector>.<snapshot id>.<position>` (at most 126 characters,
+  the connector a key `cliente_a:1234`, or `T0123ABCD/cliente_a:1234` in distribution mode,
+  inside Slack's 150), read back strictly; whose workspace it names the listener checks
+  (`SlackDoor.button_key`).
 - The view's `private_metadata`: the connector chosen (and how its menu showed it), and the
   template chosen, as compact JSON.
 - The view's state: which connector, which channel.
@@ -22,7 +24,10 @@ from bot.templates.connectors import canonical_connector, is_connector_word
 MAX_OPTION_VALUE = 150  # Slack's limit for a menu option's value
 MAX_METADATA = 3000  # Slack's limit for a view's private_metadata
 MAX_LABEL = 75  # an option's text
-_TEMPLATE_VALUE = re.compile(r"((?:[a-z0-9_-]{1,32}:)?[0-9]{1,20})\.([0-9a-f]{1,32})\.([0-9]{1,6})")
+# the connector: a bare id, `cliente_a:1234` or (distribution mode) `T0123ABCD/cliente_a:1234`
+_TEMPLATE_VALUE = re.compile(
+    r"((?:(?:[TE][A-Z0-9]{2,31}/)?[a-z0-9_-]{1,32}:)?[0-9]{1,20})\.([0-9a-f]{1,32})\.([0-9]{1,6})"
+)
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,20}")
 
 
