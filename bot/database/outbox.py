@@ -124,3 +124,11 @@ async def prune_settled(conn: AsyncConnection, older_than: datetime) -> int:
         delete(outbox).where(and_(settled, outbox.c.created_at < older_than.timestamp()))
     )
     return result.rowcount
+
+
+async def drop(engine: AsyncEngine, delivery_id: int) -> bool:
+    """Delete one notification unposted (its workspace was uninstalled: nothing of it may stay
+    or go out); False when it was gone already."""
+    async with engine.begin() as conn:
+        result = await conn.execute(delete(outbox).where(outbox.c.id == delivery_id))
+    return bool(result.rowcount)

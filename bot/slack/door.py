@@ -34,7 +34,7 @@ from bot.operations.book import OperationBook
 from bot.operations.books import OperationBooks
 from bot.ops.operations import Operations
 from bot.shutdown import Deadline
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import Notifier, workspace_tokens
 from bot.slack.pending import PendingReplies
 from bot.slack.scope import bound, workspace_of_request
 from bot.slack.user_languages import UserLanguages
@@ -80,6 +80,7 @@ class SlackDoor:
             notify_unchanged=settings.notify_unchanged,
             now=self.core.now,
             languages=self.languages,
+            bot_tokens=workspace_tokens(self.app) if self.distribution else None,
         )
         await self.core.start(self.notifier, schedule=schedule)
 

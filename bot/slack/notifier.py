@@ -1,24 +1,39 @@
 """Change notifications: compose them after a fresh sync, queue them in the outbox, and post
-what is queued to Slack. What Slack does not take stays queued for the next occasion."""
+what is queued to Slack. What Slack does not take stays queued for the next occasion.
+
+Distribution mode (`bot_tokens` given): a notification belongs to the workspace of its
+connector key (`workspace_of`). It is composed for that workspace's subscribed channels only
+(a subscription made in another workspace is never a target) and posted with that
+workspace's bot token, bound with `using_token` around each delivery, whoever's request (or
+no request: the sweep) delivers it. A workspace without an installation (uninstalled) gets
+nothing: its queued notifications are deleted unposted. WOLKVOX_NOTIFY_CHANNEL belongs to
+single-workspace mode (one workspace, one channel id) and is not posted to here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import aiohttp
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.database import outbox
 from bot.database.store import Delivery, Outgoing, Store
 from bot.i18n import Translator
 from bot.periodic import Periodic
+from bot.slack.oauth.rotation import WorkspaceAuthorize
+from bot.slack.oauth.store import SealedInstallationStore
+from bot.slack.oauth.tokens import using_token
 from bot.slack.user_languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
 from bot.slack.views.kit import Message
 from bot.sync.service import SyncTrigger
+from bot.templates.connectors import workspace_of
 from bot.templates.diff import Changes
 from bot.templates.export import changes_filename
 from bot.templates.model import Snapshot
@@ -44,9 +59,45 @@ MAX_PER_ROUND = 500  # notifications one delivery round posts at most (the next 
 SWEEP_SECONDS = 60.0  # how often queued notifications are looked at between syncs
 WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
+# distribution mode: a workspace's bot token (None: it has no installation, i.e. uninstalled)
+BotTokens = Callable[[str], Awaitable[str | None]]
+
+
+class WorkspaceTokens:
+    """The bot token of a workspace, for work no request started (distribution mode): from
+    the installation store (cached), refreshed first under the workspace's lock when it
+    expires soon, as a request's authorize would."""
+
+    def __init__(
+        self, store: SealedInstallationStore, authorize: WorkspaceAuthorize | None = None
+    ) -> None:
+        self.store = store
+        self.authorize = authorize
+
+    async def __call__(self, workspace: str) -> str | None:
+        installation = await self.store.find_workspace(workspace)
+        if installation is None:
+            return None
+        if self.authorize is not None:  # Bolt's rotation hook, which our authorize overrides
+            refreshed = await self.authorize._rotate_and_save_tokens_if_necessary(installation)
+            if refreshed is not None and refreshed.bot_token:
+                return refreshed.bot_token
+        return installation.bot_token
+
+
+def workspace_tokens(app: AsyncApp) -> WorkspaceTokens | None:
+    """The bot tokens of the app's installations (None: single-workspace mode's app)."""
+    store = app.installation_store
+    if not isinstance(store, SealedInstallationStore):
+        return None
+    flow = app.oauth_flow
+    authorize = flow.settings.authorize if flow is not None else None
+    return WorkspaceTokens(store, authorize if isinstance(authorize, WorkspaceAuthorize) else None)
+
 
 class Notifier:
-    """Queues and delivers change notifications to the notify channel and subscribers."""
+    """Queues and delivers change notifications to the notify channel and subscribers (in
+    distribution mode, to each workspace's subscribers with its own bot token)."""
 
     def __init__(
         self,
@@ -57,11 +108,20 @@ class Notifier:
         notify_unchanged: bool,
         now: Callable[[], datetime],
         languages: UserLanguages,
+        bot_tokens: BotTokens | None = None,
     ) -> None:
         self.store = store
+        self.bot_tokens = bot_tokens  # distribution mode: each workspace's bot token
         self.languages = languages
         self.web = web
-        self.notify_channel = notify_channel
+        # one workspace's channel id: single-workspace mode only (in distribution mode a
+        # notification goes to its own workspace's subscribers, never to a channel set here)
+        self.notify_channel = "" if bot_tokens is not None else notify_channel
+        if bot_tokens is not None and notify_channel:
+            log.warning(
+                "WOLKVOX_NOTIFY_CHANNEL is ignored in distribution mode: subscribe channels "
+                "in each workspace instead"
+            )
         self.notify_unchanged = notify_unchanged
         self.now = now
         self._delivering = asyncio.Lock()
@@ -87,10 +147,28 @@ class Notifier:
         sync."""
         if not (changes.first or changes.any or self.notify_unchanged):
             return []
+        if self.bot_tokens is None:
+            return await self._compose(snapshot, changes, trigger, workspace=None)
+        workspace = workspace_of(snapshot.connector)
+        try:
+            token = await self.bot_tokens(workspace) if workspace else None
+        except Exception as error:  # the database is down: queued all the same (delivery
+            # looks again), languages asked with whatever token is bound now
+            log.warning("installation of %s not read: %s", workspace, error)
+            return await self._compose(snapshot, changes, trigger, workspace=workspace)
+        if token is None:  # no workspace, or uninstalled: nobody there to tell
+            log.info("sync %s: its workspace has no installation, nothing queued", snapshot.id)
+            return []
+        with using_token(token):  # its subscribers' languages are asked with its token
+            return await self._compose(snapshot, changes, trigger, workspace=workspace)
+
+    async def _compose(
+        self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger, *, workspace: str | None
+    ) -> list[Outgoing]:
         rendered: dict[str, tuple[Message, str | None, str | None]] = {}  # by language
         posts = []
-        for channel, subscriber in (await self._targets(snapshot.connector)).items():
-            t = await self.languages.translator(subscriber)
+        for channel, subscriber in (await self._targets(snapshot.connector, workspace)).items():
+            t = await self.languages.translator(subscriber, workspace=workspace)
             if t.language not in rendered:
                 message, details = change_notification(
                     snapshot,
@@ -112,10 +190,12 @@ class Notifier:
         """Deliver what waits, this sync's posts among them (queued with the sync)."""
         await self.deliver_pending()
 
-    async def _targets(self, connector: str) -> dict[str, str]:
-        """Channel -> who subscribed it ("" for WOLKVOX_NOTIFY_CHANNEL), each channel once."""
+    async def _targets(self, connector: str, workspace: str | None) -> dict[str, str]:
+        """Channel -> who subscribed it ("" for WOLKVOX_NOTIFY_CHANNEL), each channel once.
+        In distribution mode (`workspace` given), only subscriptions made in `workspace`:
+        a channel shared with another workspace (Slack Connect) has its own there."""
         targets = {self.notify_channel: ""} if self.notify_channel else {}
-        for sub in await self.store.subscriptions(connector=connector):
+        for sub in await self.store.subscriptions(connector=connector, team_id=workspace):
             targets[sub.channel_id] = sub.created_by
         return targets
 
@@ -136,6 +216,27 @@ class Notifier:
         return sent
 
     async def _deliver(self, delivery: Delivery) -> bool:
+        if self.bot_tokens is None:
+            return await self._post(delivery)
+        workspace = workspace_of(delivery.connector)
+        if not workspace:  # queued before distribution mode: no workspace to post it with
+            log.warning("notification %d names no workspace: given up", delivery.id)
+            await self.store.attempt_failed(delivery.id, "no workspace", give_up=True, warned=True)
+            return False
+        try:
+            token = await self.bot_tokens(workspace)
+        except Exception as error:  # the database is down: kept for the next round
+            await self._failed(delivery, f"installation not read: {type(error).__name__}")
+            return False
+        if token is None:  # uninstalled (the uninstall deletes its rows; this one raced it)
+            await outbox.drop(self.store.engine, delivery.id)
+            log.info("notification %d dropped: %s has no installation", delivery.id, workspace)
+            return False
+        with using_token(token):
+            return await self._post(delivery)
+
+    async def _post(self, delivery: Delivery) -> bool:
+        """Post one claimed notification (with the token bound, in distribution mode)."""
         try:
             response = await self.web.chat_postMessage(
                 channel=delivery.channel_id, **delivery.message
@@ -175,7 +276,8 @@ class Notifier:
                 "WOLKVOX_NOTIFY_CHANNEL %s: %s; invite the bot there", delivery.channel_id, reason
             )
             return True
-        t = await self.languages.translator(delivery.subscriber)
+        workspace = workspace_of(delivery.connector) if self.bot_tokens is not None else None
+        t = await self.languages.translator(delivery.subscriber, workspace=workspace)
         try:
             await self.web.chat_postMessage(
                 channel=delivery.subscriber,

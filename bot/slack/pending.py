@@ -6,6 +6,11 @@ it; at the end of the grace, an answer already claimed is let through, and the w
 other is cancelled before its person is told to run the command again, so no answer can
 follow (or precede) that message. The claim and the giving up never interleave: neither
 awaits anything.
+
+Distribution mode: each reply is owed within its requester's workspace, and the bot token of
+that workspace (bound by the request) is kept with it. The shutdown tells each person with
+their own workspace's token bound (never the token of whichever request came last), and
+`owed_in(workspace)` counts one workspace's.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from slack_bolt.async_app import AsyncRespond
 from bot.i18n import N_, Translator
 from bot.i18n.mrkdwn import escape
 from bot.shutdown import Deadline
+from bot.slack.oauth.tokens import bound_token, using_token
 from bot.slack.replies import text_message
+from bot.slack.scope import bound
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,8 @@ class Owed:
     respond: AsyncRespond
     t: Translator
     work: asyncio.Task[object] | None  # what will answer; cancelled when we give up on it
+    workspace: str = ""  # the requester's (distribution mode), else ""
+    token: str | None = None  # its bot token, bound when the person is told (distribution mode)
     answering: bool = False
     given_up: bool = False
 
@@ -64,6 +73,10 @@ class PendingReplies:
     def __len__(self) -> int:
         return len(self._owed)
 
+    def owed_in(self, workspace: str) -> int:
+        """How many replies are owed to people of `workspace` ("": single-workspace mode)."""
+        return sum(1 for owed in self._owed.values() if owed.workspace == workspace)
+
     @contextlib.asynccontextmanager
     async def owe(
         self, connector: str, respond: AsyncRespond, t: Translator
@@ -71,7 +84,15 @@ class PendingReplies:
         """Mark a reply as owed while the block runs (the sync and its answer); `t` is the
         language of whoever waits. The block claims the reply before posting it."""
         key = next(self._ids)
-        owed = Owed(connector, respond, t, asyncio.current_task())
+        scope = bound()
+        owed = Owed(
+            connector,
+            respond,
+            t,
+            asyncio.current_task(),
+            workspace=scope.workspace if scope is not None else "",
+            token=bound_token(),
+        )
         self._owed[key] = owed
         self._settled.clear()
         try:
@@ -111,6 +132,9 @@ async def _tell(owed: Owed) -> None:
     text = owed.t._(RESTARTING).format(connector=escape(owed.connector))
     message = text_message(text)
     try:
-        await owed.respond(text=message["text"], blocks=message["blocks"], replace_original=True)
+        with using_token(owed.token):  # their workspace's, whatever settle runs in
+            await owed.respond(
+                text=message["text"], blocks=message["blocks"], replace_original=True
+            )
     except Exception:  # the process is going away: log and tell the others
         log.warning("could not tell a user to run the command again", exc_info=True)

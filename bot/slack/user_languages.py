@@ -9,8 +9,10 @@ Redis (a lock that expires, the others reading what its holder found). It is bou
 a second: when Slack or the database is slow, the default is used and the request goes on.
 
 In distribution mode a person is a user id within a workspace (the request's, bound by
-`bot.slack.scope`): caches, Redis keys and stored choices are kept per workspace and user, and
-Slack is asked with that workspace's bot token.
+`bot.slack.scope`, or the one named by work no request started, such as the notifier's):
+caches, Redis keys and stored choices are kept per workspace and user, and Slack is asked with
+that workspace's bot token (bound by the caller). A channel's language is that of a subscriber
+of the same workspace: a channel shared with another workspace has that one's subscribers too.
 
 Every translator handed out names connectors' operations ("1234 · cliente_a") when `several`
 says more than one operation exists (asked each time: operations come and go).
@@ -113,9 +115,10 @@ class UserLanguages:
     def fallback(self) -> UserLanguage:
         return UserLanguage(self.default, "default")
 
-    async def translator(self, user_id: str) -> Translator:
-        """The translator for `user_id` (WOLKVOX_LANGUAGE for "" or when it can't be found)."""
-        return self.speaking(await self.of(user_id))
+    async def translator(self, user_id: str, *, workspace: str | None = None) -> Translator:
+        """The translator for `user_id` (WOLKVOX_LANGUAGE for "" or when it can't be found);
+        `workspace` names theirs when no request's is bound (see `person_of`)."""
+        return self.speaking(await self.of(user_id, workspace=workspace))
 
     def speaking(self, found: UserLanguage | Translator) -> Translator:
         """The translator of a language found (`UserLanguage.t`), naming connectors'
@@ -123,12 +126,12 @@ class UserLanguages:
         t = found if isinstance(found, Translator) else found.t
         return t.with_operations(self.several())
 
-    async def known(self, user_id: str) -> UserLanguage | None:
+    async def known(self, user_id: str, *, workspace: str | None = None) -> UserLanguage | None:
         """`user_id`'s language if the cache holds it (memory, or Redis when set), else None.
         Never asks Slack or the database: an acknowledgement waits for this, not `of()`."""
         if not user_id:
             return self.fallback
-        return await self._cached(person_of(user_id))
+        return await self._cached(person_of(user_id, workspace))
 
     async def _cached(self, user_id: str) -> UserLanguage | None:
         known = self._known.get(user_id)
@@ -153,29 +156,34 @@ class UserLanguages:
         self._flight(person_of(user_id))
         return self.fallback
 
-    async def of(self, user_id: str) -> UserLanguage:
+    async def of(self, user_id: str, *, workspace: str | None = None) -> UserLanguage:
         """`user_id`'s language: cached, chosen, from Slack, or the default; never raises.
         Requests of one person arriving together share one lookup."""
-        known = await self.known(user_id)
+        known = await self.known(user_id, workspace=workspace)
         if known is not None:
             return known
         # shielded: a request that gives up (a shutdown) does not cancel the others' lookup
-        return await asyncio.shield(self._flight(person_of(user_id)))
+        return await asyncio.shield(self._flight(person_of(user_id, workspace)))
 
     async def channel(self, channel_id: str, *, notify_channel: str, poster: str) -> Translator:
         """The language of a post to a channel: that of whoever subscribed it first;
-        WOLKVOX_LANGUAGE for WOLKVOX_NOTIFY_CHANNEL; else that of the person posting."""
+        WOLKVOX_LANGUAGE for WOLKVOX_NOTIFY_CHANNEL; else that of the person posting.
+        In distribution mode only subscribers of the request's workspace count (a channel
+        shared with another workspace is subscribed there by people of that one), and
+        WOLKVOX_NOTIFY_CHANNEL (single-workspace mode's) is not looked at."""
+        scope = bound()
+        workspace = scope.workspace if scope is not None and scope.workspace else None
         subscriber = ""
         if self.store is not None and channel_id:
             try:
-                subs = await self.store.subscriptions(channel_id=channel_id)
+                subs = await self.store.subscriptions(channel_id=channel_id, team_id=workspace)
             except Exception as error:  # the database may be down: the poster's will do
                 log.warning("language of channel %s: database: %s", channel_id, error)
                 subs = []
             subscriber = min(subs, key=lambda s: s.created_at).created_by if subs else ""
         if subscriber:
             return await self.translator(subscriber)
-        if channel_id and channel_id == notify_channel:
+        if channel_id and channel_id == notify_channel and workspace is None:
             return self.speaking(translator(self.default))
         return await self.translator(poster)
 
@@ -319,9 +327,12 @@ def _key(user_id: str) -> str:
     return f"{PREFIX}language:{user_id}"
 
 
-def person_of(user_id: str) -> str:
-    """Who a language belongs to: the user id, within the request's workspace in distribution
-    mode (`T0123ABCD/U0123ABCD`)."""
+def person_of(user_id: str, workspace: str | None = None) -> str:
+    """Who a language belongs to: the user id, within a workspace in distribution mode
+    (`T0123ABCD/U0123ABCD`): `workspace` when given ("" is single-workspace mode), else the
+    request's."""
+    if workspace is not None:
+        return f"{workspace}/{user_id}" if workspace else user_id
     scope = bound()
     return f"{scope.workspace}/{user_id}" if scope is not None and scope.workspace else user_id
 
