@@ -44,6 +44,11 @@ LOOKUPS = {
     "coverage": (1, "which template names exist in which languages"),
     "compare": (2, "what one connector has that the other lacks, or has differently"),
 }
+CONSOLE = ("operation", "sync", *LOOKUPS)  # the commands that run in the terminal and end
+WORKSPACE_HELP = (
+    "distribution mode (installed from its link in many workspaces): whose operations, the "
+    "workspace's team id (T0123ABCD) or an org-wide install's enterprise id (E...)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,19 +73,23 @@ def main(argv: list[str] | None = None) -> int:
             settings.slack_bot_token,
             settings.wolkvox_token,
             settings.slack_signing_secret,
+            settings.slack_client_secret,
             settings.slack_app_token,
             settings.metrics_token,
             *settings.secret_keys,
             *url_passwords(settings.database_url, settings.redis_url),
         ]
     )
+    if args.command not in CONSOLE:
+        return _serve(settings)
+    workspace = _workspace(settings, args)
+    if workspace is None:
+        return 2
     if args.command == "operation":
-        return _operation(settings, args)
+        return _operation(settings, args, workspace)
     if args.command == "sync":
-        return _console(settings, args.connectors, as_json=args.json)
-    if args.command in LOOKUPS:
-        return _lookup(settings, args)
-    return _serve(settings)
+        return _console(settings, args.connectors, as_json=args.json, workspace=workspace)
+    return _lookup(settings, args, workspace)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -121,6 +130,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
     sync.add_argument("--json", action="store_true", help="print the results as JSON")
+    sync.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
     lookups = {
         name: _lookup_parser(sub, name, connectors, what)
         for name, (connectors, what) in LOOKUPS.items()
@@ -178,9 +188,14 @@ def _operation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "remove", help="remove a stored operation (its history stays until retention)"
     )
     remove.add_argument("name", metavar="NAME")
-    actions.add_parser(
-        "rekey", help="re-encrypt every stored token with the first key of WOLKVOX_SECRET_KEY"
+    rekey = actions.add_parser(
+        "rekey",
+        help="re-encrypt every stored token (every workspace's) with the first key of "
+        "WOLKVOX_SECRET_KEY",
     )
+    for action in (add, listing, remove):
+        action.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
+    rekey.add_argument("--workspace", help=argparse.SUPPRESS)  # refused: every workspace's
 
 
 def url_passwords(*urls: str) -> list[str]:
@@ -197,7 +212,7 @@ def url_passwords(*urls: str) -> list[str]:
 def _settings(args: argparse.Namespace) -> Settings | None:
     """The settings for the command; None when they can't start it (why, said on stderr)."""
     try:
-        console = args.command in ("sync", "operation") or args.command in LOOKUPS
+        console = args.command in CONSOLE
         mode = "console" if console else getattr(args, "mode", None)
         settings = Settings.from_env(os.environ, mode=mode)
     except ConfigError as error:
@@ -225,9 +240,30 @@ def _secret_key() -> int:
     return 0
 
 
-def _operation(settings: Settings, args: argparse.Namespace) -> int:
-    """`operation ...`: exit 2 for words that can't be used or a missing or wrong
-    WOLKVOX_SECRET_KEY (one line each, before anything changed), else 0."""
+def _workspace(settings: Settings, args: argparse.Namespace) -> str | None:
+    """The workspace a console command is for: "" in single-workspace mode, the `--workspace`
+    given in distribution mode (`operation rekey` takes none: every workspace's); None when
+    it can't be used (why, in one line on stderr)."""
+    from bot.console.workspaces import read_workspace, refuse_for_every_workspace
+    from bot.errors import InputError
+    from bot.i18n import translator
+
+    t = translator(settings.language)
+    given = getattr(args, "workspace", None)
+    try:
+        if args.command == "operation" and args.action == "rekey":
+            refuse_for_every_workspace(settings, given, t)
+            return ""
+        return read_workspace(settings, given, t)
+    except InputError as error:
+        _bad_words(error)
+        return None
+
+
+def _operation(settings: Settings, args: argparse.Namespace, workspace: str) -> int:
+    """`operation ...` (of `workspace` in distribution mode): exit 2 for words that can't be
+    used or a missing or wrong WOLKVOX_SECRET_KEY (one line each, before anything changed),
+    else 0."""
     from bot.console.operations import OperationRequest, run_operation, token_reader
 
     request = OperationRequest(
@@ -237,6 +273,7 @@ def _operation(settings: Settings, args: argparse.Namespace) -> int:
         daily_quota=getattr(args, "daily_quota", ""),
         aliases=getattr(args, "aliases", ""),
         as_json=getattr(args, "json", False),
+        workspace=workspace,
     )
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
     reader = token_reader(sys.stdin)
@@ -305,20 +342,23 @@ def _preflight(settings: Settings) -> int:
 async def _secret_key_problem(settings: Settings) -> str:
     """Why WOLKVOX_SECRET_KEY can't open the Wolkvox tokens stored in the database (it is
     missing, or none of its keys is theirs), naming the variable; "" when it can or none is
-    stored. Read without migrating: a database from before operations holds none."""
+    stored. Every workspace's tokens (one key seals them all). Read without migrating: a
+    database from before operations holds none."""
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.database.operations import OperationTable
+    from bot.database.schema import operations
     from bot.database.store import create_engine
     from bot.errors import SecretKeyError
     from bot.operations.secrets import SecretBox
 
     engine = create_engine(settings.database_url)
     try:
-        stored = await OperationTable(engine).load_operations()
+        async with engine.connect() as conn:
+            sealed = (await conn.execute(select(operations.c.sealed_token))).scalars().all()
         box = SecretBox(settings.secret_keys)
-        for row in stored:
-            box.open(row.sealed_token)
+        for token in sealed:
+            box.open(token)
     except SecretKeyError as error:
         return str(error)
     except SQLAlchemyError:
@@ -328,7 +368,7 @@ async def _secret_key_problem(settings: Settings) -> str:
     return ""
 
 
-def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
+def _console(settings: Settings, words: list[str], *, as_json: bool, workspace: str) -> int:
     from bot.console import InputError, connectors_from, run_sync
 
     try:
@@ -336,7 +376,9 @@ def _console(settings: Settings, words: list[str], *, as_json: bool) -> int:
     except InputError as error:
         return _bad_words(error)
     logging.getLogger().setLevel(logging.WARNING)  # stdout is the summary; stderr has problems
-    return _refused_at_start(run_sync(settings, connectors, as_json=as_json, out=sys.stdout))
+    return _refused_at_start(
+        run_sync(settings, connectors, as_json=as_json, out=sys.stdout, workspace=workspace)
+    )
 
 
 def _lookup_parser(
@@ -362,6 +404,7 @@ def _lookup_parser(
         help="a connector id or alias (WOLKVOX_CONNECTORS)",
     )
     lookup.add_argument("filters", nargs="*", metavar="FILTER", help="lang:, category:, words")
+    lookup.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
     lookup.add_argument(
         "--refresh",
         "--actualizar",
@@ -392,9 +435,9 @@ def _help_words(argv: list[str] | None) -> list[str]:
     return words
 
 
-def _lookup(settings: Settings, args: argparse.Namespace) -> int:
-    """`templates`, `coverage`, `compare`: exit 2 for words that can't be read, 1 for a failed
-    sync, 0 with the answer on stdout."""
+def _lookup(settings: Settings, args: argparse.Namespace, workspace: str) -> int:
+    """`templates`, `coverage`, `compare` (in `workspace`'s operations, distribution mode):
+    exit 2 for words that can't be read, 1 for a failed sync, 0 with the answer on stdout."""
     from bot.console import InputError, read_request, run_lookup
 
     try:
@@ -405,6 +448,7 @@ def _lookup(settings: Settings, args: argparse.Namespace) -> int:
             args.filters,
             refresh=args.refresh,
             output=args.output,
+            workspace=workspace,
         )
     except InputError as error:
         return _bad_words(error)

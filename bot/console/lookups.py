@@ -4,7 +4,7 @@ failed (why, on stderr), 2 the words can't be read (raised as InputError before 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TextIO
@@ -12,10 +12,11 @@ from typing import Literal, TextIO
 from bot.config import Settings
 from bot.console import compare, coverage, templates
 from bot.console.arguments import PROGRAM, read_connectors, read_filters
-from bot.console.connectors import check_words, resolve_words
+from bot.console.connectors import check_words, resolve_words, typed_aliases
 from bot.console.output import Answer, Output
 from bot.console.source import SyncFailed, loaded_book, open_store, read_sources
 from bot.console.text import failure
+from bot.console.workspaces import OPTION, require_installed
 from bot.errors import InputError
 from bot.i18n import Translator, translator
 from bot.templates.connectors import ALIAS
@@ -33,19 +34,22 @@ ANSWERS: dict[LookupCommand, Answer] = {
 @dataclass(frozen=True, slots=True)
 class LookupRequest:
     """A console lookup, read: which command, connectors (as typed: the operations in effect
-    make them keys when it runs), query, refresh and output."""
+    make them keys when it runs), query, refresh, output and workspace (`--workspace`, in
+    distribution mode; "" otherwise)."""
 
     command: LookupCommand
     connectors: tuple[str, ...]
     query: Query
     refresh: bool = False
     output: Output = "text"
+    workspace: str = ""
 
     @property
     def command_line(self) -> str:
         """The command as history records who asked for a sync."""
         words = [PROGRAM, self.command, *self.connectors, *self.query.terms()]
-        return " ".join(words + (["--refresh"] if self.refresh else []))
+        words += ["--refresh"] if self.refresh else []
+        return " ".join(words + ([OPTION, self.workspace] if self.workspace else []))
 
 
 def read_request(
@@ -56,20 +60,25 @@ def read_request(
     *,
     refresh: bool = False,
     output: Output = "text",
+    workspace: str = "",
 ) -> LookupRequest:
-    """The command line's words as a request; InputError (in WOLKVOX_LANGUAGE) names what
+    """The command line's words as a request (for `workspace`, read by
+    `bot.console.workspaces.read_workspace`); InputError (in WOLKVOX_LANGUAGE) names what
     can't be read."""
     t = translator(settings.language)
-    check_words(connectors, settings.aliases, t)
-    if command == "compare" and not any(_maybe_stored_alias(w, settings) for w in connectors):
-        _different_sides(read_connectors(connectors, settings.aliases, t), t)
+    aliases = typed_aliases(settings)
+    check_words(connectors, aliases, t)
+    if command == "compare" and not any(_maybe_stored_alias(w, aliases) for w in connectors):
+        _different_sides(read_connectors(connectors, aliases, t), t)
     query = read_filters(filters, command, t)
-    return LookupRequest(command, tuple(connectors), query, refresh=refresh, output=output)
+    return LookupRequest(
+        command, tuple(connectors), query, refresh=refresh, output=output, workspace=workspace
+    )
 
 
-def _maybe_stored_alias(word: str, settings: Settings) -> bool:
+def _maybe_stored_alias(word: str, aliases: Mapping[str, str]) -> bool:
     """A word only the operations stored in the database may know (an alias set with one)."""
-    return bool(ALIAS.fullmatch(word.lower())) and word.lower() not in settings.aliases
+    return bool(ALIAS.fullmatch(word.lower())) and word.lower() not in aliases
 
 
 def _different_sides(connectors: tuple[str, ...], t: Translator) -> None:
@@ -93,10 +102,13 @@ async def run_lookup(
     err: TextIO,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
-    """Answer `request` on `out` in WOLKVOX_LANGUAGE; a failed sync is said on `err` (1)."""
+    """Answer `request` on `out` in WOLKVOX_LANGUAGE (from its workspace's operations in
+    distribution mode); a failed sync is said on `err` (1)."""
+    workspace = request.workspace
     store = await open_store(settings)
     try:
-        book = await loaded_book(settings, store)
+        await require_installed(settings, store, workspace, translator(settings.language))
+        book = await loaded_book(settings, store, workspace)
         t = translator(settings.language).with_operations(book.several)
         keys = resolve_words(request.connectors, book, t)
         if request.command == "compare":

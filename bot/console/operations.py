@@ -9,6 +9,10 @@ Nothing here ever writes a token: a listing shows its last 4 characters.
 
 `list` and `remove` need no WOLKVOX_SECRET_KEY (a lost key can be recovered from: remove
 the operations and add them again); `add` and `rekey` do.
+
+In distribution mode `add`, `list` and `remove` are one workspace's (`--workspace`,
+`bot.console.workspaces`; `add` only for a workspace that has installed the app), and `rekey`
+re-encrypts every workspace's tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.console.connectors import no_operations
 from bot.console.output import dump_json
 from bot.console.source import open_store, operation_book
 from bot.console.text import safe, table
+from bot.console.workspaces import require_installed
 from bot.database.store import Store
 from bot.errors import InputError, OperationInvalid, SecretKeyError, UnknownOperation
 from bot.i18n import Translator, translator
@@ -58,6 +63,7 @@ class OperationRequest:
     daily_quota: str = ""
     aliases: str = ""
     as_json: bool = False
+    workspace: str = ""  # distribution mode: whose operations (T… or E…); "" otherwise
 
 
 def token_reader(stdin: TextIO) -> ReadToken:
@@ -83,10 +89,11 @@ async def run_operation(
             return await _add(settings, request, out, read_token, t)
         store = await open_store(settings)
         try:
-            book = operation_book(settings, store)
+            book = operation_book(settings, store, request.workspace)
             if request.action == "list":
-                rows = await store.operations.load_operations()
-                out.write(listing(settings.environment_operation, rows, request.as_json, t))
+                rows = await store.operations.for_workspace(request.workspace).load_operations()
+                shown = listing(book.environment, rows, request.as_json, t, request.workspace)
+                out.write(shown)
                 return 0
             if request.action == "remove":
                 return await _remove(store, book, request.name, out, t)
@@ -116,7 +123,8 @@ async def _add(
         )
     store = await open_store(settings)
     try:
-        book = operation_book(settings, store)
+        await require_installed(settings, store, request.workspace, t)
+        book = operation_book(settings, store, request.workspace)
         await book.load()  # SecretKeyError when the key does not open the stored tokens
         environment = book.environment
         if environment is not None and name == environment.name:
@@ -155,7 +163,8 @@ async def _remove(store: Store, book: OperationBook, name: str, out: TextIO, t: 
     except SecretKeyError:
         pass  # removed; reading the others back needs the key, which this does not
     except UnknownOperation as error:
-        stored = [row.name for row in await store.operations.load_operations()]
+        rows = store.operations.for_workspace(book.workspace)
+        stored = [row.name for row in await rows.load_operations()]
         known = ((book.environment.name,) if book.environment else ()) + tuple(stored)
         raise UnknownOperation(error.name, known) from None
     out.write(
@@ -237,13 +246,15 @@ def listing(
     rows: Sequence[StoredOperation],
     as_json: bool,
     t: Translator,
+    workspace: str = "",
 ) -> str:
-    """`operation list`: a table, or JSON (a list of objects)."""
+    """`operation list` (of `workspace` in distribution mode): a table, or JSON (a list of
+    objects)."""
     operations = listed(environment, rows)
     if as_json:
         return dump_json([_json(op) for op in operations])
     if not operations:
-        return no_operations(t) + "\n"
+        return no_operations(t, workspace) + "\n"
     origins = {"environment": t._("environment"), "stored": t._("stored")}
     header = [t._("name"), t._("server"), t._("token"), t._("daily quota"), t._("aliases")]
     rows_shown = [

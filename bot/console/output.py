@@ -13,7 +13,7 @@ from bot.console.arguments import PROGRAM
 from bot.console.source import Source
 from bot.console.text import MAX_BODY, MAX_CELL, safe, synced
 from bot.i18n import Translator
-from bot.templates.connectors import connector_id, operation_of
+from bot.templates.connectors import connector_id, operation_name, operation_of, workspace_of
 from bot.templates.lookup import Relaxation
 from bot.templates.model import Snapshot, Template
 from bot.templates.query import Query
@@ -101,7 +101,9 @@ def no_match_lines(
     lines = [t._("No template matches these filters.")]
     if relaxation is not None:
         words = [t.connector_word(c) for c in connectors]
-        run = " ".join([PROGRAM, command, *words, *relaxation.rest.split()])
+        workspace = workspace_of(connectors[0]) if connectors else ""
+        where = ["--workspace", workspace] if workspace else []  # to copy as it is
+        run = " ".join([PROGRAM, command, *words, *relaxation.rest.split(), *where])
         lines.append(
             t.nformat(
                 "Without {dropped}, {count} matches: {command}",
@@ -155,7 +157,7 @@ def source_json(source: Source) -> dict[str, Any]:
     snapshot = source.snapshot
     return {
         "connector": connector_id(snapshot.connector),
-        "operation": operation_of(snapshot.connector),
+        "operation": operation_name(operation_of(snapshot.connector)),  # never the workspace
         "snapshot_id": snapshot.id,
         "synced_at": snapshot.synced_at.isoformat(),
         "origin": source.origin,

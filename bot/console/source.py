@@ -21,6 +21,7 @@ from bot.operations.book import OperationBook
 from bot.operations.secrets import SecretBox
 from bot.sync.recorder import stored_snapshot
 from bot.sync.service import SyncOutcome, SyncTrigger
+from bot.templates.connectors import workspace_of
 from bot.templates.model import Snapshot
 from bot.templates.query import search_index
 
@@ -51,21 +52,27 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.database_url, operation_name=settings.operation_name)
 
 
-def operation_book(settings: Settings, store: Store) -> OperationBook:
-    """The book of the operations: the environment's and those stored in `store` (not read
-    yet: `list` and `remove` need no key)."""
+def operation_book(settings: Settings, store: Store, workspace: str = "") -> OperationBook:
+    """The book of the operations (not read yet: `list` and `remove` need no key). Single-
+    workspace mode: the environment's and those stored in `store`. Distribution mode:
+    `workspace`'s stored ones only (there is no environment operation then; workspace ""
+    holds what single-workspace mode left, which `rekey` reaches with every workspace's)."""
+    box = SecretBox(settings.secret_keys)
+    if settings.distribution:
+        rows = store.operations.for_workspace(workspace)
+        return OperationBook(None, rows, box, workspace=workspace)
     return OperationBook(
         settings.environment_operation,
         store.operations,
-        SecretBox(settings.secret_keys),
+        box,
         environment_aliases=settings.aliases,
     )
 
 
-async def loaded_book(settings: Settings, store: Store) -> OperationBook:
-    """The operations in effect, their tokens opened (SecretKeyError when WOLKVOX_SECRET_KEY
-    is missing or does not open them)."""
-    book = operation_book(settings, store)
+async def loaded_book(settings: Settings, store: Store, workspace: str = "") -> OperationBook:
+    """The operations in effect (`workspace`'s in distribution mode), their tokens opened
+    (SecretKeyError when WOLKVOX_SECRET_KEY is missing or does not open them)."""
+    book = operation_book(settings, store, workspace)
     await book.load()
     return book
 
@@ -130,6 +137,8 @@ async def sync_with_bot(
     door = build_app(settings, store=store)
     try:
         await door.start(schedule=False)
+        for workspace in sorted({workspace_of(c) for c in connectors} - {""}):
+            await door.books.book_for(workspace)  # the keys' operations, read before syncing
         results = await asyncio.gather(
             *(door.service.sync(c, trigger, refresh=refresh) for c in connectors),
             return_exceptions=True,

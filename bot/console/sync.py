@@ -11,34 +11,45 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.console.connectors import check_words, resolve_words
+from bot.console.arguments import PROGRAM
+from bot.console.connectors import check_words, resolve_words, typed_aliases
 from bot.console.source import loaded_book, open_store, sync_with_bot
 from bot.console.text import failure
+from bot.console.workspaces import OPTION, require_installed
 from bot.errors import InputError, WolkvoxError
 from bot.i18n import Translator, translator
 from bot.i18n.summaries import change_summary
 from bot.sync.service import SyncOutcome
-from bot.templates.connectors import connector_id, operation_of
+from bot.templates.connectors import connector_id, operation_name, operation_of
 from bot.templates.diff import Changes
 
 
 def connectors_from(words: Sequence[str], settings: Settings) -> list[str]:
     """The command line's connector words, each one that can never name a connector refused
     with InputError (in WOLKVOX_LANGUAGE) before anything is opened."""
-    check_words(words, settings.aliases, translator(settings.language))
+    check_words(words, typed_aliases(settings), translator(settings.language))
     return list(words)
 
 
-async def run_sync(settings: Settings, words: Sequence[str], *, as_json: bool, out: TextIO) -> int:
-    """Sync the connectors `words` name and print what happened, in WOLKVOX_LANGUAGE.
-    InputError for a word no operation's connector answers to, SecretKeyError when the
-    stored tokens can't be opened (both before any Wolkvox call)."""
+async def run_sync(
+    settings: Settings,
+    words: Sequence[str],
+    *,
+    as_json: bool,
+    out: TextIO,
+    workspace: str = "",
+) -> int:
+    """Sync the connectors `words` name (in `workspace`'s operations, distribution mode) and
+    print what happened, in WOLKVOX_LANGUAGE. InputError for a word no operation's connector
+    answers to or a workspace that has not installed the app, SecretKeyError when the stored
+    tokens can't be opened (all before any Wolkvox call)."""
     store = await open_store(settings)
     try:
-        book = await loaded_book(settings, store)
+        await require_installed(settings, store, workspace, translator(settings.language))
+        book = await loaded_book(settings, store, workspace)
         t = translator(settings.language).with_operations(book.several)
         connectors = list(dict.fromkeys(resolve_words(words, book, t)))
-        command = "wolkvox-sync sync " + " ".join(words)
+        command = " ".join([PROGRAM, "sync", *words, *([OPTION, workspace] if workspace else [])])
         results = await sync_with_bot(settings, connectors, command, refresh=True, store=store)
     finally:
         await store.aclose()
@@ -53,8 +64,8 @@ async def run_sync(settings: Settings, words: Sequence[str], *, as_json: bool, o
 
 
 def _named(key: str) -> dict[str, Any]:
-    """A connector in JSON: its id and its operation."""
-    return {"connector": connector_id(key), "operation": operation_of(key)}
+    """A connector in JSON: its id and its operation (as typed: never the workspace)."""
+    return {"connector": connector_id(key), "operation": operation_name(operation_of(key))}
 
 
 def _report(key: str, result: SyncOutcome | BaseException, t: Translator) -> dict[str, Any]:
