@@ -86,13 +86,19 @@ async def calls_on(engine: AsyncEngine, token_key: str, day: str) -> int:
         return await _calls(conn, token_key, day)
 
 
-async def last_syncs(engine: AsyncEngine, limit: int = 50) -> list[LastSync]:
-    """The newest stored sync of each connector, the most recent first."""
-    newest = (
-        select(snapshots.c.connector, func.max(snapshots.c.synced_at).label("synced_at"))
-        .group_by(snapshots.c.connector)
-        .subquery()
-    )
+async def last_syncs(
+    engine: AsyncEngine, limit: int = 50, *, workspace: str = ""
+) -> list[LastSync]:
+    """The newest stored sync of each connector, the most recent first (of `workspace`'s
+    connectors only, `T0123ABCD/…`, when given: distribution mode)."""
+    newest_query = select(
+        snapshots.c.connector, func.max(snapshots.c.synced_at).label("synced_at")
+    ).group_by(snapshots.c.connector)
+    if workspace:
+        newest_query = newest_query.where(
+            snapshots.c.connector.startswith(f"{workspace}/", autoescape=True)
+        )
+    newest = newest_query.subquery()
     query = (
         select(
             snapshots.c.connector,

@@ -193,11 +193,16 @@ class Store:
         stored = await self.stored_sync(snapshot_id)
         return stored[1] if stored else None
 
-    async def history(self, connector: str | None = None, limit: int = 10) -> list[SyncRecord]:
-        """The newest syncs, of one connector or of all."""
+    async def history(
+        self, connector: str | None = None, limit: int = 10, *, workspace: str = ""
+    ) -> list[SyncRecord]:
+        """The newest syncs, of one connector or of all (of `workspace`'s connectors only,
+        `T0123ABCD/…`, when given: distribution mode)."""
         query = select(snapshots).order_by(snapshots.c.synced_at.desc()).limit(limit)
         if connector is not None:
             query = query.where(snapshots.c.connector == connector)
+        if workspace:
+            query = query.where(snapshots.c.connector.startswith(f"{workspace}/", autoescape=True))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_sync_record(r) for r in rows]

@@ -469,3 +469,21 @@ def _wolkvox_said(error: WolkvoxError, t: Translator) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def not_installed(
+    t: Translator, install_url: str = "", install_path: str = "/slack/install"
+) -> str:
+    """What a person reads when a command comes from a workspace with no installation of the
+    bot (removed, or never completed): who can fix it, and where (the install link, when the
+    bot knows its public address; else the page's path)."""
+    if install_url:
+        return t._(
+            ":electric_plug: Wolkvox Sync is not installed in this workspace any more. Ask a "
+            "Slack admin of this workspace to install it again from its install link: {link}"
+        ).format(link=f"<{install_url}>")
+    return t._(
+        ":electric_plug: Wolkvox Sync is not installed in this workspace any more. Ask a "
+        "Slack admin of this workspace to install it again from its install link (the page "
+        "{path} at the bot's address)."
+    ).format(path=code(install_path, 60))

@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.config import Settings
+from bot.config.defaults import INSTALL_PATH, REDIRECT_PATH
 
 EVENTS_PATH = "/slack/events"  # Bolt's path for commands, clicks and events alike
 COMMAND = "/wolkvox-sync"
@@ -31,12 +32,39 @@ def banner(settings: Settings, *, mode: str, host: str = "", port: int = 0) -> s
             "interactivity and events)",
         ]
         step = f"paste the Request URL into your Slack app (manifest.yml), then type {COMMAND} help"
+    if settings.distribution:
+        lines[0] += " (distribution mode: each workspace installs it from the link)"
+        lines.append(f"  Install link: {install_link(settings, mode=mode, port=port)}")
+        step = "open the install link in a browser to add it to a workspace, then " + (
+            f"type {COMMAND} help there"
+        )
     lines += [
         f"  Database:    {describe_database(settings.database_url)}",
         f"  Redis:       {describe_redis(settings.redis_url)}",
         f"  Next:        {step}",
     ]
     return "\n".join(lines)
+
+
+def install_url(settings: Settings) -> str:
+    """The install link's full address when the bot knows its public host (from
+    SLACK_REDIRECT_URI: the same host, INSTALL_PATH); "" otherwise. Never credentials."""
+    parts = urlsplit(settings.slack_redirect_uri or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    return f"{parts.scheme}://{host}{INSTALL_PATH}"
+
+
+def install_link(settings: Settings, *, mode: str, port: int = 0) -> str:
+    """Where people install the app from (distribution mode), for the banner."""
+    known = install_url(settings)
+    if known:
+        return f"{known} (Redirect URL {known.removesuffix(INSTALL_PATH)}{REDIRECT_PATH})"
+    where = f"https://<your public host>{INSTALL_PATH}"
+    if mode == "socket":
+        return f"{where} (served on port {port or settings.port} by this process)"
+    return where
 
 
 def describe_database(database_url: str) -> str:

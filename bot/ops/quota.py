@@ -36,7 +36,7 @@ from bot.errors import NoOperations, QuotaSpent, QuotaUnknown, UnknownOperation
 from bot.operations.model import Operation
 from bot.operations.model import token_key as token_key
 from bot.ops.health import first_line
-from bot.templates.connectors import split_key
+from bot.templates.connectors import operation_name, split_key, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,20 @@ class Quota:
 
     def operation_for(self, connector: str) -> Operation:
         """The operation whose token a sync of `connector` (a key, or a bare id: the
-        environment's or only operation's) is counted against."""
+        environment's or only operation's) is counted against. A key of a workspace
+        (`T0123ABCD/cliente_a:1234`, distribution mode) is looked up among that workspace's
+        operations only, and an unknown one is named with them alone (never another
+        workspace's); a bare id there is no workspace's (NoOperations)."""
         name, _ = split_key(connector)
+        workspace = workspace_of(name)
+        if workspace or getattr(self.operations, "distribution", False):
+            found = self.operations.get(name) if name else None
+            if found is not None:
+                return found
+            names = self._names_in(workspace)
+            if not names:
+                raise NoOperations()
+            raise UnknownOperation(operation_name(name) or connector, names)
         operations = self.operations.all()
         if not operations:
             raise NoOperations()
@@ -176,6 +188,18 @@ class Quota:
         if found is None:
             raise UnknownOperation(name or connector, tuple(op.name for op in operations))
         return found
+
+    def _names_in(self, workspace: str) -> tuple[str, ...]:
+        """The names (as typed) of `workspace`'s operations in memory: its book's, when the
+        lookup holds one per workspace (`OperationBooks.loaded`), else the lookup's own when
+        it is that workspace's book."""
+        loaded = getattr(self.operations, "loaded", None)
+        if callable(loaded):
+            book = loaded(workspace)
+            return tuple(op.name for op in book.all()) if book is not None else ()
+        if getattr(self.operations, "workspace", "") == workspace:
+            return tuple(op.name for op in self.operations.all())
+        return ()
 
     def daily_for(self, operation: Operation) -> int:
         """An operation's calls per day: its own quota, else WOLKVOX_DAILY_QUOTA (0: unknown)."""
@@ -191,7 +215,12 @@ class Quota:
     @property
     def daily(self) -> int:
         """The daily quota where no operation is named (see the class)."""
-        tokens = _distinct_tokens(self.operations.all())
+        return self.daily_over(self.operations.all())
+
+    def daily_over(self, operations: Sequence[Operation]) -> int:
+        """The daily quota of `operations` together (one workspace's, for its `status`):
+        each token once; 0 (unknown) when any token's quota is unknown, or there are none."""
+        tokens = _distinct_tokens(operations)
         if len(tokens) == 1:
             return self.daily_for(tokens[0])
         dailies = [self.daily_for(op) for op in tokens]
@@ -232,13 +261,15 @@ class Quota:
         """Calls made today with `operation`'s token, by every instance and every operation
         sharing it; without an operation, see the class. Raises if the counter can't be
         reached."""
-        day = self.today()
         if operation is not None:
-            return await self.counter.get(operation.token_key, day)
-        counts = [
-            await self.counter.get(op.token_key, day)
-            for op in _distinct_tokens(self.operations.all())
-        ]
+            return await self.counter.get(operation.token_key, self.today())
+        return await self.used_by(self.operations.all())
+
+    async def used_by(self, operations: Sequence[Operation]) -> int:
+        """Calls made today with the tokens of `operations` (each token once). Raises if the
+        counter can't be reached."""
+        day = self.today()
+        counts = [await self.counter.get(op.token_key, day) for op in _distinct_tokens(operations)]
         return sum(counts)
 
     def state(self, used: int, operation: Operation | None = None) -> QuotaState:

@@ -18,7 +18,7 @@ from bot.ops import metrics
 from bot.ops.health import PartHealth
 from bot.ops.operations import Operations
 from bot.ops.quota import WARN_FROM, QuotaState
-from bot.templates.connectors import operation_of
+from bot.templates.connectors import operation_name, operation_of, workspace_of
 
 if TYPE_CHECKING:  # the book is above ops (it is read here, never imported at run time)
     from bot.operations.book import OperationBook
@@ -80,25 +80,37 @@ async def status_facts(
     """Read every fact at once, each within a couple of seconds: a part that is down shows as
     down (or None) instead of holding up the answer. `syncing` and `cached_here`: the
     connectors this instance is calling Wolkvox for, and those it has a fresh copy of;
-    `book`: the operations, each with its calls today and the last changes to them."""
+    `book`: the operations, each with its calls today and the last changes to them.
+
+    In distribution mode `book` is the requester's workspace's, and every fact is that
+    workspace's alone: its operations' calls against their quotas, its connectors syncing,
+    cached and last synced, its changes (never a total over the workspaces in memory); the
+    syncs waiting for a slot, counted per process, are left out (0)."""
+    workspace = book.workspace if book is not None else ""
+    operations_in = book.all() if book is not None else None
+    used_now = (
+        ops.quota.used_by(operations_in) if operations_in is not None else ops.quota.used_today()
+    )
     ready, used, last, shared_cache = await asyncio.gather(
         ops.readiness(),
-        _within(ops.quota.used_today()),
-        _within(last_syncs(store.engine, MAX_COUNTED)),
-        _within(_cached_anywhere(ops.redis)) if ops.redis is not None else _nothing(),
+        _within(used_now),
+        _within(last_syncs(store.engine, MAX_COUNTED, workspace=workspace)),
+        _within(_cached_anywhere(ops.redis, workspace)) if ops.redis is not None else _nothing(),
     )
-    cached = sorted(set(cached_here) | set(shared_cache or ()))
+    last = [s for s in last if workspace_of(s.connector) == workspace] if last is not None else None
+    cached = sorted(c for c in set(cached_here) | set(shared_cache or ()) if _mine(c, workspace))
     operations = (
         await operations_facts(ops, store, book, last=last, changes=CHANGES_SHOWN)
         if book is not None
         else OperationsFacts()
     )
+    daily = ops.quota.daily_over(operations_in) if operations_in is not None else ops.quota.daily
     return StatusFacts(
         calls_today=used,
-        daily_quota=ops.quota.daily,
-        quota_state=ops.quota.state(used or 0),
-        syncing=sorted(syncing),
-        waiting=metrics.waiting_now(),
+        daily_quota=daily,
+        quota_state=quota_state(used or 0, daily),
+        syncing=sorted(c for c in syncing if _mine(c, workspace)),
+        waiting=0 if workspace else metrics.waiting_now(),
         cached=cached[:MAX_CACHED],
         last_syncs=(last or [])[:MAX_LAST_SYNCS],
         database=ready.database,
@@ -120,7 +132,7 @@ async def operations_facts(
     part that is down reads as None). `last`: the newest syncs, when read already."""
     operations = book.all()
     if last is None and store is not None:
-        last = await _within(last_syncs(store.engine, MAX_COUNTED))
+        last = await _within(last_syncs(store.engine, MAX_COUNTED, workspace=book.workspace))
     used, changed = await asyncio.gather(
         asyncio.gather(*(_within(_used_today(ops, op)) for op in operations)),
         _within(book.changes(changes)),
@@ -161,21 +173,31 @@ async def _used_today(ops: Operations | None, operation: Operation) -> int:
 
 
 def _connectors_per_operation(last: Sequence[LastSync], book: OperationBook) -> dict[str, int]:
-    """How many connectors of each operation have a sync in the history (a bare id, from
-    before operations, counts as the environment's)."""
+    """How many connectors of each operation (by the name people type) have a sync in the
+    history: the book's workspace's connectors only (a bare id, from before operations,
+    counts as the environment's)."""
     counted: dict[str, int] = {}
     environment = book.environment.name if book.environment is not None else ""
     for sync in last:
-        name = operation_of(sync.connector) or environment
+        if not _mine(sync.connector, book.workspace):
+            continue
+        name = operation_name(operation_of(sync.connector)) or environment
         if name:
             counted[name] = counted.get(name, 0) + 1
     return counted
 
 
-async def _cached_anywhere(redis: Redis) -> list[str]:
-    """Connectors whose fresh copy is in Redis (SharedState's cache keys)."""
+def _mine(connector: str, workspace: str) -> bool:
+    """Whether `connector` (a key) is of `workspace` ("": single-workspace mode's keys)."""
+    return workspace_of(connector) == workspace
+
+
+async def _cached_anywhere(redis: Redis, workspace: str = "") -> list[str]:
+    """Connectors whose fresh copy is in Redis (SharedState's cache keys): `workspace`'s only,
+    when given."""
     found: list[str] = []
-    async for key in redis.scan_iter(match=f"{PREFIX}cache:*", count=500):
+    scoped = f"{workspace}/" if workspace else ""
+    async for key in redis.scan_iter(match=f"{PREFIX}cache:{scoped}*", count=500):
         found.append(key.decode().removeprefix(f"{PREFIX}cache:"))
         if len(found) >= MAX_CACHED:
             break

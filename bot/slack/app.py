@@ -21,18 +21,12 @@ from bot.operations.secrets import SecretBox
 from bot.slack.admin import register_operation_admin
 from bot.slack.door import SlackDoor
 from bot.slack.listeners import register
-from bot.slack.oauth.flow import build_install_flow
+from bot.slack.oauth.flow import build_install_flow, not_installed_text
 from bot.slack.oauth.rotation import RefreshLock
 from bot.slack.oauth.store import OneUseStateStore, SealedInstallationStore
 from bot.slack.oauth.tokens import WorkspaceWebClient, bind_request_token
 from bot.slack.oauth.uninstall import register_uninstall
 from bot.slack.user_languages import UserLanguages
-
-# What a person in a workspace without an installation (removed since) reads.
-NOT_INSTALLED = (
-    "Wolkvox Sync is not installed in this workspace any more. "
-    "Ask an admin to install it again from its install link."
-)
 
 
 def build_web(settings: Settings) -> AsyncWebClient:
@@ -73,7 +67,7 @@ def build_bolt(core: Core, web: AsyncWebClient, redis: Redis | None) -> AsyncApp
         client=web,
         signing_secret=settings.slack_signing_secret,
         oauth_flow=flow,  # its settings' authorize is ours (no installation_store here)
-        user_facing_authorize_error_message=NOT_INSTALLED,
+        user_facing_authorize_error_message=not_installed_text(settings),
     )
     app.use(bind_request_token)
     return app

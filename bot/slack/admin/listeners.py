@@ -45,7 +45,7 @@ from bot.slack.admin.words import invalid, not_stored, secret_key_missing, trial
 from bot.slack.listeners.events import HomeListener
 from bot.slack.listeners.respond import clicker
 from bot.slack.modal.state import view_of
-from bot.templates.connectors import is_operation_name, operation_of
+from bot.templates.connectors import is_operation_name, operation_name, operation_of
 
 if TYPE_CHECKING:
     from bot.slack.door import SlackDoor
@@ -130,7 +130,7 @@ class OperationAdmin:
             aliases_taken={
                 alias: key
                 for alias, key in book.aliases().items()
-                if not target.editing or operation_of(key) != target.name
+                if not target.editing or operation_name(operation_of(key)) != target.name
             },
         )
         first = SERVER_BLOCK if target.editing else NAME_BLOCK

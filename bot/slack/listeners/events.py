@@ -42,7 +42,13 @@ class HomeListener:
             view = channels_home_view(tuple(settings.allowed_channels), t, operations=panel)
         else:
             store = self.door.require_store()
-            recent = await store.history(None, RECENT_SYNCS)
+            # distribution mode: the requester's workspace's syncs only (none without one)
+            workspace = self.door.workspace
+            recent = (
+                await store.history(None, RECENT_SYNCS, workspace=workspace)
+                if workspace or not self.door.distribution
+                else []
+            )
             subs = await store.subscriptions(team_id=team_id)
             panel = await self.operations(user_id)
             view = home_view(recent, subs, now=self.door.now(), t=t, operations=panel)

@@ -30,6 +30,9 @@ from bot.config.defaults import (
     REDIRECT_PATH,
     TOKEN_ROTATION_MINUTES,
 )
+from bot.i18n import LANGUAGES, translator
+from bot.i18n.messages import not_installed
+from bot.ops.banner import install_url
 from bot.slack.oauth import pages
 from bot.slack.oauth.rotation import RefreshLock, WorkspaceAuthorize
 from bot.slack.oauth.store import OneUseStateStore, SealedInstallationStore
@@ -55,6 +58,19 @@ def authorize_url(slack_api_url: str) -> str:
     base = slack_api_url.rstrip("/")
     base = base.removesuffix("/api")
     return f"{base}/oauth/v2/authorize"
+
+
+def not_installed_text(settings: Settings) -> str:
+    """What a command from a workspace with no installation is answered (Bolt's answer when
+    no installation is found): what to do, from the catalog. Slack sends no language with
+    it, and the person's choice went with the installation, so it is said in every language
+    the bot speaks, WOLKVOX_LANGUAGE's first. Names the install link, never a secret."""
+    link = install_url(settings)
+    first = settings.language if settings.language in LANGUAGES else "en"
+    order = [first, *(language for language in LANGUAGES if language != first)]
+    return "\n\n".join(
+        not_installed(translator(language), link, INSTALL_PATH) for language in order
+    )
 
 
 def _language(request: AsyncBoltRequest) -> str:
