@@ -45,9 +45,10 @@ from bot.templates.diff import diff
 from bot.templates.model import Snapshot, Template
 from bot.wolkvox import WolkvoxClient
 from testkit.fake_slack import FakeSlack, Grant
-from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, wait_until
+from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok, template, wait_until
+from tests.blockkit import all_text
 from tests.harness import BotServer
-from tests.test_install import Browser
+from tests.test_install import Browser, command_from
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GONE, KEPT = "T0GONE001", "T0KEPT002"  # the workspace uninstalled, and another one
@@ -431,33 +432,18 @@ WOLKVOX_GONE = "tok-GONE-5e1f0c7a93d2"  # the uninstalled workspace's Wolkvox to
 WOLKVOX_KEPT = "tok-KEPT-8a2d4b6c1e0f"
 
 
-async def seed_history(store: Store, workspace: str) -> None:
-    """Two syncs of the workspace's connector, a subscribed channel and a notification still
-    queued for it (another delivered)."""
-    key = f"{workspace}/cliente_a:1234"
-    templates = [Template("promo", "es", "UTILITY", f"Hola {workspace}")]
-    notice = Outgoing(f"C{workspace}", key, {"text": f"changes for {workspace}"}, "U0ADMIN")
-    for sync_id in ("a", "b"):
-        await store.record_sync(
-            snapshot_id=f"{workspace}{sync_id}",
-            connector=key,
-            synced_at=NOW,
-            templates=templates,
-            skipped=0,
-            source="slack",
-            user_id="U0ADMIN",
-            user_name="admin",
-            command="1234 --refresh",
-            changes=diff(None, templates),
-            notifications=[notice],
-        )
-    for delivered in await store.claim(NOW, limit=10):
-        if delivered.connector == key:  # the first of this workspace's
-            await store.delivered(delivered.id, NOW)
-            break
-    await store.subscribe(
-        team_id=workspace, channel_id=f"C{workspace}", connector=key, user_id="U0ADMIN", now=NOW
-    )
+def run(bot: BotServer, slack: FakeSlack, team: str, text: str, name: str, channel: str) -> str:
+    """A command from `team`'s admin in `channel`, and what it answered."""
+    acked = command_from(bot, team, text, slack.response_url(name), channel_id=channel)
+    assert acked.status == 200
+    if acked.body.get("blocks") and ":hourglass_flowing_sand:" not in all_text(acked.body):
+        return all_text(acked.body)
+    [reply] = slack.wait_replies(name, 1)
+    return all_text(reply)
+
+
+def posts_to(slack: FakeSlack, channel: str) -> int:
+    return len([c for c in slack.calls("chat.postMessage") if c.body.get("channel") == channel])
 
 
 def add_operation(database: Path, key: str, workspace: str, token: str, server: str) -> None:
@@ -518,24 +504,31 @@ def test_app_uninstalled_leaves_no_token_of_the_workspace_in_the_database_file(
     gone_refresh = [r for r, t in slack.refresh_tokens.items() if t == gone_bot_token]
     assert gone_refresh, "the uninstalled workspace's tokens expire: it has a refresh token"
 
-    # each workspace's history, subscription and queued notification
-    # TODO: through commands (`subscribe 1234`, `1234 --refresh`) once distribution mode's
-    # commands resolve each workspace's operations
-    async def history() -> None:
-        store = await Store.open(f"sqlite:///{database}")
-        try:
-            await seed_history(store, GONE)
-            await seed_history(store, KEPT)
-        finally:
-            await store.aclose()
-
-    asyncio.run(history())
+    # each workspace's subscription, two syncs through its commands (one template changed in
+    # between), the first notified, the second's notification left queued for GONE (Slack
+    # refused it: it waits for the next occasion)
+    for team_id, server in [(KEPT, "0052"), (GONE, "0051")]:
+        channel = f"C{team_id}"
+        said = run(bot, slack, team_id, "subscribe 1234", f"sub-{team_id}", channel)
+        assert ":bell:" in said, said
+        for n, body in enumerate(("Hola", "Hola {{1}}")):
+            wolkvox.reply(
+                "1234", Reply(body=ok([template("promo", "es", "UTILITY", body)])), server=server
+            )
+            if team_id == GONE and n == 1:
+                slack.scripted["chat.postMessage"] = [(200, {"ok": False, "error": "fatal_error"})]
+            run(bot, slack, team_id, "1234 --refresh", f"sync-{team_id}-{n}", channel)
+            assert slack.wait(lambda c=channel, n=n: posts_to(slack, c) == n + 1)
+    slack.scripted.pop("chat.postMessage", None)
     with sqlite3.connect(database) as db:
         queued = db.execute(
             "SELECT count(*) FROM outbox WHERE connector = ? AND delivered_at IS NULL",
             (f"{GONE}/cliente_a:1234",),
         ).fetchone()
-    assert queued == (1,)
+        synced = db.execute(
+            "SELECT count(*) FROM snapshots WHERE connector = ?", (f"{GONE}/cliente_a:1234",)
+        ).fetchone()
+    assert queued == (1,) and synced == (2,)
     gone_secrets = sealed_values(database, GONE)
     assert len(gone_secrets) >= 4  # bot token (twice: installation and bot), refresh, Wolkvox
     kept_secrets = sealed_values(database, KEPT)
@@ -567,7 +560,17 @@ def test_app_uninstalled_leaves_no_token_of_the_workspace_in_the_database_file(
             "SELECT count(*) FROM operations WHERE workspace = ?", (GONE,)
         ).fetchone() == (0,)
 
+    # the other workspace's next sync is notified, in its own channel with its own token;
     # nothing is posted to the uninstalled workspace afterwards
+    wolkvox.reply(
+        "1234", Reply(body=ok([template("promo", "es", "UTILITY", "Adiós")])), server="0052"
+    )
+    before = posts_to(slack, f"C{KEPT}")
+    run(bot, slack, KEPT, "1234 --refresh", "sync-after", f"C{KEPT}")
+    assert slack.wait(lambda: posts_to(slack, f"C{KEPT}") == before + 1)
+    time.sleep(0.3)  # a post to the other workspace would have had its moment
+    [kept_token] = slack.tokens_of(KEPT)
+    assert slack.calls("chat.postMessage")[-1].token == kept_token
     after = slack.api_calls[calls_before:]
     assert [c.path for c in after if c.token == gone_bot_token] == []
     assert [c.path for c in after if str(c.body.get("channel", "")) == f"C{GONE}"] == []
