@@ -375,3 +375,19 @@ def test_the_banner_of_distribution_mode_names_the_install_link_and_no_secret(
         assert secret and secret not in text
     single = Settings.from_env({**env, "SLACK_BOT_TOKEN": "xoxb-1"}, mode=mode)
     assert "Install link" not in banner(single, mode=mode, host="127.0.0.1", port=3000)
+
+
+def test_wolkvox_admins_makes_no_one_an_admin_of_an_installed_workspace(
+    start_distributed: Callable[..., BotServer],  # noqa: F811
+    slack: FakeSlack,
+    wolkvox: FakeWolkvox,
+) -> None:
+    """The deployment's host doesn't choose a customer workspace's admins: in distribution
+    mode only Slack's admins and owners of that workspace get the buttons."""
+    slack.admins -= {"U0LISTED"}
+    bot = start_distributed(WOLKVOX_BASE_URL=wolkvox.base_url, WOLKVOX_ADMINS="U0LISTED")
+    install(bot, slack, A, "Acme")
+    assert action_ids(home(bot, slack, A, "U0LISTED")) == []
+    before = len(slack.calls("views.open"))
+    assert click(bot, A, ids.ACTION_ADD, "add", user_id="U0LISTED").status == 200
+    assert not slack.wait(lambda: len(slack.calls("views.open")) > before, 0.5)

@@ -1,5 +1,7 @@
 """Who may add, edit and remove Wolkvox operations: the workspace's admins and owners in
-Slack (`users.info`: `is_admin` or `is_owner`) and the people in WOLKVOX_ADMINS.
+Slack (`users.info`: `is_admin` or `is_owner`) and, in single-workspace mode, the people in
+WOLKVOX_ADMINS (in distribution mode each workspace's own admins only: the deployment's host
+doesn't choose them).
 
 Slack's answer is kept per person for ADMIN_SECONDS (someone who stops being an admin loses
 the buttons within minutes, and every change re-checks), one `users.info` in flight per person
@@ -113,6 +115,6 @@ async def is_admin(door: SlackDoor, user_id: str) -> bool:
     asked with that workspace's bot token: an admin of one workspace is nobody in another)."""
     if not is_user_id(user_id):
         return False
-    if user_id in door.settings.admins:
-        return True
+    if user_id in door.settings.admins and not door.distribution:
+        return True  # WOLKVOX_ADMINS: single-workspace mode only (a host picks no one's admins)
     return await slack_admins(door).is_admin(user_id, door.workspace)

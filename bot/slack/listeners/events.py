@@ -49,7 +49,11 @@ class HomeListener:
                 if workspace or not self.door.distribution
                 else []
             )
-            subs = await store.subscriptions(team_id=team_id)
+            # a subscription is stored under the subscriber's workspace: in distribution mode
+            # the enterprise id for an org-wide install, which is not the body's team_id
+            subs = await store.subscriptions(
+                team_id=workspace if self.door.distribution else team_id
+            )
             panel = await self.operations(user_id)
             view = home_view(recent, subs, now=self.door.now(), t=t, operations=panel)
         await self.door.web.views_publish(user_id=user_id, view=view)
