@@ -363,7 +363,7 @@ V5_ROWS: dict[str, list[Row]] = {
     "user_languages": [{"user_id": "U1", "language": "es", "chosen_at": 3.0}],
 }
 NEW_TABLES = {"operations", "operation_changes", "operations_version"}
-NEW_TABLES |= {"channel_operations", "token_slots"}
+NEW_TABLES |= {"channel_operations", "token_slots", "digest_sends"}
 
 
 def migrate_to(conn: Connection, revision: str, operation_name: str) -> None:
@@ -429,6 +429,10 @@ async def test_the_previous_release_s_rows_become_the_environment_operation_s(
         ]
     # revision 0008: a person's choice is single-workspace mode's (workspace "")
     expected["user_languages"] = [row | {"workspace": ""} for row in V5_ROWS["user_languages"]]
+    # revision 0009: every subscription so far hears all changes after each sync
+    expected["subscriptions"] = [
+        row | {"filters": "", "cadence": "each"} for row in expected["subscriptions"]
+    ]
     for table, rows in expected.items():
         found = await all_rows(store.engine, table)
         if table == "outbox":  # claimed just now

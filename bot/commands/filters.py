@@ -28,6 +28,18 @@ def parse_query_text(text: str, t: Translator | None = None) -> Query:
     return parse_query(tokens(text), "1234", t)
 
 
+def filter_text(query: Query) -> str:
+    """A subscription's filters as stored and shown: the query written back canonically
+    (`lang:pt_BR category:marketing promo -lang:es`), so the same filters always read the
+    same; "" when there are none."""
+    return query.text()
+
+
+def read_filter_text(text: str) -> Query:
+    """A stored subscription's filters (`filter_text`) read back into a Query."""
+    return parse_query(tokens(text), "1234") if text else Query()
+
+
 def parse_query(found: list[Token], connector: str, t: Translator | None = None) -> Query:
     """The filters and words of `found` as a Query (each value once, in the order typed)."""
     t = t or translator("en")

@@ -27,7 +27,7 @@ async def claim_period(
     one caller that inserted the claim (it syncs), False for every other, on any instance."""
     async with engine.begin() as conn:
         inserted = await conn.execute(
-            _insert(conn, schedule_claims)
+            insert_for(conn, schedule_claims)
             .values(
                 connector=connector,
                 period_start_ms=period_start_ms,
@@ -58,7 +58,7 @@ async def reserve_call(
     below = quota_counts.c.calls < limit if limit > 0 else quota_counts.c.calls >= 0
     async with engine.begin() as conn:
         await conn.execute(
-            _insert(conn, quota_counts)
+            insert_for(conn, quota_counts)
             .values(token_key=token_key, day=day, calls=0)
             .on_conflict_do_nothing(index_elements=["token_key", "day"])
         )
@@ -143,7 +143,7 @@ async def _calls(conn: AsyncConnection, token_key: str, day: str) -> int:
     return int(value.scalar() or 0)
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
+def insert_for(conn: AsyncConnection, table: Table) -> Any:
     """An INSERT that knows this engine's ON CONFLICT."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.database.schema import (
     channel_operations,
+    digest_sends,
     operation_changes,
     operations,
     operations_version,
@@ -99,6 +100,7 @@ async def forget_workspace_rows(conn: AsyncConnection, workspace: str) -> Forgot
     await conn.execute(
         delete(schedule_claims).where(_owned(schedule_claims.c.connector, workspace))
     )
+    await conn.execute(delete(digest_sends).where(digest_sends.c.workspace == workspace))
     await conn.execute(
         delete(channel_operations).where(
             _of_workspace(channel_operations, channel_operations.c.operation, workspace)

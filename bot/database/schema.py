@@ -100,9 +100,31 @@ subscriptions = Table(
     Column("connector", String(64), nullable=False),
     Column("created_by", String(32), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    # Revision 0009: the canonical filter text of the changes the channel hears ("" = all)
+    # and how often it hears them: "each" sync, or a "daily" or "weekly" digest.
+    Column("filters", Text, nullable=False, default=""),
+    Column("cadence", String(8), nullable=False, default="each"),
     UniqueConstraint("channel_id", "connector", name="uq_subscription"),
 )
 Index("ix_subscriptions_connector", subscriptions.c.connector)
+
+# Revision 0009: each period's digest of a channel, claimed by one instance and sent once
+# (`bot.sync.digests`). A claim without `sent_at` older than a few minutes may be retaken.
+digest_sends = Table(
+    "digest_sends",
+    metadata,
+    Column("workspace", String(32), primary_key=True, default=""),  # "" single-workspace mode
+    Column("channel_id", String(32), primary_key=True),
+    Column("cadence", String(8), primary_key=True),  # daily, weekly
+    Column("period_start_ms", BigInteger, primary_key=True),  # Unix milliseconds
+    Column("period_end_ms", BigInteger, nullable=False),
+    Column("claimed_by", String(100), nullable=False, default=""),
+    Column("claimed_at", Float, nullable=False),
+    Column("sent_at", Float, nullable=True),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("posted", Boolean, nullable=False, default=False),  # False: nothing changed
+)
+Index("ix_digest_sends_end", digest_sends.c.period_end_ms)
 
 outbox = Table(
     "outbox",

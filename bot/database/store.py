@@ -19,13 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import database_options
 from bot.config.defaults import DEFAULT_OPERATION_NAME
+from bot.database.bookkeeping import insert_for
 from bot.database.contents import load_template_set, prune_unused_content, store_template_set
+from bot.database.digest_sends import DigestPeriod as DigestPeriod
+from bot.database.digest_sends import (
+    claim_digest,
+    digest_sent,
+    prune_digest_sends,
+    release_digest,
+    unsent_periods,
+)
 from bot.database.forgetting import Forgotten, forget_user_token_rows, forget_workspace_rows
 from bot.database.migrate import upgrade
 from bot.database.operations import OperationTable, forget_operation_rows
 from bot.database.outbox import PENDING, claim, prune_settled, queue
 from bot.database.outbox import Delivery as Delivery
 from bot.database.outbox import Outgoing as Outgoing
+from bot.database.records import CADENCES, DIGESTS, EACH
 from bot.database.records import Subscription as Subscription
 from bot.database.records import SyncRecord as SyncRecord
 from bot.database.schema import outbox, snapshots, subscriptions
@@ -177,6 +187,44 @@ class Store:
                 return None
             return row.id, await load_template_set(conn, row.template_set_id)
 
+    async def snapshot_at_or_before(
+        self, connector: str, at: datetime, *, strictly: bool = False
+    ) -> tuple[str, list[Template]] | None:
+        """The last stored sync of `connector` at or before `at` (before it, `strictly`) and
+        its templates; None when there is none. A digest's period starts from one and ends
+        with the other."""
+        moment = at.timestamp()
+        when = snapshots.c.synced_at < moment if strictly else snapshots.c.synced_at <= moment
+        return await self._one_snapshot(
+            select(snapshots.c.id, snapshots.c.template_set_id)
+            .where(snapshots.c.connector == connector, when)
+            .order_by(snapshots.c.synced_at.desc(), snapshots.c.id.desc())
+            .limit(1)
+        )
+
+    async def first_snapshot_between(
+        self, connector: str, start: datetime, end: datetime
+    ) -> tuple[str, list[Template]] | None:
+        """The first stored sync of `connector` in [start, end) and its templates: a digest's
+        baseline when nothing was stored before its period."""
+        return await self._one_snapshot(
+            select(snapshots.c.id, snapshots.c.template_set_id)
+            .where(
+                snapshots.c.connector == connector,
+                snapshots.c.synced_at >= start.timestamp(),
+                snapshots.c.synced_at < end.timestamp(),
+            )
+            .order_by(snapshots.c.synced_at, snapshots.c.id)
+            .limit(1)
+        )
+
+    async def _one_snapshot(self, query: Any) -> tuple[str, list[Template]] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None
+            return row.id, await load_template_set(conn, row.template_set_id)
+
     async def stored_sync(self, snapshot_id: str) -> tuple[SyncRecord, list[Template]] | None:
         """A stored sync and its templates, in their order; None when it isn't stored (or was
         pruned). Buttons on older messages reload their data from here."""
@@ -230,32 +278,46 @@ class Store:
     # --- subscriptions ---
 
     async def subscribe(
-        self, *, team_id: str, channel_id: str, connector: str, user_id: str, now: datetime
+        self,
+        *,
+        team_id: str,
+        channel_id: str,
+        connector: str,
+        user_id: str,
+        now: datetime,
+        filters: str = "",
+        cadence: str = EACH,
     ) -> bool:
-        """Subscribe a channel to a connector; False when it already was."""
+        """Subscribe a channel to a connector with `filters` (canonical filter text, "" = all
+        changes) and `cadence` (each, daily, weekly); True when it is new, False when it
+        already was (its filters and cadence are replaced by these)."""
+        if cadence not in CADENCES:
+            raise ValueError(f"not a cadence: {cadence!r}")
+        row = and_(subscriptions.c.channel_id == channel_id, subscriptions.c.connector == connector)
         async with self.engine.begin() as conn:
-            exists = (
-                await conn.execute(
-                    select(subscriptions.c.connector).where(
-                        and_(
-                            subscriptions.c.channel_id == channel_id,
-                            subscriptions.c.connector == connector,
-                        )
-                    )
-                )
-            ).first()
-            if exists is not None:
+            replaced = await conn.execute(
+                update(subscriptions).where(row).values(filters=filters, cadence=cadence)
+            )
+            if replaced.rowcount:
                 return False
-            await conn.execute(
-                insert(subscriptions).values(
+            inserted = await conn.execute(
+                insert_for(conn, subscriptions)
+                .values(
                     team_id=team_id,
                     channel_id=channel_id,
                     connector=connector,
                     created_by=user_id,
                     created_at=now.timestamp(),
+                    filters=filters,
+                    cadence=cadence,
                 )
+                .on_conflict_do_nothing(index_elements=["channel_id", "connector"])
             )
-            return True
+            if not inserted.rowcount:  # subscribed at the same moment elsewhere: ours wins
+                await conn.execute(
+                    update(subscriptions).where(row).values(filters=filters, cadence=cadence)
+                )
+            return bool(inserted.rowcount)
 
     async def unsubscribe(self, *, channel_id: str, connector: str) -> bool:
         async with self.engine.begin() as conn:
@@ -275,7 +337,10 @@ class Store:
         channel_id: str | None = None,
         connector: str | None = None,
         team_id: str | None = None,
+        digests: bool | None = None,
     ) -> list[Subscription]:
+        """The subscriptions, of a channel, a connector or a workspace when given;
+        `digests` True: only daily and weekly ones, False: only those posted per sync."""
         query = select(subscriptions).order_by(
             subscriptions.c.connector, subscriptions.c.channel_id
         )
@@ -285,6 +350,9 @@ class Store:
             query = query.where(subscriptions.c.connector == connector)
         if team_id is not None:
             query = query.where(subscriptions.c.team_id == team_id)
+        if digests is not None:
+            in_digest = subscriptions.c.cadence.in_(DIGESTS)
+            query = query.where(in_digest if digests else ~in_digest)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
@@ -294,9 +362,40 @@ class Store:
                 r.connector,
                 r.created_by,
                 datetime.fromtimestamp(r.created_at, UTC),
+                filters=r.filters,
+                cadence=r.cadence,
             )
             for r in rows
         ]
+
+    # --- digests ---
+
+    async def claim_digest(
+        self, period: DigestPeriod, *, claimed_by: str, now: datetime, lease: float
+    ) -> bool:
+        """Claim `period`'s digest (`digest_sends`): True for the one instance to send it; a
+        claim older than `lease` seconds never sent is taken over."""
+        return await claim_digest(
+            self.engine, period, claimed_by=claimed_by, now=now.timestamp(), lease=lease
+        )
+
+    async def digest_sent(
+        self, period: DigestPeriod, *, now: datetime, late: bool, posted: bool
+    ) -> None:
+        """`period`'s digest is sent (`posted` False: it was empty, nothing posted)."""
+        await digest_sent(self.engine, period, now=now.timestamp(), late=late, posted=posted)
+
+    async def release_digest(self, period: DigestPeriod) -> None:
+        """A claimed digest that could not be sent: free it for the next try."""
+        await release_digest(self.engine, period)
+
+    async def unsent_digests(self, periods: list[DigestPeriod]) -> list[DigestPeriod]:
+        """Those of `periods` whose digest is not sent yet."""
+        return await unsent_periods(self.engine, periods)
+
+    async def prune_digests(self, ended_before: datetime) -> int:
+        """Forget the digests of periods that ended before `ended_before`."""
+        return await prune_digest_sends(self.engine, round(ended_before.timestamp() * 1000))
 
     # --- outbox ---
 
