@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import TypedDict
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.database import engine_url
 from bot.config.defaults import (
@@ -23,6 +25,7 @@ from bot.config.defaults import (
     DEFAULT_SHUTDOWN_GRACE,
     DEFAULT_SLACK_API_URL,
     DEFAULT_TIMEOUT,
+    DEFAULT_TIMEZONE,
     DEFAULT_USER_SYNCS_AT_ONCE,
     DEFAULT_USER_SYNCS_PER_MINUTE,
     DEFAULT_WORKFLOW_SYNCS_PER_MINUTE,
@@ -92,6 +95,7 @@ class _Notifications(TypedDict):
     notify_channel: str
     notify_unchanged: bool
     language: str
+    timezone: tzinfo
 
 
 class _Schedule(TypedDict):
@@ -326,8 +330,29 @@ def notifications(read: EnvReader) -> _Notifications:
     if language is None:
         read.problem(f"WOLKVOX_LANGUAGE must be en, es or pt_BR; got {raw!r}")
     return _Notifications(
-        notify_channel=channel, notify_unchanged=unchanged, language=language or "en"
+        notify_channel=channel,
+        notify_unchanged=unchanged,
+        language=language or "en",
+        timezone=_timezone(read),
     )
+
+
+def _timezone(read: EnvReader) -> tzinfo:
+    """WOLKVOX_TIMEZONE: where digests' 09:00 is (an IANA name; UTC by default)."""
+    name = read.text("WOLKVOX_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        if not _TIMEZONE.fullmatch(name):
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        read.problem(
+            "WOLKVOX_TIMEZONE must be an IANA time zone name like America/Bogota or "
+            f"America/Sao_Paulo (digests go out at 09:00 there); got {name[:60]!r}"
+        )
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}")
 
 
 _LANGUAGES = {"en": "en", "es": "es", "pt": "pt_BR", "pt_br": "pt_BR"}

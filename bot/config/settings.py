@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Literal
 
 from bot.config import defaults, readers
@@ -46,6 +47,7 @@ class Settings:
     history_days: int = defaults.DEFAULT_HISTORY_DAYS
     notify_unchanged: bool = False
     language: str = "en"  # WOLKVOX_LANGUAGE: the console, WOLKVOX_NOTIFY_CHANNEL, the fallback
+    timezone: tzinfo = UTC  # WOLKVOX_TIMEZONE: digests' 09:00
     auto_sync: tuple[str, ...] = ()
     auto_sync_minutes: float = defaults.DEFAULT_AUTO_SYNC_MINUTES
     allowed_users: frozenset[str] = frozenset()

@@ -47,11 +47,14 @@ def _key(template: Template) -> tuple[str, str]:
 
 
 def net_change(
-    before: Sequence[Template] | None, after: Sequence[Template], query: Query
+    before: Sequence[Template] | None,
+    after: Sequence[Template],
+    query: Query,
+    previous_id: str = "",
 ) -> Changes:
     """What changed between a period's first state and its last, as `query` sees it
     (`before` None: there is nothing to compare, the change is `first`)."""
-    return filtered(diff(before, after), query)
+    return filtered(diff(before, after, previous_id), query)
 
 
 @dataclass(frozen=True, slots=True)
