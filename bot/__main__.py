@@ -44,7 +44,7 @@ LOOKUPS = {
     "coverage": (1, "which template names exist in which languages"),
     "compare": (2, "what one connector has that the other lacks, or has differently"),
 }
-CONSOLE = ("operation", "sync", *LOOKUPS)  # the commands that run in the terminal and end
+CONSOLE = ("operation", "sync", "digest", *LOOKUPS)  # the commands that run in the terminal and end
 WORKSPACE_HELP = (
     "distribution mode (installed from its link in many workspaces): whose operations, the "
     "workspace's team id (T0123ABCD) or an org-wide install's enterprise id (E...)"
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return _operation(settings, args, workspace)
     if args.command == "sync":
         return _console(settings, args.connectors, as_json=args.json, workspace=workspace)
+    if args.command == "digest":
+        return _digest(settings, args, workspace)
     return _lookup(settings, args, workspace)
 
 
@@ -116,6 +118,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         prog="wolkvox-sync",
         description="Serve the Slack app (serve, the default), sync connectors now (sync), "
         "look up the last stored sync (templates, coverage, compare), "
+        "preview or post a channel's digest (digest), "
         "manage the Wolkvox operations (operation add|list|remove|rekey, secret-key) or "
         "upgrade the history database (db upgrade). "
         "Settings come from the environment and .env; see .env.example.",
@@ -131,6 +134,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     sync.add_argument("connectors", nargs="+", metavar="CONNECTOR", help="connector ids or aliases")
     sync.add_argument("--json", action="store_true", help="print the results as JSON")
     sync.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
+    _digest_parser(sub)
     lookups = {
         name: _lookup_parser(sub, name, connectors, what)
         for name, (connectors, what) in LOOKUPS.items()
@@ -196,6 +200,30 @@ def _operation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for action in (add, listing, remove):
         action.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
     rekey.add_argument("--workspace", help=argparse.SUPPRESS)  # refused: every workspace's
+
+
+def _digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`digest --channel C0123 [--since 24h] [--json] [--post]`: a channel's digest."""
+    digest = sub.add_parser(
+        "digest",
+        help="print the digest a channel gets (what its post says), or post it now",
+        description="Print the digest a subscribed channel gets: the net change of its "
+        "connectors over a period, through its subscriptions' filters, as the post says it "
+        "(in the channel's language). By default the channel's latest ended period (daily "
+        "or weekly, in WOLKVOX_TIMEZONE), or the last 24 hours for a channel that hears "
+        "each sync. --post posts it in the channel now.",
+    )
+    digest.add_argument(
+        "--channel", required=True, metavar="C...", help="the channel's id: C0123ABCD"
+    )
+    digest.add_argument(
+        "--since",
+        metavar="LENGTH",
+        help="the period that ends now instead: 90m, 24h, 7d or 2w",
+    )
+    digest.add_argument("--json", action="store_true", help="print the digest's data as JSON")
+    digest.add_argument("--post", action="store_true", help="post it in the channel now")
+    digest.add_argument("--workspace", metavar="T...", help=WORKSPACE_HELP)
 
 
 def url_passwords(*urls: str) -> list[str]:
@@ -379,6 +407,85 @@ def _console(settings: Settings, words: list[str], *, as_json: bool, workspace: 
     return _refused_at_start(
         run_sync(settings, connectors, as_json=as_json, out=sys.stdout, workspace=workspace)
     )
+
+
+def _digest(settings: Settings, args: argparse.Namespace, workspace: str) -> int:
+    """`digest`: exit 2 for words that can't be read, a channel with no subscription or a
+    workspace that has not installed the app (one line, before anything is posted), else 0
+    with the digest on stdout (and posted, with `--post`)."""
+    from datetime import UTC, datetime
+
+    from bot.console.digest import read_digest_request, run_digest
+    from bot.errors import InputError
+
+    try:
+        request = read_digest_request(
+            settings,
+            args.channel,
+            args.since,
+            as_json=args.json,
+            post=args.post,
+            workspace=workspace,
+        )
+    except InputError as error:
+        return _bad_words(error)
+    logging.getLogger().setLevel(logging.WARNING)  # stdout is the answer; stderr has problems
+    return _refused_at_start(
+        run_digest(
+            settings,
+            request,
+            out=sys.stdout,
+            open_door=_slack_digests(settings),
+            now=datetime.now(UTC),
+        )
+    )
+
+
+def _slack_digests(settings: Settings) -> Any:
+    """The Slack side of `digest` (bot.console imports nothing of Slack): the bot's Slack door
+    on the console's database, the digest rendered by the view the notifier posts with, in
+    the channel's language as the notifier reads it, and posted by the notifier itself."""
+    from bot.assembly import build_app
+    from bot.console.digest import DigestDoor
+    from bot.database.store import Store
+    from bot.slack.door import SlackDoor
+    from bot.slack.oauth.tokens import using_token
+    from bot.templates.digest import Digest
+
+    class SlackDigests(DigestDoor):
+        def __init__(self, door: SlackDoor) -> None:
+            self.door = door
+
+        async def messages(self, digest: Digest) -> list[dict[str, Any]]:
+            from bot.slack.views.digest import digest_post
+
+            notifier, store = self.door.notifier, self.door.require_store()
+            assert notifier is not None  # started
+            workspace = digest.workspace or None
+            token = None
+            if notifier.bot_tokens is not None and digest.workspace:
+                token = await notifier.bot_tokens(digest.workspace)
+            with using_token(token) if token else contextlib.nullcontext():
+                subs = await store.subscriptions(channel_id=digest.channel_id, team_id=workspace)
+                subscriber = min(subs, key=lambda s: s.created_at).created_by if subs else ""
+                t = await self.door.languages.translator(subscriber, workspace=workspace)
+            post = digest_post(digest, t)
+            return [post.message, *post.thread]
+
+        async def post(self, digest: Digest) -> None:
+            assert self.door.notifier is not None
+            await self.door.notifier.post(digest)
+
+    @contextlib.asynccontextmanager
+    async def open_door(store: Store) -> Any:
+        door = build_app(settings, store=store)
+        await door.start(schedule=False)
+        try:
+            yield SlackDigests(door)
+        finally:
+            await door.aclose()
+
+    return open_door
 
 
 def _lookup_parser(

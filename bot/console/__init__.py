@@ -5,10 +5,13 @@ the command grammar, the computations and the words, in WOLKVOX_LANGUAGE):
     wolkvox-sync templates <connector> [filters]          the templates that match
     wolkvox-sync coverage <connector> [filters]           which names exist in which languages
     wolkvox-sync compare <connector> <connector> [filters]   what differs between two
+    wolkvox-sync digest --channel C0123 [--since 24h]     a channel's digest, or --post it
 
 The lookups read the last stored sync (`source`), print text, `--json` or `--csv`.
 
     sync.py         `sync`: syncs through the bot, prints a summary or JSON
+    digest.py       `digest`: the bot's digest of a channel; the Slack side is handed in
+    digest_words.py `digest`'s channel id and `--since` read
     lookups.py      `templates`, `coverage`, `compare`: read the request, get the data, answer
     arguments.py    command-line words -> connector ids and a Query (`bot.commands` grammar)
     source.py       the snapshots a lookup reads: the database, or a sync (`build_app`)

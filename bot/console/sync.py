@@ -87,7 +87,7 @@ def _report(key: str, result: SyncOutcome | BaseException, t: Translator) -> dic
         "templates": snapshot.count,
         "skipped": snapshot.skipped,
         "synced_at": snapshot.synced_at.isoformat(),
-        "changes": _changes(result.changes, t),
+        "changes": changes_json(result.changes, t),
     }
 
 
@@ -100,7 +100,9 @@ def _failure(key: str, error: WolkvoxError, t: Translator) -> dict[str, Any]:
     }
 
 
-def _changes(changes: Changes | None, t: Translator) -> dict[str, Any] | None:
+def changes_json(changes: Changes | None, t: Translator) -> dict[str, Any] | None:
+    """What changed, in JSON: first sync or not, the summary (in `t`'s language) and the
+    templates added, removed and changed (with which fields)."""
     if changes is None:
         return None
     return {

@@ -8,7 +8,7 @@ such character as U+FFFD instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import BotError, WolkvoxError
@@ -20,6 +20,9 @@ REPLACEMENT = "\ufffd"
 MAX_CELL = 60  # a name, language or category in a table
 MAX_BODY = 80  # a body's first characters on a template's line
 _SLACK_DATE = re.compile(r"<!date\^[^|<>]*\|([^<>]*)>")  # shown as its UTC fallback
+_SLACK_LINK = re.compile(r"<(?:https?|mailto):[^|<>]*\|([^<>]*)>")  # shown as its label
+_EMOJI = re.compile(r":[a-z0-9_+-]+: ?")
+_MARKS = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")  # emphasis, not a name's own _
 
 
 def safe(text: str, limit: int | None = None) -> str:
@@ -68,3 +71,40 @@ def table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
         ).rstrip()
         for row in rows
     ]
+
+
+def message_lines(message: Mapping[str, object]) -> list[str]:
+    """A Slack message as the terminal shows it, block by block: its header, sections (and
+    their fields) and context lines as plain text (no emoji codes, marks or entities; dates
+    as their UTC fallback, links as their label), each line made `safe`. A message without
+    blocks is its `text`."""
+    texts: list[str] = []
+    blocks = message.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        texts.append(str(message.get("text") or ""))
+    for block in blocks if isinstance(blocks, list) else []:
+        kind = block.get("type")
+        if kind in ("header", "section"):
+            texts.append(_text_of(block.get("text")))
+            texts.extend(_text_of(field) for field in block.get("fields") or [])
+        elif kind == "context":
+            texts.append("  ".join(_text_of(e) for e in block.get("elements") or []))
+        elif kind == "divider":
+            texts.append("")
+    lines: list[str] = []
+    for text in texts:
+        lines.extend(safe(_unmarked(line)) for line in text.split("\n"))
+    return lines
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, Mapping) and isinstance(value.get("text"), str):
+        return str(value["text"])
+    return ""
+
+
+def _unmarked(mrkdwn: str) -> str:
+    """One line of mrkdwn as plain text."""
+    text = _SLACK_LINK.sub(r"\1", _SLACK_DATE.sub(r"\1", mrkdwn))
+    text = _MARKS.sub("", _EMOJI.sub("", text))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
