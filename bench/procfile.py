@@ -37,12 +37,13 @@ def process(
     """`command` serving on a free port under `env`, once it answers HTTP: its URL and process,
     stopped with SIGTERM (killed after 15 s) afterwards."""
     port = free_port()
-    proc = subprocess.Popen(
+    log = (cwd / "bot.log").open("wb")  # not a pipe: a bot that logs more than a pipe holds
+    proc = subprocess.Popen(  # would block on its next line once nobody reads it
         command,
         cwd=cwd,
         env={**env, "PORT": str(port)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -52,9 +53,9 @@ def process(
             break
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{command} did not start: {proc.stderr.read() if proc.stderr else ''}"
-                ) from None
+                log.flush()
+                said = (cwd / "bot.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{command} did not start: {said}") from None
             time.sleep(0.1)
     try:
         yield url, proc
@@ -64,6 +65,7 @@ def process(
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def rss_mb(pid: int) -> float:

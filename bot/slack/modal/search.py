@@ -18,7 +18,7 @@ import difflib
 import heapq
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cachetools import LRUCache
@@ -55,7 +55,7 @@ class _Names:
     """A snapshot's names made searchable, once."""
 
     keys: tuple[str, ...]  # each template's name, folded, `_` as a space
-    texts: tuple[str, ...]  # each template's folded name and body
+    texts: Sequence[str]  # each template's folded name and body (computed on first use)
     by_key: dict[str, tuple[int, ...]]  # a folded name -> its templates' positions
     by_word: dict[str, tuple[int, ...]]  # a word of a name -> the positions of those names
     keys_by_length: dict[int, tuple[str, ...]]  # distinct folded names, by length
