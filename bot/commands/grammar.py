@@ -24,6 +24,8 @@ from bot.i18n.command_words import (
     COMMAND,
     COMPARE,
     COVERAGE,
+    DAILY,
+    DASHES,
     HELP,
     HISTORY,
     LANGUAGE_CODES,
@@ -36,6 +38,7 @@ from bot.i18n.command_words import (
     SUBSCRIPTIONS,
     UNSUBSCRIBE,
     USE,
+    WEEKLY,
     words,
 )
 from bot.templates.connectors import is_operation_name
@@ -62,7 +65,9 @@ def parse(
     first, *remainder = text.strip().split(maxsplit=1)
     rest = remainder[0] if remainder else ""
     keyword = fold(first)
-    if keyword in SUBSCRIBE + UNSUBSCRIBE + SUBSCRIPTIONS:
+    if keyword in SUBSCRIBE:
+        return _subscribe(first, tokens(rest), aliases, t)
+    if keyword in UNSUBSCRIBE + SUBSCRIPTIONS:
         return _subscription(first, keyword, rest.split(), aliases, t)
     if keyword in LANGUAGE_COMMAND:
         return _choose_language(first, rest.split(), t)
@@ -145,8 +150,52 @@ def _subscription(
                 word=shown, example=f"`{COMMAND} {typed.lower()} 1234`"
             )
         )
+    return kinds.Unsubscribe(read_connector(rest[0], aliases, t))
+
+
+def _subscribe(
+    typed: str, found: list[Token], aliases: Mapping[str, str], t: Translator
+) -> kinds.Subscribe:
+    """`subscribe <connector> [filters] [--daily|--weekly]`: the options anywhere after it."""
+    w = words(t)
+    word = typed.lower()
+    example = f"`{COMMAND} {word} 1234 {w.lang}pt_BR {w.daily}`"
+    cadences: dict[kinds.Cadence, Token] = {}
+    rest = []
+    for token in found:
+        folded = fold(token) if token.phrase is None else ""
+        if folded in DAILY or folded in WEEKLY:
+            cadences.setdefault("daily" if folded in DAILY else "weekly", token)
+        elif token.phrase is None and token.startswith(DASHES):
+            raise InputError(
+                t._(
+                    "{option} is not an option of {word}: {daily} posts once a day, {weekly} "
+                    "once a week, as in {example}."
+                ).format(
+                    option=echo(token),
+                    word=echo(word),
+                    daily=f"`{w.daily}`",
+                    weekly=f"`{w.weekly}`",
+                    example=example,
+                )
+            )
+        else:
+            rest.append(token)
+    if len(cadences) > 1:
+        raise InputError(
+            t._("{daily} and {weekly} don't go together: choose one, as in {example}.").format(
+                daily=echo(cadences["daily"]), weekly=echo(cadences["weekly"]), example=example
+            )
+        )
+    if not rest or rest[0].phrase is not None:
+        raise InputError(
+            t._("{word} takes one connector, then any filters, as in {example}.").format(
+                word=echo(word), example=example
+            )
+        )
     connector = read_connector(rest[0], aliases, t)
-    return kinds.Subscribe(connector) if keyword in SUBSCRIBE else kinds.Unsubscribe(connector)
+    query = parse_query(rest[1:], connector, t)
+    return kinds.Subscribe(connector, query, next(iter(cadences), "each"))
 
 
 def _choose_language(typed: str, rest: list[str], t: Translator) -> kinds.ChooseLanguage:

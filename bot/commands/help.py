@@ -94,6 +94,10 @@ def _changes(t: Translator, w: Words) -> list[str]:
         .format(command=_run("1234", w.history)),
         "• " + t._("{command} post what changes in connector 1234 to this channel")
         .format(command=_run(w.subscribe, "1234")),
+        "• " + t._("{command} only what the filters match, in one digest a day at 09:00 "
+                   "({weekly}: Mondays); subscribing again replaces both")
+        .format(command=_run(w.subscribe, "1234", w.lang + "pt_BR", w.daily),
+                weekly=f"`{w.weekly}`"),
         "• " + t._("{command} stop that · {list} what this channel gets")
         .format(command=_run(w.unsubscribe, "1234"), list=_run(w.subscriptions)),
     ]  # fmt: skip

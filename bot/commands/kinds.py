@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.i18n import Language
 from bot.templates.query import Query
 
 __all__ = [
+    "CADENCES",
+    "Cadence",
     "Check",
     "ChooseLanguage",
     "Command",
@@ -24,6 +26,12 @@ __all__ = [
     "Unsubscribe",
     "Use",
 ]
+
+
+# how often a subscribed channel hears: after every sync that changes something, or one
+# digest a day (09:00) or a week (Mondays 09:00) in WOLKVOX_TIMEZONE
+Cadence = Literal["each", "daily", "weekly"]
+CADENCES: tuple[Cadence, ...] = get_args(Cadence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +95,13 @@ class History:
 
 @dataclass(frozen=True, slots=True)
 class Subscribe:
-    """Post this connector's changes to the channel the command was typed in."""
+    """Post this connector's changes to the channel the command was typed in: only those of
+    templates `query` matches (all when empty), after every sync or as a digest (`cadence`).
+    Subscribing again replaces the filters and the cadence."""
 
     connector: str
+    query: Query = field(default_factory=Query)
+    cadence: Cadence = "each"
 
 
 @dataclass(frozen=True, slots=True)

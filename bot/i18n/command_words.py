@@ -30,6 +30,10 @@ UNSUBSCRIBE = (
 )  # fmt: skip
 SUBSCRIPTIONS = ("subscriptions", "suscripciones", "assinaturas")
 LANGUAGE_COMMAND = ("language", "idioma")
+# a subscription's cadence: one digest a day or a week instead of a post after every sync
+# (folded: --diário); the dashes as phones and macOS write them
+DAILY = tuple(d + w for d in DASHES for w in ("daily", "diario"))
+WEEKLY = tuple(d + w for d in DASHES for w in ("weekly", "semanal"))
 STATUS = ("status", "estado")
 USE = ("use", "usar")  # `use cliente_a`: the channel's default operation
 LANGUAGE_KEYS = ("lang", "language", "idiom", "idioma")
@@ -72,6 +76,8 @@ class Words:
     status: str = "status"
     use: str = "use"
     none: str = "none"
+    daily: str = "--daily"
+    weekly: str = "--weekly"
 
 
 WORDS: dict[Language, Words] = {
@@ -86,14 +92,14 @@ WORDS: dict[Language, Words] = {
         "--actualizar", "idioma:", "categoría:", "navidad", "feliz navidad", "recordatorio_pago",
         categories=("marketing", "utilidad", "autenticación"),
         coverage="cobertura", check="revisar", compare="comparar", status="estado",
-        use="usar", none="ninguna",
+        use="usar", none="ninguna", daily="--diario", weekly="--semanal",
     ),
     "pt_BR": Words(
         "ajuda", "ver", "histórico", "assinar", "cancelar", "assinaturas", "idioma",
         "--atualizar", "idioma:", "categoria:", "natal", "feliz natal", "lembrete_pagamento",
         categories=("marketing", "utilidade", "autenticação"),
         coverage="cobertura", check="verificar", compare="comparar", status="status",
-        use="usar", none="nenhuma",
+        use="usar", none="nenhuma", daily="--diário", weekly="--semanal",
     ),
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
@@ -22,6 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.commands.filters import read_filter_text
 from bot.database import outbox
 from bot.database.store import Delivery, Outgoing, Store
 from bot.i18n import Translator
@@ -31,10 +33,13 @@ from bot.slack.oauth.store import SealedInstallationStore
 from bot.slack.oauth.tokens import using_token
 from bot.slack.user_languages import UserLanguages
 from bot.slack.views.changes import change_notification, subscriber_warning
+from bot.slack.views.digest import digest_post
+from bot.slack.views.history import which_templates
 from bot.slack.views.kit import Message
 from bot.sync.service import SyncTrigger
 from bot.templates.connectors import workspace_of
 from bot.templates.diff import Changes
+from bot.templates.digest import Digest, filtered
 from bot.templates.export import changes_filename
 from bot.templates.model import Snapshot
 
@@ -61,6 +66,16 @@ WARN_SUBSCRIBER = frozenset({"not_in_channel", "channel_not_found", "is_archived
 
 # distribution mode: a workspace's bot token (None: it has no installation, i.e. uninstalled)
 BotTokens = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A channel that hears a sync: who subscribed it ("" for WOLKVOX_NOTIFY_CHANNEL) and the
+    filters of its subscription ("" = every change)."""
+
+    channel: str
+    subscriber: str = ""
+    filters: str = ""
 
 
 class WorkspaceTokens:
@@ -165,24 +180,49 @@ class Notifier:
     async def _compose(
         self, snapshot: Snapshot, changes: Changes, trigger: SyncTrigger, *, workspace: str | None
     ) -> list[Outgoing]:
-        rendered: dict[str, tuple[Message, str | None, str | None]] = {}  # by language
+        # rendered once per (language, filters): channels alike share one rendering
+        rendered: dict[tuple[str, str], tuple[Message, str | None, str | None] | None] = {}
         posts = []
-        for channel, subscriber in (await self._targets(snapshot.connector, workspace)).items():
-            t = await self.languages.translator(subscriber, workspace=workspace)
-            if t.language not in rendered:
-                message, details = change_notification(
-                    snapshot,
-                    changes,
-                    t,
-                    user_id=trigger.user_id,
-                    user_name=trigger.user_name,
-                    source=trigger.source,
+        for target in await self._targets(snapshot.connector, workspace):
+            t = await self.languages.translator(target.subscriber, workspace=workspace)
+            key = (t.language, target.filters)
+            if key not in rendered:
+                rendered[key] = self._render(snapshot, changes, trigger, target.filters, t)
+            if (made := rendered[key]) is None:  # nothing this channel's filters match
+                continue
+            message, details, name = made
+            posts.append(
+                Outgoing(
+                    target.channel, snapshot.connector, message, target.subscriber, details, name
                 )
-                name = details_name(snapshot.connector, snapshot.synced_at, t) if details else None
-                rendered[t.language] = (message, details, name)
-            message, details, name = rendered[t.language]
-            posts.append(Outgoing(channel, snapshot.connector, message, subscriber, details, name))
+            )
         return posts
+
+    def _render(
+        self,
+        snapshot: Snapshot,
+        changes: Changes,
+        trigger: SyncTrigger,
+        filters: str,
+        t: Translator,
+    ) -> tuple[Message, str | None, str | None] | None:
+        """The post to a channel whose subscription has `filters`: only the changes they match
+        (a template moving into or out of them is added or removed); None when none is left
+        (unless WOLKVOX_NOTIFY_UNCHANGED)."""
+        heard = filtered(changes, read_filter_text(filters))
+        if not (heard.first or heard.any or self.notify_unchanged):
+            return None
+        message, details = change_notification(
+            snapshot,
+            heard,
+            t,
+            user_id=trigger.user_id,
+            user_name=trigger.user_name,
+            source=trigger.source,
+            filters=which_templates(filters, t) if filters else "",
+        )
+        name = details_name(snapshot.connector, snapshot.synced_at, t) if details else None
+        return message, details, name
 
     async def after_sync(
         self, snapshot: Snapshot, changes: Changes | None, trigger: SyncTrigger
@@ -190,14 +230,58 @@ class Notifier:
         """Deliver what waits, this sync's posts among them (queued with the sync)."""
         await self.deliver_pending()
 
-    async def _targets(self, connector: str, workspace: str | None) -> dict[str, str]:
-        """Channel -> who subscribed it ("" for WOLKVOX_NOTIFY_CHANNEL), each channel once.
-        In distribution mode (`workspace` given), only subscriptions made in `workspace`:
-        a channel shared with another workspace (Slack Connect) has its own there."""
-        targets = {self.notify_channel: ""} if self.notify_channel else {}
+    async def _targets(self, connector: str, workspace: str | None) -> list[Target]:
+        """The channels that hear each sync of `connector`, each once: WOLKVOX_NOTIFY_CHANNEL
+        (everything) and the channels subscribed to it "each" (what their filters match). A
+        digest subscription hears no sync: its digest tells the period's net change (the
+        notify channel subscribed as a digest too gets the digest only). In distribution mode
+        (`workspace` given), only subscriptions made in `workspace`: a channel shared with
+        another workspace (Slack Connect) has its own there."""
+        targets = {self.notify_channel: Target(self.notify_channel)} if self.notify_channel else {}
         for sub in await self.store.subscriptions(connector=connector, team_id=workspace):
-            targets[sub.channel_id] = sub.created_by
-        return targets
+            if sub.digest:
+                targets.pop(sub.channel_id, None)
+                continue
+            targets[sub.channel_id] = Target(sub.channel_id, sub.created_by, sub.filters)
+        return list(targets.values())
+
+    async def post(self, digest: Digest) -> None:
+        """Post a channel's digest (DigestPoster): one post, the full list in its thread when
+        long, in the channel's language, with its workspace's token in distribution mode.
+        Raises when Slack may take it later (a retry posts it then); a refusal no retry
+        fixes (the channel is gone, the bot is not in it) is logged and the digest dropped."""
+        if self.bot_tokens is None:
+            await self._post_digest(digest, workspace=None)
+            return
+        token = await self.bot_tokens(digest.workspace) if digest.workspace else None
+        if token is None:  # no workspace, or uninstalled: nobody there to tell
+            log.info("digest for %s: its workspace has no installation, dropped", digest.channel_id)
+            return
+        with using_token(token):
+            await self._post_digest(digest, workspace=digest.workspace)
+
+    async def _post_digest(self, digest: Digest, *, workspace: str | None) -> None:
+        subs = await self.store.subscriptions(channel_id=digest.channel_id, team_id=workspace)
+        subscriber = min(subs, key=lambda s: s.created_at).created_by if subs else ""
+        t = await self.languages.translator(subscriber, workspace=workspace)
+        made = digest_post(digest, t)
+        try:
+            response = await self.web.chat_postMessage(channel=digest.channel_id, **made.message)
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or f"HTTP {error.response.status_code}")
+            if reason in GIVE_UP or reason in WARN_SUBSCRIBER:
+                log.warning("digest to %s not posted (%s): dropped", digest.channel_id, reason)
+                return
+            raise
+        thread_ts = str(response.get("ts") or "")
+        for reply in made.thread:
+            try:  # the post is out: a reply that fails is not worth posting it twice
+                await self.web.chat_postMessage(
+                    channel=digest.channel_id, thread_ts=thread_ts or None, **reply
+                )
+            except (SlackApiError, aiohttp.ClientError, OSError) as error:
+                log.warning("digest thread in %s not posted: %s", digest.channel_id, error)
+                return
 
     async def deliver_pending(self) -> int:
         """Send every queued notification this instance can claim; return how many went out.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
@@ -38,7 +39,7 @@ from bot.commands import (
     help_text,
     words,
 )
-from bot.database.records import Subscription, SyncRecord
+from bot.database.records import EACH, Subscription, SyncRecord
 from bot.errors import OperationNeeded
 from bot.i18n import Translator
 from bot.i18n.messages import operation_question, operation_question_hint
@@ -48,7 +49,12 @@ from bot.slack.action_ids import ACTION_REFRESH, operation_action
 from bot.slack.values import ChoiceRef, ViewRef, encode_choice, encode_view
 from bot.slack.views.compare import Sides, comparison_message
 from bot.slack.views.coverage import coverage_message
-from bot.slack.views.history import history_message, subscriptions_message
+from bot.slack.views.history import (
+    history_message,
+    subscriptions_message,
+    when_heard,
+    which_templates,
+)
 from bot.slack.views.kit import About, Message, button, context, message, section
 from bot.slack.views.listing import expired_offer
 from bot.slack.views.readiness import readiness_message
@@ -278,9 +284,11 @@ def history_reply(
     return history_message(command.connector, records, now=now, t=t)
 
 
-def subscriptions_reply(channel_id: str, subs: Sequence[Subscription], t: Translator) -> Message:
-    """`subscriptions`: what this channel is subscribed to."""
-    return subscriptions_message(channel_id, subs, t)
+def subscriptions_reply(
+    channel_id: str, subs: Sequence[Subscription], t: Translator, *, timezone: str = "UTC"
+) -> Message:
+    """`subscriptions`: what this channel is subscribed to, with filters and cadence."""
+    return subscriptions_message(channel_id, subs, t, timezone=timezone)
 
 
 def channels_only_reply(t: Translator) -> Message:
@@ -293,18 +301,42 @@ def channels_only_reply(t: Translator) -> Message:
     )
 
 
-def subscribe_reply(command: Subscribe, added: bool, t: Translator) -> Message:
-    """`subscribe`: the channel now gets the connector's changes (`added`), or did already."""
+# what `subscribe` did: a new subscription, new filters or cadence for one, or nothing new
+Subscribed = Literal["added", "changed", "same"]
+
+
+def subscribe_reply(
+    command: Subscribe, filters: str, outcome: Subscribed, t: Translator, *, timezone: str = "UTC"
+) -> Message:
+    """`subscribe`: what the channel hears of the connector now (its `filters`, canonical,
+    and cadence, digests in `timezone`), and whether that is new."""
     connector = escape(t.connector(command.connector))
-    if not added:
+    which, when = which_templates(filters, t), when_heard(command.cadence, timezone, t)
+    invite = "`/invite @Wolkvox Sync`"
+    if outcome == "same" and not filters and command.cadence == EACH:
         text = t._("This channel already gets the changes of connector *{connector}*.")
-        return text_message(text.format(connector=connector))
-    return text_message(
-        t._(
+    elif outcome == "same":
+        text = t._(
+            "This channel already gets the changes of connector *{connector}*: {which}, {when}."
+        )
+    elif outcome == "changed":
+        text = t._(
+            ":bell: This channel now gets the changes of connector *{connector}* differently: "
+            "{which}, {when}."
+        )
+    elif not filters and command.cadence == EACH:
+        text = t._(
             ":bell: This channel now gets what changes in connector *{connector}* after "
             "every sync, in {language}. For a private channel, make sure I'm in it: "
             "{invite}."
-        ).format(connector=connector, language=t.name, invite="`/invite @Wolkvox Sync`")
+        )
+    else:
+        text = t._(
+            ":bell: This channel now gets what changes in connector *{connector}*: {which}, "
+            "{when}, in {language}. For a private channel, make sure I'm in it: {invite}."
+        )
+    return text_message(
+        text.format(connector=connector, which=which, when=when, language=t.name, invite=invite)
     )
 
 

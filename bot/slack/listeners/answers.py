@@ -27,6 +27,7 @@ from bot.commands import (
     Unsubscribe,
     Use,
 )
+from bot.commands.filters import filter_text
 from bot.errors import NoOperations, UnknownOperation
 from bot.i18n.messages import describe
 from bot.slack import replies
@@ -97,26 +98,50 @@ async def history(door: SlackDoor, command: History, asked: Asked) -> Message:
     return replies.history_reply(command, records, now=door.now(), t=asked.t)
 
 
+def digest_timezone(door: SlackDoor) -> str:
+    """The time zone digests are sent in (WOLKVOX_TIMEZONE), by its IANA name."""
+    return str(getattr(door.settings, "timezone", None) or "UTC")
+
+
 async def subscriptions(door: SlackDoor, command: Subscriptions, asked: Asked) -> Message:
     subs = await door.require_store().subscriptions(channel_id=asked.channel_id)
     # a channel shared between workspaces (Slack Connect) lists only the requester's
     subs = [s for s in subs if workspace_of(s.connector) == door.workspace]
-    return replies.subscriptions_reply(asked.channel_id, subs, asked.t)
+    return replies.subscriptions_reply(
+        asked.channel_id, subs, asked.t, timezone=digest_timezone(door)
+    )
 
 
 async def subscribe(door: SlackDoor, command: Subscribe, asked: Asked) -> Message:
-    """Post the connector's changes to the channel the command was typed in."""
+    """Post the connector's changes (those its filters match) to the channel the command was
+    typed in, after every sync or in a digest; again, it replaces the filters and cadence."""
     store = door.require_store()
     if not _in_channel(asked):
         return replies.channels_only_reply(asked.t)
-    added = await store.subscribe(
+    filters = filter_text(command.query)
+    before = [
+        s
+        for s in await store.subscriptions(channel_id=asked.channel_id, connector=command.connector)
+        if workspace_of(s.connector) == door.workspace
+    ]
+    await store.subscribe(
         team_id=door.workspace or asked.team_id,
         channel_id=asked.channel_id,
         connector=command.connector,
         user_id=asked.user_id,
         now=door.now(),
+        filters=filters,
+        cadence=command.cadence,
     )
-    return replies.subscribe_reply(command, added, asked.t)
+    if not before:
+        outcome: replies.Subscribed = "added"
+    elif (before[0].filters, before[0].cadence) == (filters, command.cadence):
+        outcome = "same"
+    else:
+        outcome = "changed"
+    return replies.subscribe_reply(
+        command, filters, outcome, asked.t, timezone=digest_timezone(door)
+    )
 
 
 async def unsubscribe(door: SlackDoor, command: Unsubscribe, asked: Asked) -> Message:

@@ -10,6 +10,7 @@ from bot.ops.status import OperationsFacts, operations_facts
 from bot.slack.access import refusal
 from bot.slack.admin.views import OperationsPanel
 from bot.slack.admin.who import is_admin
+from bot.slack.listeners.answers import digest_timezone
 from bot.slack.views.home import channels_home_view, home_view, refused_home_view
 
 if TYPE_CHECKING:
@@ -55,7 +56,14 @@ class HomeListener:
                 team_id=workspace if self.door.distribution else team_id
             )
             panel = await self.operations(user_id)
-            view = home_view(recent, subs, now=self.door.now(), t=t, operations=panel)
+            view = home_view(
+                recent,
+                subs,
+                now=self.door.now(),
+                t=t,
+                operations=panel,
+                timezone=digest_timezone(self.door),
+            )
         await self.door.web.views_publish(user_id=user_id, view=view)
 
     async def operations(self, user_id: str) -> OperationsPanel:

@@ -70,13 +70,22 @@ def change_notification(
     user_id: str,
     user_name: str,
     source: str,
+    filters: str = "",
 ) -> tuple[Message, str | None]:
     """The channel post after a fresh sync, in the channel's language, and a CSV of every
-    change when the post lists only some of them (posted in the thread)."""
+    change when the post lists only some of them (posted in the thread). `filters` says
+    which templates the channel's subscription hears (mrkdwn; "" = every one): `changes`
+    are those it matches already."""
     connector = escape(t.connector(snapshot.connector))
     # a name, not a mention: a channel post should not ping the person for their own sync
     by = who(t, "", plain(user_name, 80), source) if user_name else who(t, user_id, "", source)
     when = context(t._("Synced {moment}").format(moment=t.moment(snapshot.synced_at)))
+    if filters:
+        when = context(
+            t._("Synced {moment} · this channel hears {which}").format(
+                moment=t.moment(snapshot.synced_at), which=filters
+            )
+        )
     if changes.first:
         return _first_sync_notification(snapshot, by, when, t), None
     head = t.nformat(

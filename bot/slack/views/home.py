@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.i18n.mrkdwn import escape, plain
 from bot.slack.admin.views import OperationsPanel, operations_blocks
 from bot.slack.views.changes import who
-from bot.slack.views.history import record_changes
+from bot.slack.views.history import heard, record_changes
 from bot.slack.views.kit import MAX_VIEW_BLOCKS, context, section
 
 APP_NAME = "Wolkvox Sync"
@@ -28,9 +28,11 @@ def home_view(
     now: datetime,
     t: Translator,
     operations: OperationsPanel | None = None,
+    timezone: str = "UTC",
 ) -> dict[str, Any]:
     """The App Home tab: the operations (`operations`, when given), recent syncs across
-    connectors and this workspace's subscriptions."""
+    connectors and this workspace's subscriptions with their filters and cadence (digests in
+    `timezone`)."""
     help_command = f"`{COMMAND} {words(t).help}`"
     blocks: list[Block] = [HeaderBlock(text=APP_NAME)]
     blocks.append(
@@ -44,7 +46,7 @@ def home_view(
     blocks += _recent_syncs(recent, now, t)
     blocks.append(DividerBlock())
     blocks.append(HeaderBlock(text=t._("Subscriptions in this workspace")))
-    blocks += _subscriptions(subs, t)
+    blocks += _subscriptions(subs, timezone, t)
     assert len(blocks) <= MAX_VIEW_BLOCKS
     return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
 
@@ -76,8 +78,13 @@ def _recent_syncs(recent: Sequence[SyncRecord], now: datetime, t: Translator) ->
     ]
 
 
-def _subscriptions(subs: Sequence[Subscription], t: Translator) -> list[Block]:
-    """The channels subscribed to a connector, 40 to a section, or how to subscribe one."""
+SUBSCRIPTIONS_SHOWN = 200
+SUBSCRIPTIONS_PER_SECTION = 10  # each line up to about 250 characters: a section holds 3,000
+
+
+def _subscriptions(subs: Sequence[Subscription], timezone: str, t: Translator) -> list[Block]:
+    """The channels subscribed to a connector, with what each hears and how often, a few to
+    a section, or how to subscribe one."""
     if not subs:
         example = f"`{COMMAND} {words(t).subscribe} 1234`"
         return [
@@ -90,9 +97,11 @@ def _subscriptions(subs: Sequence[Subscription], t: Translator) -> list[Block]:
         + t._("{channel} ← connector *{connector}*").format(
             channel=f"<#{s.channel_id}>", connector=escape(t.connector(s.connector))
         )
-        for s in subs[:200]
+        + f" · {heard(s, timezone, t)}"
+        for s in subs[:SUBSCRIPTIONS_SHOWN]
     ]
-    return [section("\n".join(lines[start : start + 40])) for start in range(0, len(lines), 40)]
+    step = SUBSCRIPTIONS_PER_SECTION
+    return [section("\n".join(lines[start : start + step])) for start in range(0, len(lines), step)]
 
 
 def refused_home_view(text: str) -> dict[str, Any]:
