@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.database.records import DAILY, WEEKLY
 from bot.i18n import Translator
-from bot.i18n.mrkdwn import escape
+from bot.i18n.mrkdwn import clip, escape
 from bot.i18n.summaries import change_summary
 from bot.slack.views.changes import change_lines
 from bot.slack.views.history import which_templates
@@ -19,8 +19,10 @@ from bot.templates.digest import Digest, DigestPart
 
 MAX_NAMED_IN_DIGEST = 5  # template names per kind and connector in the post itself
 MAX_CONNECTORS_IN_POST = 40  # sections of changed connectors (a post holds 50 blocks)
+MAX_POST_CHARS = 6_000  # of the connectors' sections: a post keeps under 10,000 in all
+MAX_LIST_CHARS = 1_200  # of a line naming connectors
 MAX_THREAD_BLOCKS = 40
-MAX_THREAD_CHARS = 10_000  # Slack refuses more than 12,000 characters of blocks in one message
+MAX_THREAD_CHARS = 9_000  # Slack refuses more than 12,000 characters of blocks in one message
 MAX_THREAD_MESSAGES = 10
 _CHUNK = MAX_SECTION_TEXT - 100
 
@@ -46,17 +48,38 @@ def digest_post(digest: Digest, t: Translator) -> DigestPost:
         )
     changed = [p for p in digest.parts if p.changes.any]
     quiet = [p for p in digest.parts if not p.changes.any]
+    shown = 0
+    size = len(head)
     for part in changed[:MAX_CONNECTORS_IN_POST]:
         lines = [_part_head(part, t), *change_lines(part.changes, t, limit=MAX_NAMED_IN_DIGEST)]
-        blocks.append(section("\n".join(lines)))
+        text = "\n".join(lines)
+        if shown and size + len(text) > MAX_POST_CHARS:
+            break
+        blocks.append(section(text))
+        shown, size = shown + 1, size + len(text)
+    if len(changed) > shown:  # the others are in the thread
+        names = ", ".join(f"*{escape(t.connector(p.connector_key))}*" for p in changed[shown:])
+        blocks.append(
+            section(
+                clip(
+                    t._("Also changed: connector {connectors}.").format(connectors=names),
+                    MAX_LIST_CHARS,
+                )
+            )
+        )
     if not changed:
         blocks.append(section(t._(":ballot_box_with_check: *No changes* in this period.")))
     if quiet:
         names = ", ".join(f"*{escape(t.connector(p.connector_key))}*" for p in quiet)
         blocks.append(
-            context(t._("No changes in connector {connectors}.").format(connectors=names))
+            context(
+                clip(
+                    t._("No changes in connector {connectors}.").format(connectors=names),
+                    MAX_LIST_CHARS,
+                )
+            )
         )
-    thread = _thread(changed, t) if _names_only_some(changed) else ()
+    thread = _thread(changed, t) if _names_only_some(changed, shown) else ()
     if thread:
         blocks.append(
             context(
@@ -91,11 +114,9 @@ def _part_head(part: DigestPart, t: Translator) -> str:
     )
 
 
-def _names_only_some(changed: list[DigestPart]) -> bool:
-    """Whether the post leaves changes out (too many names, or too many connectors)."""
-    if len(changed) > MAX_CONNECTORS_IN_POST:
-        return True
-    return any(
+def _names_only_some(changed: list[DigestPart], shown: int) -> bool:
+    """Whether the post leaves changes out: connectors past the first `shown`, or names."""
+    return len(changed) > shown or any(
         len(group) > MAX_NAMED_IN_DIGEST
         for p in changed
         for group in (p.changes.added, p.changes.removed, p.changes.changed)
