@@ -8,6 +8,11 @@ workspace's bot token, bound with `using_token` around each delivery, whoever's 
 no request: the sweep) delivers it. A workspace without an installation (uninstalled) gets
 nothing: its queued notifications are deleted unposted. WOLKVOX_NOTIFY_CHANNEL belongs to
 single-workspace mode (one workspace, one channel id) and is not posted to here.
+
+A subscription's filters apply to its channel's post (`bot.templates.digest.filtered`): a
+channel whose filters match none of a sync's changes gets nothing. A daily or weekly
+subscription gets no post per sync: `post(digest)` (the core's DigestPoster) posts its
+channel's digest once per period.
 """
 
 from __future__ import annotations
