@@ -32,6 +32,7 @@ from bot.operations.books import OperationBooks
 from bot.ops.operations import Operations
 from bot.ops.status import StatusFacts, status_facts
 from bot.shutdown import Deadline, unfinished_tasks
+from bot.sync.digests import DigestPoster, DigestTicker
 from bot.sync.recorder import History
 from bot.sync.schedule import AutoSync
 from bot.sync.service import SyncTrigger, TemplateService
@@ -76,6 +77,7 @@ class Core:
     notifications: Notifications | None = None
     scheduler: AutoSync | None = None
     retention: Retention | None = None
+    digests: DigestTicker | None = None  # daily and weekly digests, when the notifier posts them
     slots: TokenSlots | None = None  # the Wolkvox slots per token (None: the source's own)
     closers: list[Any] = field(default_factory=list)
 
@@ -117,7 +119,9 @@ class Core:
 
     async def start(self, notifications: Notifications, *, schedule: bool = True) -> None:
         """Record each fresh sync with its notifications, send what is still queued, keep the
-        history within WOLKVOX_HISTORY_DAYS and start the in-process schedule."""
+        history within WOLKVOX_HISTORY_DAYS and start the in-process schedule and, when the
+        notifier posts digests (a DigestPoster), the digests' ticker (`schedule` False, for
+        the console: neither)."""
         store = self.require_store()
         self.notifications = notifications
         history = History(store, compose=notifications.compose)
@@ -129,6 +133,15 @@ class Core:
         self.retention = Retention(store, self.settings.history_days, self.now)
         self.retention.start()
         self.books.start_watching()
+        if schedule and isinstance(notifications, DigestPoster):
+            self.digests = DigestTicker(
+                store,
+                notifications,
+                timezone=self.settings.timezone,
+                now=self.now,
+                notify_unchanged=self.settings.notify_unchanged,
+            )
+            self.digests.start()
         if schedule and self.settings.auto_sync and self.ops is not None:
             environment = self.book.environment
             self.scheduler = AutoSync(
@@ -142,9 +155,11 @@ class Core:
             self.scheduler.start()
 
     async def stop_background(self) -> None:
-        """Stop the schedule, watching the operations and the retention sweep: no new work
-        starts by itself."""
+        """Stop the schedule, the digests' ticker, watching the operations and the retention
+        sweep: no new work starts by itself."""
         await self.books.stop_watching()
+        if self.digests is not None:
+            await self.digests.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.retention is not None:

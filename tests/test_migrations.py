@@ -486,3 +486,42 @@ async def test_a_malformed_operation_name_stops_the_migration_and_changes_nothin
     assert revision == "0005" and not NEW_TABLES & tables
     assert await all_rows(engine, "subscriptions") == V5_ROWS["subscriptions"]
     await engine.dispose()
+
+
+async def test_revision_0009_gives_subscriptions_filters_and_cadence_and_back(
+    database: str,
+) -> None:
+    """Every subscription so far hears all changes after each sync; downgrading keeps the
+    subscription (its filters and cadence go) and drops the digests sent."""
+    engine = create_engine(database)
+    async with engine.begin() as conn:
+        await conn.run_sync(migrate_to, "0008", "default")
+        await conn.execute(
+            text(
+                "INSERT INTO subscriptions (team_id, channel_id, connector, created_by, "
+                "created_at) VALUES ('T1', 'C1', 'default:1234', 'U1', 1.0)"
+            )
+        )
+    await engine.dispose()
+    store = await Store.open(database)
+    [subscription] = await store.subscriptions()
+    assert (subscription.filters, subscription.cadence) == ("", "each")
+    await store.subscribe(
+        team_id="T1", channel_id="C1", connector="default:1234", user_id="U1", now=NOW,
+        filters="lang:pt_BR", cadence="daily",
+    )  # fmt: skip
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO digest_sends (workspace, channel_id, cadence, period_start_ms, "
+                "period_end_ms, claimed_by, claimed_at) VALUES ('', 'C1', 'daily', 1, 2, 'h', 1.0)"
+            )
+        )
+        await conn.run_sync(migrate_to, "0008", "default")
+    revision, tables = await revision_and_tables(store.engine)
+    assert revision == "0008" and "digest_sends" not in tables
+    [row] = await all_rows(store.engine, "subscriptions")
+    assert row == {"team_id": "T1", "channel_id": "C1", "connector": "default:1234"} | {
+        "created_by": "U1", "created_at": 1.0,
+    }  # fmt: skip
+    await store.aclose()

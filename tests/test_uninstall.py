@@ -327,6 +327,7 @@ def test_every_table_is_forgotten_or_holds_no_workspace_data() -> None:
         "subscriptions",
         "outbox",
         "schedule_claims",
+        "digest_sends",
         "slack_installations",
         "slack_bots",
         "slack_token_claims",
