@@ -84,14 +84,6 @@ async def digest_sent(
         )
 
 
-async def release_digest(engine: AsyncEngine, period: DigestPeriod) -> None:
-    """Give up a claim whose digest could not be sent: the next tick tries again."""
-    async with engine.begin() as conn:
-        await conn.execute(
-            delete(digest_sends).where(_row(period), digest_sends.c.sent_at.is_(None))
-        )
-
-
 async def unsent_periods(engine: AsyncEngine, periods: list[DigestPeriod]) -> list[DigestPeriod]:
     """Those of `periods` whose digest was not sent yet (claimed or not)."""
     if not periods:

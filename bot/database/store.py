@@ -26,7 +26,6 @@ from bot.database.digest_sends import (
     claim_digest,
     digest_sent,
     prune_digest_sends,
-    release_digest,
     unsent_periods,
 )
 from bot.database.forgetting import Forgotten, forget_user_token_rows, forget_workspace_rows
@@ -384,10 +383,6 @@ class Store:
     ) -> None:
         """`period`'s digest is sent (`posted` False: it was empty, nothing posted)."""
         await digest_sent(self.engine, period, now=now.timestamp(), late=late, posted=posted)
-
-    async def release_digest(self, period: DigestPeriod) -> None:
-        """A claimed digest that could not be sent: free it for the next try."""
-        await release_digest(self.engine, period)
 
     async def unsent_digests(self, periods: list[DigestPeriod]) -> list[DigestPeriod]:
         """Those of `periods` whose digest is not sent yet."""
