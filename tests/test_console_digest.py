@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.console.text import message_lines
 from bot.database.store import Store
 from bot.sync.digests import latest_period
 from testkit.fake_slack import FakeSlack
 from testkit.fake_wolkvox import FakeWolkvox, Reply, ok, template
+from tests.blockkit import check_message
 from tests.terminal import run, write_env
 
 CHANNEL = "C0CAMPAIGN"
@@ -83,6 +85,41 @@ def subscribe(
 
 def posts(slack: FakeSlack, channel: str = CHANNEL) -> list[dict[str, object]]:
     return [p.body for p in slack.calls("chat.postMessage") if p.body.get("channel") == channel]
+
+
+def test_the_preview_is_what_is_posted(workdir: Path, slack: FakeSlack) -> None:
+    preview = run(workdir, "digest", "--channel", CHANNEL, "--since", "24h")
+    assert preview.returncode == 0, preview.stderr
+    assert posts(slack) == []  # a preview posts nothing
+    text = preview.stdout
+    # the net change through the filters: promo once, as it is now; verano added; flash_sale
+    # added and removed within the period is not there; bienvenida is not pt_BR marketing
+    assert "promo_navidad" in text and "verano" in text
+    assert text.count("promo_navidad") == 1
+    assert "flash_sale" not in text and "bienvenida" not in text
+
+    posted = run(workdir, "digest", "--channel", CHANNEL, "--since", "24h", "--post")
+    assert posted.returncode == 0, posted.stderr
+    sent = posts(slack)
+    assert sent, "nothing was posted"
+    for message in sent:
+        check_message(message)
+        assert "<@" not in json.dumps(message) and "<!here" not in json.dumps(message)
+        assert "<!channel" not in json.dumps(message)
+    said = "".join(line + "\n" for line in [x for m in sent for x in [*message_lines(m), ""]][:-1])
+    assert posted.stdout == said + f"Posted in channel {CHANNEL}.\n"
+    assert said == preview.stdout
+
+
+def test_the_preview_is_in_the_channel_s_language(workdir: Path, slack: FakeSlack) -> None:
+    slack.locales["U1"] = "pt-BR"
+    preview = run(workdir, "digest", "--channel", CHANNEL, "--since", "2h")
+    assert preview.returncode == 0, preview.stderr
+    posted = run(workdir, "digest", "--channel", CHANNEL, "--since", "2h", "--post")
+    assert posted.returncode == 0, posted.stderr
+    said = [x for m in posts(slack) for x in [*message_lines(m), ""]][:-1]
+    assert preview.stdout.splitlines() == said
+    assert posted.stdout.splitlines()[-1] == f"Posted in channel {CHANNEL}."  # WOLKVOX_LANGUAGE
 
 
 def test_json_is_the_digest_s_data(workdir: Path, slack: FakeSlack) -> None:
