@@ -3,8 +3,9 @@ WOLKVOX_TOKEN, named WOLKVOX_OPERATION_NAME) and those stored in the database by
 Slack or by the console, their tokens sealed with WOLKVOX_SECRET_KEY.
 
 Every change bumps a version number in the database; each process compares it every
-`WATCH_SECONDS` and reloads, so a change made anywhere (Slack, the console, another instance)
-is in effect everywhere within a few seconds, without a restart. Listeners hear which
+`WATCH_SECONDS` and reloads its books (`bot.operations.books.OperationBooks` watches), so a
+change made anywhere (Slack, the console, another instance) is in effect everywhere within a
+few seconds, without a restart. Listeners hear which
 operations were removed (their schedule, subscriptions and cache stop).
 
 A book is one workspace's (`workspace`: a Slack team or enterprise id in distribution mode,
@@ -17,7 +18,6 @@ Its operations are named as people type them (`names()`, `Operation.name`); the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -39,7 +39,6 @@ from bot.templates.connectors import (
 log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 2.0
-STOP_SECONDS = 5.0  # the most stopping waits for a reload under way
 CHANGES_SHOWN = 10
 
 
@@ -74,7 +73,6 @@ class OperationBook:
         *,
         environment_aliases: Mapping[str, str] | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        watch_seconds: float = WATCH_SECONDS,
         workspace: str = "",
     ) -> None:
         self.workspace = workspace
@@ -83,12 +81,9 @@ class OperationBook:
         self._rows = rows
         self._box = box
         self._now = now
-        self._watch_seconds = watch_seconds
         self._stored: dict[str, Operation] = {}
         self._version = -1
         self._removed_listeners: list[Removed] = []
-        self._watching: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
 
     # reading
@@ -180,16 +175,6 @@ class OperationBook:
             aliases=row.aliases,
         )
 
-    async def refresh(self) -> bool:
-        """Reload when another process changed the operations; True when it did."""
-        if self._rows is None:
-            return False
-        version = await self._rows.operations_version()
-        if version == self._version:
-            return False
-        await self.load()
-        return True
-
     def on_removed(self, listener: Removed) -> None:
         """Call `listener` with the names of operations removed (here or elsewhere)."""
         self._removed_listeners.append(listener)
@@ -200,35 +185,6 @@ class OperationBook:
                 await listener(names)
             except Exception:
                 log.exception("a listener failed after operations were removed")
-
-    def start_watching(self) -> None:
-        if self._rows is not None and self._watching is None:
-            self._stopping = asyncio.Event()
-            self._watching = asyncio.create_task(self._watch(), name="operations-watch")
-
-    async def stop_watching(self) -> None:
-        """Stop between two reloads: a reload cut off mid-query would leave the database
-        driver's thread answering a loop that may be closed by then."""
-        if self._watching is not None:
-            self._stopping.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._watching), STOP_SECONDS)
-            except TimeoutError:
-                self._watching.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._watching
-            self._watching = None
-
-    async def _watch(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._watch_seconds)
-            if self._stopping.is_set():
-                return
-            try:
-                await self.refresh()
-            except Exception as error:  # the database is down: keep what is known
-                log.warning("could not reload the operations: %s", str(error)[:200])
 
     # changing
 

@@ -75,7 +75,6 @@ class OperationBooks:
             box,
             environment_aliases=None if distribution else environment_aliases,
             now=now,
-            watch_seconds=watch_seconds,
         )
         self.single.on_removed(self._tell_removed)
         self._books: OrderedDict[str, OperationBook] = OrderedDict()
@@ -126,7 +125,6 @@ class OperationBooks:
             rows,
             self._box,
             now=self._now,
-            watch_seconds=self._watch_seconds,
             workspace=workspace,
         )
         book.on_removed(self._tell_removed)
