@@ -14,7 +14,7 @@ import pytest
 
 from testkit.fake_slack import FakeSlack, Grant
 from tests.harness import BotServer
-from tests.test_install import (  # the same fixtures and browser
+from tests.installs import (  # the same fixtures and browser
     Browser,
     command_from,
     database_file,

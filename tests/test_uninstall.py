@@ -10,7 +10,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from bot.database.schema import (
 from bot.database.store import Outgoing, Store, create_engine
 from bot.operations.book import OperationBook
 from bot.operations.model import Operation
-from bot.operations.secrets import SecretBox, new_secret_key
+from bot.operations.secrets import SecretBox
 from bot.sync.service import SyncTrigger, TemplateService
 from bot.sync.shared_cache import SharedState
 from bot.templates.diff import diff
@@ -48,7 +48,12 @@ from testkit.fake_slack import FakeSlack, Grant
 from testkit.fake_wolkvox import TOKEN, FakeWolkvox, Reply, ok, template, wait_until
 from tests.blockkit import all_text
 from tests.harness import BotServer
-from tests.test_install import Browser, command_from
+from tests.installs import (  # noqa: F401 (fixtures)
+    Browser,
+    command_from,
+    distribution_env,
+    start_distributed,
+)
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GONE, KEPT = "T0GONE001", "T0KEPT002"  # the workspace uninstalled, and another one
@@ -399,36 +404,6 @@ async def test_forget_workspace_drops_its_memory_and_redis_copies_and_a_sync_run
 # --- over HTTP: a workspace installed from the link, then uninstalled ---
 
 
-@pytest.fixture
-def distribution_env(env: dict[str, str], slack: FakeSlack) -> dict[str, str]:
-    """A bot with the app's client id and secret and no bot token (distribution mode)."""
-    left = {k: v for k, v in env.items() if k not in ("SLACK_BOT_TOKEN", "WOLKVOX_TOKEN")}
-    left.pop("WOLKVOX_SERVER", None)
-    return {
-        **left,
-        "SLACK_CLIENT_ID": slack.client_id,
-        "SLACK_CLIENT_SECRET": slack.client_secret,
-        "WOLKVOX_SECRET_KEY": new_secret_key(),
-    }
-
-
-@pytest.fixture
-def start_distributed(
-    distribution_env: dict[str, str], slack: FakeSlack
-) -> Iterator[Callable[..., BotServer]]:
-    servers: list[BotServer] = []
-
-    def start(**overrides: str) -> BotServer:
-        server = BotServer({**distribution_env, **overrides})
-        slack.redirect_url = server.url + "/slack/oauth_redirect"
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
 WOLKVOX_GONE = "tok-GONE-5e1f0c7a93d2"  # the uninstalled workspace's Wolkvox token
 WOLKVOX_KEPT = "tok-KEPT-8a2d4b6c1e0f"
 
@@ -482,8 +457,8 @@ def sealed_values(database: Path, workspace: str) -> list[str]:
 
 
 def test_app_uninstalled_leaves_no_token_of_the_workspace_in_the_database_file(
-    start_distributed: Callable[..., BotServer],
-    distribution_env: dict[str, str],
+    start_distributed: Callable[..., BotServer],  # noqa: F811
+    distribution_env: dict[str, str],  # noqa: F811
     slack: FakeSlack,
     wolkvox: FakeWolkvox,
 ) -> None:

@@ -33,7 +33,7 @@ from testkit.fake_wolkvox import FakeWolkvox, Reply, ok, template
 from testkit.modal_requests import as_shown, submission_body
 from tests.blockkit import all_text
 from tests.harness import Acked, BotServer, sign
-from tests.test_install import (  # noqa: F401 (fixtures)
+from tests.installs import (  # noqa: F401 (fixtures)
     Browser,
     command_from,
     distribution_env,

@@ -28,7 +28,7 @@ from testkit.modal_requests import selected
 from testkit.slack_requests import action_body
 from tests.blockkit import all_text
 from tests.harness import BotServer, sign
-from tests.test_install import (  # noqa: F401 (fixtures)
+from tests.installs import (  # noqa: F401 (fixtures)
     command_from,
     distribution_env,
     start_distributed,

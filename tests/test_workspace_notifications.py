@@ -31,7 +31,7 @@ from bot.templates.model import Snapshot, Template, sorted_templates
 from testkit.fake_slack import FakeSlack
 from tests.blockkit import all_text
 from tests.harness import BotServer
-from tests.test_install import (  # noqa: F401 (fixtures)
+from tests.installs import (  # noqa: F401 (fixtures)
     command_from,
     distribution_env,
     start_distributed,

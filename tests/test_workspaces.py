@@ -41,7 +41,7 @@ from testkit.fake_slack import FakeSlack, Grant
 from testkit.fake_wolkvox import FakeWolkvox, Reply, ok, template
 from tests.blockkit import all_text, check_message
 from tests.harness import BotServer
-from tests.test_install import (  # noqa: F401 (fixtures)
+from tests.installs import (  # noqa: F401 (fixtures)
     Browser,
     command_from,
     distribution_env,
