@@ -326,7 +326,8 @@ async def test_subscribing_again_replaces_filters_and_cadence(open_store: Opener
                                      user_id="U2", now=DAY1)  # fmt: skip
     [sub] = await store.subscriptions(channel_id="C1")
     assert (sub.filters, sub.cadence, sub.digest) == ("", "each", False)
-    assert (sub.created_by, sub.created_at) == ("U1", at)  # who made it first, and when
+    # who made it first; since when it has this cadence (a new cadence starts now)
+    assert (sub.created_by, sub.created_at) == ("U1", DAY1)
     await store.subscribe(team_id="T1", channel_id="C1", connector=KEY, user_id="U1", now=DAY1,
                           filters="category:marketing", cadence="weekly")  # fmt: skip
     assert [(s.filters, s.cadence) for s in await store.subscriptions(digests=True)] == [
@@ -336,6 +337,35 @@ async def test_subscribing_again_replaces_filters_and_cadence(open_store: Opener
     with pytest.raises(ValueError):
         await store.subscribe(team_id="T1", channel_id="C1", connector=KEY, user_id="U1",
                               now=DAY1, cadence="hourly")  # fmt: skip
+
+
+async def test_a_sync_stored_exactly_at_nine_belongs_to_the_period_it_starts(
+    open_store: Opener,
+) -> None:
+    """[start, end): the sync at 09:00 sharp is not the previous period's (its end is strict),
+    so it must be this one's change, not this one's baseline."""
+    store = await open_store()
+    await subscribe(store, "each")
+    nine = DAY1 + NINE
+    await record(store, "s1", [PROMO], nine - timedelta(hours=2), None, connector=KEY)
+    await record(store, "s2", [PROMO, OTP], nine, [PROMO], connector=KEY)
+    earlier = await build_digest(store, "C1", nine - timedelta(days=1), nine)
+    assert not earlier.any
+    [part] = (await build_digest(store, "C1", nine, nine + timedelta(days=1))).parts
+    assert keys(part.changes.added) == [("otp", "pt_BR")]
+
+
+async def test_a_new_cadence_starts_with_the_next_period(open_store: Opener) -> None:
+    """A channel that heard each sync and asks for a daily digest at 10:00 does not get, at
+    once, a digest of yesterday's changes it has already heard one by one."""
+    store = await open_store()
+    await subscribe(store, "each", at=DAY1 - timedelta(days=7))
+    await day_of_syncs(store, DAY1)
+    clock, poster = Clock(DAY1 + timedelta(days=1, hours=10)), Poster()
+    await subscribe(store, "daily", at=clock.now)
+    assert await ticker(store, poster, clock).tick() == 0
+    clock.now += timedelta(days=1)
+    assert await ticker(store, poster, clock).tick() == 1
 
 
 @pytest.mark.parametrize(

@@ -294,6 +294,13 @@ class Store:
             raise ValueError(f"not a cadence: {cadence!r}")
         row = and_(subscriptions.c.channel_id == channel_id, subscriptions.c.connector == connector)
         async with self.engine.begin() as conn:
+            # a new cadence starts now: its first digest is the next period's, not one made of
+            # changes the channel already heard one by one (or in the other digest)
+            await conn.execute(
+                update(subscriptions)
+                .where(row, subscriptions.c.cadence != cadence)
+                .values(created_at=now.timestamp())
+            )
             replaced = await conn.execute(
                 update(subscriptions).where(row).values(filters=filters, cadence=cadence)
             )

@@ -28,7 +28,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.filters import read_filter_text
 from bot.database import outbox
 from bot.database.store import Delivery, Outgoing, Store
 from bot.i18n import Translator
@@ -41,6 +40,7 @@ from bot.slack.views.changes import change_notification, subscriber_warning
 from bot.slack.views.digest import digest_post
 from bot.slack.views.history import which_templates
 from bot.slack.views.kit import Message
+from bot.sync.digests import subscription_query
 from bot.sync.service import SyncTrigger
 from bot.templates.connectors import workspace_of
 from bot.templates.diff import Changes
@@ -214,7 +214,7 @@ class Notifier:
         """The post to a channel whose subscription has `filters`: only the changes they match
         (a template moving into or out of them is added or removed); None when none is left
         (unless WOLKVOX_NOTIFY_UNCHANGED)."""
-        heard = filtered(changes, read_filter_text(filters))
+        heard = filtered(changes, subscription_query(filters, connector=snapshot.connector))
         if not (heard.first or heard.any or self.notify_unchanged):
             return None
         message, details = change_notification(

@@ -15,6 +15,7 @@ digest is not posted (unless WOLKVOX_NOTIFY_UNCHANGED), but is marked sent all t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -100,8 +101,9 @@ async def build_digest(
 
 async def _part(store: Store, sub: Subscription, start: datetime, end: datetime) -> DigestPart:
     """One connector's net change over the period, filtered as `sub` asks."""
+    # [start, end): a sync stamped exactly at a boundary belongs to the period it starts
     last = await store.snapshot_at_or_before(sub.connector, end, strictly=True)
-    first = await store.snapshot_at_or_before(sub.connector, start)
+    first = await store.snapshot_at_or_before(sub.connector, start, strictly=True)
     if first is None:
         first = await store.first_snapshot_between(sub.connector, start, end)
     if first is None or last is None or first[0] == last[0]:
@@ -111,16 +113,18 @@ async def _part(store: Store, sub: Subscription, start: datetime, end: datetime)
 
 
 def _query(sub: Subscription) -> Query:
-    """The subscription's filters; stored filters that no longer read (written by a newer
-    release) filter nothing rather than hide changes."""
+    return subscription_query(sub.filters, sub.channel_id, sub.connector)
+
+
+def subscription_query(filters: str, channel_id: str = "", connector: str = "") -> Query:
+    """A subscription's stored filters; filters that no longer read (written by a newer
+    release, or text that does not read back as typed) filter nothing rather than hide
+    changes or stop a sync from being recorded."""
     try:
-        return read_filter_text(sub.filters)
+        return read_filter_text(filters)
     except InputError:
         log.warning(
-            "subscription of %s to %s: filters %r unreadable",
-            sub.channel_id,
-            sub.connector,
-            sub.filters,
+            "subscription of %s to %s: filters %r unreadable", channel_id, connector, filters[:200]
         )
         return Query()
 
@@ -193,14 +197,15 @@ class DigestTicker:
 
     async def _send(self, period: DigestPeriod, now: datetime) -> int:
         """Claim `period`, build and post its digest, mark it sent: 1 when posted."""
+        claimed_at = self.now()  # not the tick's start: a long tick must not claim stale
         won = await self.store.claim_digest(
-            period, claimed_by=self.owner, now=now, lease=CLAIM_LEASE
+            period, claimed_by=self.owner, now=claimed_at, lease=CLAIM_LEASE
         )
         if not won:
             return 0
         start = _ms_to_datetime(period.start_ms).astimezone(self.timezone)
         end = _ms_to_datetime(period.end_ms).astimezone(self.timezone)
-        late = now - end > LATE_AFTER
+        late = claimed_at - end > LATE_AFTER
         digest = await build_digest(
             self.store,
             period.channel_id,
@@ -211,9 +216,9 @@ class DigestTicker:
             late=late,
         )
         post = digest.any or self.notify_unchanged
-        if post:
-            await self.poster.post(digest)
-        await self.store.digest_sent(period, now=self.now(), late=late, posted=post)
+        # posting and marking it sent go together: a stop in between would leave the claim
+        # to be taken over and the digest posted twice
+        await asyncio.shield(self._post_and_mark(period, digest, post=post, late=late))
         if post:
             log.info(
                 "digest posted to %s (%s, %d change(s)%s)",
@@ -223,6 +228,13 @@ class DigestTicker:
                 ", late" if late else "",
             )
         return int(post)
+
+    async def _post_and_mark(
+        self, period: DigestPeriod, digest: Digest, *, post: bool, late: bool
+    ) -> None:
+        if post:
+            await self.poster.post(digest)
+        await self.store.digest_sent(period, now=self.now(), late=late, posted=post)
 
 
 def _datetime_to_ms(moment: datetime) -> int:
