@@ -324,3 +324,14 @@ def test_a_workspace_without_operations_is_told_to_add_one(
     browser.close()
     said = all_text(answer_to(bot, slack, "T0CCC", "1234", "charlie"))
     assert "operation" in said.lower(), said
+
+
+def test_a_person_s_sync_limits_are_counted_per_workspace() -> None:
+    """The same user id in two workspaces (Enterprise Grid shares ids across an org's
+    workspaces): 20 syncs a minute or 2 at once in one do not refuse the other's."""
+    from bot.sync.service import SyncTrigger
+
+    in_a = SyncTrigger(user_id="U0SAME", team_id=A).caller
+    in_b = SyncTrigger(user_id="U0SAME", team_id=B).caller
+    assert in_a != in_b and in_a.key == f"user:{A}/U0SAME" and in_a.scope == "user"
+    assert SyncTrigger(user_id="U0SAME").caller.key == "user:U0SAME"  # single-workspace mode

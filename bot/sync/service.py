@@ -81,14 +81,18 @@ class SyncTrigger:
     user_name: str = ""
     source: str = "slack"
     command: str = ""
-    team_id: str = ""  # the workspace, for the limit its workflow steps share
+    team_id: str = ""  # the workspace: its workflow steps' shared limit; in distribution mode
+    # also a person's limits (""  in single-workspace mode, where people are counted by id)
     runner: str = ""  # a workflow step: the person or channel it runs for ("" when not mapped)
 
     @property
     def caller(self) -> Caller:
         """Who the sync is charged to, and whose turn it takes for a Wolkvox slot."""
         if self.source == "slack" and self.user_id:
-            return Caller(f"user:{self.user_id}", "user")
+            # in distribution mode a person is counted per workspace (`team_id`): the same
+            # user id in two workspaces (Enterprise Grid) spends neither's limits of the other
+            who = f"{self.team_id}/{self.user_id}" if self.team_id else self.user_id
+            return Caller(f"user:{who}", "user")
         if self.source == "workflow":
             runner = self.runner or self.user_id or "-"
             return Caller(f"workflow:{self.team_id}:{runner}", "workflow", self.team_id)

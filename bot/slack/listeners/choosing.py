@@ -65,6 +65,7 @@ class OperationChoice:
             user_id=who,
             user_name=clicker_name(body),
             command=f"{commands.COMMAND} {choice.text}".strip(),  # as the slash command has it
+            team_id=self.door.workspace,
         )
         team = body.get("team")
         asked = Asked(

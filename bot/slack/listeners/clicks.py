@@ -142,7 +142,10 @@ class KeptClicks:
             await reply(respond, text_message(describe(error, t)))
             return
         trigger = SyncTrigger(
-            user_id=clicker(body), user_name=clicker_name(body), command="Refresh button"
+            user_id=clicker(body),
+            user_name=clicker_name(body),
+            command="Refresh button",
+            team_id=self.door.workspace,
         )
         await ANSWERS[type(command)](self.door, command, Asked(t, trigger, respond))
 

@@ -56,6 +56,7 @@ class CommandListener:
             user_id=user_id,
             user_name=str(command.get("user_name") or ""),
             command=f"{commands.COMMAND} {text}".strip(),
+            team_id=self.door.workspace,
         )
         team_id = str(command.get("team_id") or "")
         known = await self.door.languages.known(user_id)  # the cache only, never Slack

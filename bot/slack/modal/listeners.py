@@ -336,7 +336,9 @@ class FindTemplate:
 
     async def _sync_status(self, connector: str, user_id: str, name: str, t: Translator) -> str:
         """Sync `connector` (cached if it is) and say how it went."""
-        trigger = SyncTrigger(user_id=user_id, user_name=name, command=TRIGGER)
+        trigger = SyncTrigger(
+            user_id=user_id, user_name=name, command=TRIGGER, team_id=self.door.workspace
+        )
         try:
             outcome = await self.door.service.sync(connector, trigger)
         except (WolkvoxError, SharedStateUnavailable, SyncLimitReached) as error:
@@ -352,7 +354,9 @@ class FindTemplate:
         if self.door.service.in_flight(connector) or connector in self._started:
             return
         self._started[connector] = True
-        trigger = SyncTrigger(user_id=user_id, user_name=name, command=TRIGGER)
+        trigger = SyncTrigger(
+            user_id=user_id, user_name=name, command=TRIGGER, team_id=self.door.workspace
+        )
         task = asyncio.create_task(self._background_sync(connector, trigger))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
