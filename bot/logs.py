@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 # Secrets learnt after start-up (the Wolkvox tokens of stored operations, opened when the
-# operations are loaded): every RedactSecrets filter hides them too.
-_LEARNT: set[str] = set()
+# operations are loaded): every RedactSecrets filter hides them too. Slack's tokens (bot, user,
+# refresh: xoxb-…, xoxp-…, xoxe.xoxb-…, xoxe-…) are hidden by their shape instead, so rotating
+# them in distribution mode doesn't grow this; it holds at most MAX_LEARNT, the newest kept.
+MAX_LEARNT = 10_000
+SLACK_TOKEN = re.compile(r"xox(?:e\.xox)?[a-z]-[A-Za-z0-9-]+|xoxe-\d-[A-Za-z0-9-]+")
+_LEARNT: dict[str, None] = {}
 
 
 def keep_out_of_logs(secret: str) -> None:
     """Hide `secret` from every log line from now on (shorter than 6 characters: ignored)."""
-    if len(secret) >= 6:
-        _LEARNT.add(secret)
+    if len(secret) < 6 or SLACK_TOKEN.fullmatch(secret) or secret in _LEARNT:
+        return
+    _LEARNT[secret] = None
+    while len(_LEARNT) > MAX_LEARNT:
+        del _LEARNT[next(iter(_LEARNT))]
+
+
+def _hide(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return SLACK_TOKEN.sub("[redacted]", text)
 
 
 class RedactSecrets(logging.Filter):
-    """Replace any configured secret that reaches a log record with [redacted]."""
+    """Replace any configured secret, or anything shaped like a Slack token, that reaches a
+    log record with [redacted]."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -29,16 +45,14 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "[redacted]")
-            record.msg, record.args = message, None
+        hidden = _hide(message, self._secrets)
+        if hidden != message:
+            record.msg, record.args = hidden, None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            if any(secret in text for secret in self._secrets):
-                for secret in self._secrets:
-                    text = text.replace(secret, "[redacted]")
-                record.exc_info, record.exc_text = None, text
+            hidden = _hide(text, self._secrets)
+            if hidden != text:
+                record.exc_info, record.exc_text = None, hidden
         return True
 
 

@@ -99,3 +99,27 @@ async def test_a_stored_operations_token_is_redacted_once_the_operations_are_loa
         assert "[redacted]" in record.getMessage()
     finally:
         await store.aclose()
+
+
+def test_slack_tokens_are_hidden_by_their_shape_and_the_learnt_list_stays_bounded() -> None:
+    """In distribution mode every workspace's Slack tokens rotate: they are redacted by their
+    shape, not remembered one by one; what is remembered (Wolkvox tokens) is bounded."""
+    import logging
+
+    from bot import logs
+
+    before = len(logs._LEARNT)
+    for n in range(50):  # tokens as rotation hands them out
+        logs.keep_out_of_logs(f"xoxe.xoxb-1-{n:04d}ABCDEFGHIJ")
+        logs.keep_out_of_logs(f"xoxb-{n}-1111-abcdefGHIJK")
+    assert len(logs._LEARNT) == before
+    record = logging.LogRecord(
+        "x", logging.WARNING, "", 0, "posting with %s failed", ("xoxb-77-88-zyxWVU987",), None
+    )
+    logs.RedactSecrets([]).filter(record)
+    assert record.getMessage() == "posting with [redacted] failed"
+    for n in range(logs.MAX_LEARNT + 5):
+        logs.keep_out_of_logs(f"wolkvox-token-{n:06d}")
+    assert len(logs._LEARNT) == logs.MAX_LEARNT
+    assert "wolkvox-token-000000" not in logs._LEARNT  # the oldest went first
+    logs._LEARNT.clear()
