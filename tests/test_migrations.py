@@ -522,6 +522,6 @@ async def test_revision_0009_gives_subscriptions_filters_and_cadence_and_back(
     assert revision == "0008" and "digest_sends" not in tables
     [row] = await all_rows(store.engine, "subscriptions")
     assert row == {"team_id": "T1", "channel_id": "C1", "connector": "default:1234"} | {
-        "created_by": "U1", "created_at": 1.0,
+        "created_by": "U1", "created_at": NOW.timestamp(),  # the daily cadence began at NOW
     }  # fmt: skip
     await store.aclose()

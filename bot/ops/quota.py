@@ -22,7 +22,6 @@ same token are not counted.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import bookkeeping
+from bot.database.bounded import bounded
 from bot.errors import NoOperations, QuotaSpent, QuotaUnknown, UnknownOperation
 from bot.operations.model import Operation
 from bot.operations.model import token_key as token_key
@@ -238,8 +238,7 @@ class Quota:
         key = operation.token_key
         day = self.today()
         try:
-            async with asyncio.timeout(COUNTER_SECONDS):
-                taken = await self.counter.reserve(key, day, daily)
+            taken = await bounded(self.counter.reserve(key, day, daily), COUNTER_SECONDS)
         except Exception as error:
             if daily <= 0:
                 log.warning(
@@ -329,8 +328,7 @@ class Reservation:
             return
         self.counted = False
         try:
-            async with asyncio.timeout(COUNTER_SECONDS):
-                await self.quota.counter.give_back(self.token_key, self.day)
+            await bounded(self.quota.counter.give_back(self.token_key, self.day), COUNTER_SECONDS)
         except Exception as error:  # counted once too many: safe, only the quota is stricter
             log.warning(
                 "could not give back a Wolkvox call never made: %s", first_line(error)[:200]

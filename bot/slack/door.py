@@ -15,7 +15,6 @@ refused (UnknownOperation). Single-workspace mode: one book, keys as before.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import Command, needs_operation, resolved
 from bot.config import Settings
 from bot.core import Core
+from bot.database.bounded import bounded
 from bot.database.store import Store
 from bot.errors import UnknownOperation
 from bot.i18n import Translator
@@ -177,8 +177,9 @@ class SlackDoor:
         if preferences is None or not channel_id:
             return None
         try:
-            async with asyncio.timeout(CHANNEL_DEFAULT_SECONDS):
-                return await preferences.channel_operation(channel_id, self.workspace)
+            return await bounded(
+                preferences.channel_operation(channel_id, self.workspace), CHANNEL_DEFAULT_SECONDS
+            )
         except Exception as error:  # the database is down or slow: ask, never guess
             log.warning("default operation of %s: database: %s", channel_id, str(error)[:200])
             return None
