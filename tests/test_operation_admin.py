@@ -76,24 +76,30 @@ def start(admin_env: dict[str, str]) -> Iterator[Start]:
 # -- requests as Slack sends them -------------------------------------------------------------
 
 
-def _user(user_id: str) -> dict[str, str]:
-    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": "T0001"}
+def _user(user_id: str, team: str) -> dict[str, str]:
+    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team}
 
 
 def click(
-    bot: BotServer, action_id: str, value: str, *, user_id: str, confirm: bool = False
+    bot: BotServer,
+    action_id: str,
+    value: str,
+    *,
+    user_id: str,
+    confirm: bool = False,
+    team: str = TEAM["id"],
 ) -> Acked:
-    """A button in the Home tab clicked (block_actions from a view: no channel, no
-    response_url)."""
+    """A button in the Home tab of workspace `team` clicked (block_actions from a view: no
+    channel, no response_url), or forged: any value."""
     payload = {
         "type": "block_actions",
-        "user": _user(user_id),
+        "user": _user(user_id, team),
         "api_app_id": "A0APP",
         "token": "legacy",
         "container": {"type": "view", "view_id": "V0HOME"},
         "trigger_id": f"7.7.{action_id}",
-        "team": TEAM,
-        "view": {"id": "V0HOME", "type": "home", "team_id": "T0001", "blocks": []},
+        "team": TEAM if team == TEAM["id"] else {"id": team, "domain": team.lower()},
+        "view": {"id": "V0HOME", "type": "home", "team_id": team, "blocks": []},
         "actions": [
             {
                 "action_id": action_id,

@@ -15,7 +15,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 
@@ -40,6 +39,7 @@ from tests.installs import (  # noqa: F401 (fixtures)
     start_distributed,
 )
 from tests.test_operation_admin import action_ids, typed
+from tests.test_operation_admin import click as home_click
 from tests.test_workspaces import (  # noqa: F401 (fixture)
     TOKEN_A,
     TOKEN_B,
@@ -56,34 +56,9 @@ ADMIN_A, ADMIN_B, MEMBER_A = "U0ADMA", "U0ADMB", "U0MEMA"
 # requests from a workspace's App Home
 
 
-def _user(user_id: str, team: str) -> dict[str, str]:
-    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team}
-
-
 def click(bot: BotServer, team: str, action_id: str, value: str, *, user_id: str) -> Acked:
     """A button of the Home tab of workspace `team` clicked (or forged: any value)."""
-    payload = {
-        "type": "block_actions",
-        "user": _user(user_id, team),
-        "api_app_id": "A0APP",
-        "token": "legacy",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "trigger_id": f"7.7.{action_id}",
-        "team": {"id": team, "domain": team.lower()},
-        "view": {"id": "V0HOME", "type": "home", "team_id": team, "blocks": []},
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": f"operation:{value}",
-                "value": value,
-                "type": "button",
-                "action_ts": "1.2",
-                "text": {"type": "plain_text", "text": "x"},
-            }
-        ],
-    }
-    body = urlencode({"payload": json.dumps(payload)})
-    return bot.post(body, sign(body))
+    return home_click(bot, action_id, value, user_id=user_id, team=team)
 
 
 def submit(
