@@ -307,3 +307,41 @@ async def test_the_installation_store_seals_caches_and_forgets(tmp_path: Path) -
     finally:
         await store.aclose()
     assert b"xoxb-" not in database.read_bytes()
+
+
+async def test_a_workspace_forgotten_while_it_is_read_is_not_cached_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An uninstall forgets a workspace while the notifier is reading its installation: what
+    that read found (a revoked token) is answered once, never kept in the cache."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.database.store import Store
+    from bot.operations.secrets import SecretBox
+    from bot.slack.oauth import store as sealed
+    from bot.slack.oauth.store import SealedInstallationStore
+
+    store = await Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    installations = SealedInstallationStore(
+        "1234.5678", lambda: store.engine, SecretBox((new_secret_key(),))
+    )
+    try:
+        await installations.async_save(
+            Installation(app_id="A0APP", team_id="T0ONE", user_id="U1", bot_token="xoxb-1-a-b")
+        )
+        build = sealed.SQLAlchemyInstallationStore.build_installation_entity
+
+        def uninstalled_meanwhile(row: object) -> Installation:
+            installations.forget(None, "T0ONE")  # app_uninstalled lands during the read
+            return build(row)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(
+            sealed.SQLAlchemyInstallationStore, "build_installation_entity", uninstalled_meanwhile
+        )
+        assert await installations.bot_token("T0ONE") == "xoxb-1-a-b"
+        monkeypatch.setattr(sealed.SQLAlchemyInstallationStore, "build_installation_entity", build)
+        reads = installations.database_reads
+        await installations.bot_token("T0ONE")
+        assert installations.database_reads == reads + 1  # read again: nothing was kept
+    finally:
+        await store.aclose()

@@ -119,6 +119,7 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
         self._clock = clock
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._generation: dict[WorkspaceKey, int] = {}
+        self._named_generation: dict[str | None, int] = {}  # by workspace id (T… or E…)
         self.database_reads = 0  # lookups that went to the database (the benchmark reads it)
 
     @property
@@ -211,11 +212,12 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
             .order_by(c.installed_at.desc())
             .limit(1)
         )
+        generation = self._named_generation.get(workspace, 0)  # its key is known only after
         self.database_reads += 1
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
         found = None if row is None else SQLAlchemyInstallationStore.build_installation_entity(row)
-        if found is not None:
+        if found is not None and self._named_generation.get(workspace, 0) == generation:
             self._remember(
                 key,
                 workspace_key(found.enterprise_id, found.team_id, found.is_enterprise_install),
@@ -273,6 +275,8 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
         where = workspace_key(enterprise_id, team_id, is_enterprise_install)
         self._generation[where] = self._generation.get(where, 0) + 1
         names = {where[1] or where[0]}
+        for name in names:  # a find_workspace reading it meanwhile must not keep what it read
+            self._named_generation[name] = self._named_generation.get(name, 0) + 1
         self._cache = {
             key: entry
             for key, entry in self._cache.items()
